@@ -1,0 +1,85 @@
+//! # apishield
+//!
+//! API security mistakes that fail to compile.
+//!
+//! `#[secure_request]` turns a struct into a request type whose every value
+//! is valid: the macro refuses unbounded strings, numbers and lists,
+//! client-settable privileged fields (`role`, `is_admin`, ...), credentials in
+//! query strings and `#[serde(flatten)]`, each as a compile error on the
+//! offending field with a `help:` that says the fix; the generated
+//! `Deserialize` validates while it parses and reports every field's errors
+//! with wire-level paths and stable codes, never the rejected value.
+//!
+//! ```
+//! use apishield::prelude::*;
+//!
+//! #[secure_request]
+//! pub struct CreateUser {
+//!     #[shield(len = 1..=100, trim)]
+//!     pub name: String,
+//!     #[shield(email)]
+//!     pub email: String,
+//!     #[shield(range = 13..=150)]
+//!     pub age: u8,
+//!     #[shield(one_of = ["user", "viewer"], fallback = "user")]
+//!     pub role: String,
+//!     #[shield(max_items = 20, each(len = 1..=32))]
+//!     pub tags: Vec<String>,
+//! }
+//!
+//! let user = CreateUser::from_json(br#"{"name":"  Ada ","email":"ada@example.com","age":36,"role":"admin","tags":["x"]}"#).unwrap();
+//! assert_eq!(user.name, "Ada");
+//! assert_eq!(user.role, "user"); // not "admin": the fallback applies
+//!
+//! let err = CreateUser::from_json(br#"{"name":"","email":"nope","age":7,"role":"user","tags":[],"is_admin":true}"#).unwrap_err();
+//! let codes: Vec<_> = err.errors().iter().map(|e| (e.path().to_string(), e.code().as_str())).collect();
+//! assert_eq!(codes, [
+//!     ("name".into(), "too_short"),
+//!     ("email".into(), "invalid_email"),
+//!     ("age".into(), "out_of_range"),
+//!     ("is_admin".into(), "unknown_field"),
+//! ]);
+//! ```
+//!
+//! The README has the full tour: every field rule, every compile error, the
+//! crate-wide policy in `Cargo.toml`, and the runtime modules.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod request;
+pub mod upload;
+
+pub use apishield_macros::secure_request;
+pub use request::{Bounded, ErrorCode, FieldError, FieldPath, RequestError, SecureRequest};
+pub use upload::{FileKind, UploadError, UploadPolicy};
+
+/// The names a handler module needs.
+pub mod prelude {
+    pub use crate::request::{Bounded, RequestError, SecureRequest};
+    pub use crate::secure_request;
+}
+
+/// Not public API: what generated code refers to. May change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+    pub use validator;
+
+    pub use crate::request::collection::{BoxRules, MapKey, MapRules, OptionRules, SeqRules};
+    pub use crate::request::context::{Cx, Mode, Path};
+    pub use crate::request::field::{Check, Read, Slot, finish_field, read_field};
+    pub use crate::request::nested::{
+        Key, NestedCheck, NestedRead, NestedRules, StructFields, assert_nested, next_key, read_struct, read_unit_enum,
+        reject_value, skip_key, skip_unknown,
+    };
+    pub use crate::request::number::{FloatRules, IntRules};
+    pub use crate::request::parse::deserialize;
+    pub use crate::request::pattern::Pattern;
+    pub use crate::request::policy::{FieldPolicy, RequestKind, RequestPolicy};
+    pub use crate::request::scalar::PlainRules;
+    pub use crate::request::string::StrRules;
+    pub use crate::request::{ErrorCode, SecureRequest};
+
+    pub use ::core::option::Option::{self, None, Some};
+    pub use ::core::result::Result::{self, Err, Ok};
+}

@@ -1,0 +1,91 @@
+//! Request validation: what `#[secure_request]` generates code against.
+//!
+//! A `#[secure_request]` type validates *while it deserializes*: every field
+//! is read through the rules of its `#[shield(...)]` attribute, problems are
+//! collected per field (not only the first), and the value exists only if
+//! every rule held. There is no "parse, then remember to call `validate()`".
+//!
+//! Layout: [`field`] holds the two traits every rule implements (`Read` while
+//! parsing, `Check` on an existing value); [`string`], [`number`], [`scalar`],
+//! [`collection`] and [`nested`] implement them per kind of type; [`parse`]
+//! holds the entry points; [`error`] the error model.
+
+pub mod collection;
+pub mod context;
+pub mod email;
+pub mod error;
+pub mod field;
+mod length;
+pub mod nested;
+pub mod number;
+pub(crate) mod parse;
+pub mod pattern;
+pub mod policy;
+pub mod scalar;
+pub mod string;
+mod validator_compat;
+
+pub use error::{ErrorCode, FieldError, FieldPath, PathSegment, RequestError};
+pub use nested::Bounded;
+pub use policy::{FieldPolicy, RequestKind, RequestPolicy};
+
+use context::{Cx, Mode, Path};
+use nested::{NestedCheck, NestedRead};
+
+/// A request type whose every value is valid. Implemented by
+/// `#[secure_request]`; see the crate documentation for the rules.
+///
+/// The generated `serde::Deserialize` impl runs the same validation, so a
+/// `#[secure_request]` type is also safe behind extractors that know nothing
+/// of apishield (axum's `Json`, `serde_json::from_slice`); the methods here
+/// return structured errors instead of the format's error text.
+pub trait SecureRequest: NestedCheck + Sized {
+    /// The type's policy, for the audit report.
+    const POLICY: &'static RequestPolicy;
+
+    /// Parses and validates a JSON document.
+    fn from_json<'de>(json: &'de [u8]) -> Result<Self, RequestError>
+    where
+        Self: NestedRead<'de>,
+    {
+        parse::from_json(json)
+    }
+
+    /// Parses and validates a JSON document given as text.
+    fn from_json_str<'de>(json: &'de str) -> Result<Self, RequestError>
+    where
+        Self: NestedRead<'de>,
+    {
+        parse::from_json(json.as_bytes())
+    }
+
+    /// Parses and validates a query string (without the leading `?`). Longer
+    /// than the policy's `max_query_len` (500 bytes unless the crate
+    /// tightened it) is rejected before parsing. A list field takes one item
+    /// per repetition of its key: `tags=a&tags=b`.
+    fn from_query<'de>(query: &'de str) -> Result<Self, RequestError>
+    where
+        Self: NestedRead<'de>,
+    {
+        parse::check_query_len(query, Self::POLICY.max_query_len())?;
+        parse::from_urlencoded(query.as_bytes())
+    }
+
+    /// Parses and validates an `application/x-www-form-urlencoded` body; the
+    /// caller bounds the body's size.
+    fn from_form<'de>(body: &'de [u8]) -> Result<Self, RequestError>
+    where
+        Self: NestedRead<'de>,
+    {
+        parse::from_urlencoded(body)
+    }
+
+    /// Checks every rule again on the current value (fields are public and
+    /// may have changed since parsing). A value that only held because of a
+    /// `fallback` must now hold by itself.
+    fn validate_request(&self) -> Result<(), RequestError> {
+        let mut cx = Cx::new(Mode::Json);
+        self.check_nested(&mut cx, &Path::ROOT);
+        cx.into_error().map_or(Ok(()), Err)
+    }
+}
