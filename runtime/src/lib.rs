@@ -78,6 +78,9 @@ pub mod __private {
     pub use crate::request::policy::{FieldPolicy, RequestKind, RequestPolicy};
     pub use crate::request::scalar::PlainRules;
     pub use crate::request::string::StrRules;
+    pub use crate::request::tagged::{
+        Content, ContentDeserializer, Tagging, expect_no_content, find_tag, read_adjacent, required_content,
+    };
     pub use crate::request::{ErrorCode, SecureRequest};
 
     pub use ::core::option::Option::{self, None, Some};

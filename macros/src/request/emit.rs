@@ -20,58 +20,68 @@ pub(crate) fn private() -> TokenStream {
     quote!(::apishield::__private)
 }
 
-/// Statics and assertions shared by the impls of one item.
+/// Statics, assertions and bounds shared by the impls of one item.
 #[derive(Default)]
 pub(crate) struct Items {
     pub(crate) statics: Vec<TokenStream>,
+    /// Statements asserting that nested field types validate themselves,
+    /// each spanned on its type so the error points there.
     pub(crate) assertions: Vec<TokenStream>,
+    /// Where-clause predicates for nested types that mention a type parameter
+    /// (they can only be required, not asserted).
+    pub(crate) read_bounds: Vec<TokenStream>,
+    pub(crate) check_bounds: Vec<TokenStream>,
     next_pattern: usize,
     next_rules: usize,
+    next_lookup: usize,
 }
 
-/// The generic parameter names of the item, to tell which field types need
-/// where-clause bounds (they cannot be asserted outside the impls).
-pub(crate) struct GenericNames(Vec<String>);
+/// The generic parameters of the item.
+pub(crate) struct GenericNames {
+    types: Vec<String>,
+    lifetimes: Vec<syn::Lifetime>,
+}
 
 impl GenericNames {
     pub(crate) fn of(generics: &Generics) -> Self {
-        GenericNames(
-            generics
+        GenericNames {
+            types: generics
                 .params
                 .iter()
                 .filter_map(|p| match p {
                     GenericParam::Type(t) => Some(t.ident.to_string()),
-                    GenericParam::Lifetime(l) => Some(format!("'{}", l.lifetime.ident)),
                     GenericParam::Const(c) => Some(c.ident.to_string()),
+                    GenericParam::Lifetime(_) => None,
                 })
                 .collect(),
-        )
+            lifetimes: generics.lifetimes().map(|l| l.lifetime.clone()).collect(),
+        }
     }
 
-    /// Whether the type mentions any generic parameter (or any lifetime).
+    /// Whether the type mentions a type or const parameter of the item.
     pub(crate) fn mentioned_in(&self, ty: &Type) -> bool {
-        fn walk(ts: TokenStream, names: &[String], prev_apostrophe: &mut bool) -> bool {
-            for tt in ts {
-                match tt {
-                    TokenTree::Group(g) => {
-                        if walk(g.stream(), names, prev_apostrophe) {
-                            return true;
-                        }
-                    }
-                    TokenTree::Ident(i) => {
-                        let name = if *prev_apostrophe { format!("'{i}") } else { i.to_string() };
-                        *prev_apostrophe = false;
-                        if names.contains(&name) || name.starts_with('\'') {
-                            return true;
-                        }
-                    }
-                    TokenTree::Punct(p) => *prev_apostrophe = p.as_char() == '\'',
-                    TokenTree::Literal(_) => *prev_apostrophe = false,
-                }
-            }
-            false
+        fn walk(ts: TokenStream, names: &[String]) -> bool {
+            ts.into_iter().any(|tt| match tt {
+                TokenTree::Group(g) => walk(g.stream(), names),
+                TokenTree::Ident(i) => names.iter().any(|n| i == n),
+                _ => false,
+            })
         }
-        walk(quote!(#ty), &self.0, &mut false)
+        !self.types.is_empty() && walk(quote!(#ty), &self.types)
+    }
+
+    /// The function that holds the assertions, generic over the item's lifetimes.
+    pub(crate) fn assertion_fn(&self, assertions: &[TokenStream]) -> TokenStream {
+        if assertions.is_empty() {
+            return TokenStream::new();
+        }
+        let lifetimes = &self.lifetimes;
+        quote! {
+            #[allow(dead_code, clippy::extra_unused_lifetimes)]
+            fn __apishield_assertions<#(#lifetimes),*>() {
+                #(#assertions)*
+            }
+        }
     }
 }
 
@@ -113,23 +123,24 @@ impl Items {
     }
 
     /// A static holding a field's rules; returns its name and the rules' type.
-    pub(crate) fn rules_static(
-        &mut self,
-        shape: &Shape<'_>,
-        rules: &Rules,
-        generics: &GenericNames,
-    ) -> (Ident, TokenStream) {
-        let (ty, value) = self.rules(shape, rules, generics);
+    pub(crate) fn rules_static(&mut self, shape: &Shape<'_>, rules: &Rules, generics: &GenericNames) -> Ident {
+        let (ty, value) = self.rules(shape, rules, generics, false);
         let ident = format_ident!("__APISHIELD_RULES_{}", self.next_rules);
         self.next_rules += 1;
         self.statics.push(quote! {
             static #ident: #ty = #value;
         });
-        (ident, ty)
+        ident
     }
 
     /// The type and value of the rules of a value of `shape`.
-    fn rules(&mut self, shape: &Shape<'_>, rules: &Rules, generics: &GenericNames) -> (TokenStream, TokenStream) {
+    fn rules(
+        &mut self,
+        shape: &Shape<'_>,
+        rules: &Rules,
+        generics: &GenericNames,
+        in_key: bool,
+    ) -> (TokenStream, TokenStream) {
         let p = private();
         let empty = Rules::default();
         let each = rules.each.as_ref().map_or(&empty, |(_, r)| r);
@@ -211,30 +222,34 @@ impl Items {
             }
             Shape::Plain(_) => (quote!(#p::PlainRules), quote!(#p::PlainRules)),
             Shape::Option(inner) => {
-                let (t, v) = self.rules(inner, rules, generics);
+                let (t, v) = self.rules(inner, rules, generics, in_key);
                 (quote!(#p::OptionRules<#t>), quote!(#p::OptionRules(#v)))
             }
             Shape::Box(inner) => {
-                let (t, v) = self.rules(inner, rules, generics);
+                let (t, v) = self.rules(inner, rules, generics, in_key);
                 (quote!(#p::BoxRules<#t>), quote!(#p::BoxRules(#v)))
             }
             Shape::Seq(item) => {
-                let (t, v) = self.rules(item, each, generics);
+                let (t, v) = self.rules(item, each, generics, false);
                 let n = max_items(rules);
                 (quote!(#p::SeqRules<#t>), quote!(#p::SeqRules { max_items: #n, each: #v }))
             }
             Shape::Map(key, value) => {
-                let (kt, kv) = self.rules(key, keys, generics);
-                let (vt, vv) = self.rules(value, each, generics);
+                let (kt, kv) = self.rules(key, keys, generics, true);
+                let (vt, vv) = self.rules(value, each, generics, false);
                 let n = max_items(rules);
                 (quote!(#p::MapRules<#kt, #vt>), quote!(#p::MapRules { max_items: #n, keys: #kv, each: #vv }))
             }
             Shape::Nested(ty) | Shape::Unsupported(ty, _) => {
-                if !generics.mentioned_in(ty) {
+                if generics.mentioned_in(ty) {
+                    self.read_bounds.push(quote!(#ty: #p::NestedRead<'de>));
+                    self.check_bounds.push(quote!(#ty: #p::NestedCheck));
+                    if in_key {
+                        self.check_bounds.push(quote!(#ty: #p::MapKey));
+                    }
+                } else {
                     let span = ty.span();
-                    self.assertions.push(quote_spanned! {span=>
-                        const _: () = #p::assert_nested::<#ty>();
-                    });
+                    self.assertions.push(quote_spanned! {span=> #p::assert_nested::<#ty>(); });
                 }
                 (quote!(#p::NestedRules), quote!(#p::NestedRules))
             }
@@ -302,9 +317,6 @@ pub(crate) struct FieldsCode {
     pub(crate) check: TokenStream,
     /// The policy entries of the fields.
     pub(crate) policy: Vec<TokenStream>,
-    /// Where-clause predicates for fields whose type mentions a generic parameter.
-    pub(crate) read_bounds: Vec<TokenStream>,
-    pub(crate) check_bounds: Vec<TokenStream>,
 }
 
 /// `construct`: the path to build (`Self`, `Self::Variant`); `bind`: how a
@@ -318,7 +330,8 @@ pub(crate) fn fields_code(
     policy: &Policy,
 ) -> FieldsCode {
     let p = private();
-    let lookup = format_ident!("__apishield_lookup_{}", items.next_rules);
+    let lookup = format_ident!("__apishield_lookup_{}", items.next_lookup);
+    items.next_lookup += 1;
     let mut decls = Vec::new();
     let mut arms = Vec::new();
     let mut lookup_arms = Vec::new();
@@ -327,8 +340,6 @@ pub(crate) fn fields_code(
     let mut inits = Vec::new();
     let mut check = Vec::new();
     let mut policy_entries = Vec::new();
-    let mut read_bounds = Vec::new();
-    let mut check_bounds = Vec::new();
     for (index, f) in fields.iter().enumerate() {
         let cfgs = &f.cfgs;
         let ident = f.ident;
@@ -337,11 +348,7 @@ pub(crate) fn fields_code(
             inits.push(quote!(#(#cfgs)* #ident: ::core::default::Default::default()));
             continue;
         }
-        let (rules, rules_ty) = items.rules_static(&f.shape, &f.rules, generics);
-        if generics.mentioned_in(ty) {
-            read_bounds.push(quote!(#rules_ty: #p::Read<'de, #ty>));
-            check_bounds.push(quote!(#rules_ty: #p::Check<#ty>));
-        }
+        let rules = items.rules_static(&f.shape, &f.rules, generics);
         let slot = format_ident!("__slot{}", index);
         let value = format_ident!("__value{}", index);
         let wire = &f.wire;
@@ -389,7 +396,7 @@ pub(crate) fn fields_code(
         #(#unwrap)*
         #p::Ok(#p::Some(#construct { #(#inits),* }))
     };
-    FieldsCode { visit, check: quote!(#(#check)*), policy: policy_entries, read_bounds, check_bounds }
+    FieldsCode { visit, check: quote!(#(#check)*), policy: policy_entries }
 }
 
 /// Adds predicates to a generics' where clause.
@@ -469,7 +476,9 @@ fn emit_struct(c: &Container<'_>, fields: &[Field<'_>], policy: &Policy) -> Toke
     let generics = GenericNames::of(c.generics);
     let mut items = Items::default();
     let code = fields_code(&mut items, fields, quote!(Self), &|f| quote!(&self.#f), &generics, policy);
-    let FieldsCode { visit, check, policy: field_policies, read_bounds, check_bounds } = code;
+    let FieldsCode { visit, check, policy: field_policies } = code;
+    let Items { statics, assertions, read_bounds, check_bounds, .. } = items;
+    let assertions = generics.assertion_fn(&assertions);
     let mut both = read_bounds.clone();
     both.extend(check_bounds.iter().cloned());
     let de_generics = bounded(&with_de(c.generics), &both);
@@ -477,11 +486,10 @@ fn emit_struct(c: &Container<'_>, fields: &[Field<'_>], policy: &Policy) -> Toke
     let check_generics = bounded(c.generics, &check_bounds);
     let (impl_g, ty_g, where_g) = check_generics.split_for_impl();
     let common = common_impls(c, policy, &field_policies, &read_bounds, &check_bounds);
-    let Items { statics, assertions, .. } = items;
     quote! {
         const _: () = {
             #(#statics)*
-            #(#assertions)*
+            #assertions
 
             #[automatically_derived]
             impl #de_impl #p::StructFields<'de> for #ident #ty_g #de_where {

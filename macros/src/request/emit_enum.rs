@@ -1,16 +1,210 @@
-//! Code generation for tagged enums.
+//! Code generation for tagged enums. Each variant with fields gets a private
+//! marker type whose `StructFields` impl reads the variant's fields exactly
+//! as a struct's are read; the enum's own impl finds the tag and dispatches.
 
 use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 
-use super::model::{Container, Variant};
+use super::emit::{FieldsCode, GenericNames, Items, common_impls, fields_code, private};
+use super::model::{Container, Variant, VariantKind};
 use crate::policy::Policy;
 
 pub(crate) fn emit_tagged(
-    _c: &Container<'_>,
-    _tag: &str,
-    _content: Option<&str>,
-    _variants: &[Variant<'_>],
-    _policy: &Policy,
+    c: &Container<'_>,
+    tag: &str,
+    content: Option<&str>,
+    variants: &[Variant<'_>],
+    policy: &Policy,
 ) -> TokenStream {
-    TokenStream::new()
+    let p = private();
+    let ident = c.ident;
+    let generics = GenericNames::of(c.generics);
+    let mut items = Items::default();
+    let mut markers = Vec::new();
+    let mut read_arms = Vec::new();
+    let mut check_arms = Vec::new();
+    let mut field_policies = Vec::new();
+    let mut lookup_arms = Vec::new();
+    let mut names = Vec::new();
+    // Where a variant's fields sit: beside the tag, or inside the content field.
+    let fields_at = if content.is_some() { quote!(&__content_at) } else { quote!(__at) };
+    for (i, v) in variants.iter().enumerate() {
+        let cfgs = &v.cfgs;
+        let variant = v.ident;
+        let wire = &v.wire;
+        let aliases = &v.aliases;
+        let index = u16::try_from(i).unwrap_or(u16::MAX);
+        lookup_arms.push(quote!(#(#cfgs)* #wire #(| #aliases)* => #p::Some(#index)));
+        names.push(wire.clone());
+        match &v.kind {
+            VariantKind::Unit | VariantKind::Struct(_) => {
+                let fields = match &v.kind {
+                    VariantKind::Struct(fields) => fields.as_slice(),
+                    _ => &[],
+                };
+                let marker = format_ident!("__ApishieldVariant{}", i);
+                let FieldsCode { visit, check, policy: policies, .. } =
+                    fields_code(&mut items, fields, quote!(#ident::#variant), &|f| quote!(#f), &generics, policy);
+                field_policies.extend(policies);
+                markers.push(quote! {
+                    struct #marker;
+
+                    #[automatically_derived]
+                    impl<'de> #p::StructFields<'de> for #marker {
+                        type Output = #ident;
+
+                        fn visit_fields<__A: #p::serde::de::MapAccess<'de>>(
+                            mut __map: __A,
+                            __cx: &mut #p::Cx,
+                            __at: &#p::Path<'_>,
+                        ) -> #p::Result<#p::Option<#ident>, __A::Error> {
+                            #visit
+                        }
+                    }
+                });
+                let read = match (content, &v.kind) {
+                    (None, _) => quote!(<#marker as #p::StructFields<'de>>::visit_fields(__map, __cx, __at)),
+                    (Some(_), VariantKind::Unit) => quote! {
+                        #p::Ok(#p::expect_no_content(__body, __cx, &__content_at).map(|()| #ident::#variant))
+                    },
+                    (Some(_), _) => quote! {
+                        match #p::required_content::<__A::Error>(__body, __cx, &__content_at) {
+                            #p::Some(__de) => #p::read_struct::<#marker, _>(__de, __cx, &__content_at),
+                            #p::None => #p::Ok(#p::None),
+                        }
+                    },
+                };
+                read_arms.push(quote!(#(#cfgs)* #index => #read,));
+                let bindings: Vec<_> = fields
+                    .iter()
+                    .filter(|f| !f.skip)
+                    .map(|f| {
+                        let cfgs = &f.cfgs;
+                        let name = f.ident;
+                        quote!(#(#cfgs)* #name)
+                    })
+                    .collect();
+                check_arms.push(quote! {
+                    #(#cfgs)* #ident::#variant { #(#bindings,)* .. } => {
+                        let __at = #fields_at;
+                        #check
+                    }
+                });
+            }
+            VariantKind::Newtype(ty) => {
+                let span = ty.span();
+                let read = match content {
+                    None => quote_spanned! {span=>
+                        <#ty as #p::StructFields<'de>>::visit_fields(__map, __cx, __at).map(|__v| __v.map(#ident::#variant))
+                    },
+                    Some(_) => {
+                        items.assertions.push(quote_spanned! {span=> #p::assert_nested::<#ty>(); });
+                        quote! {
+                            match #p::required_content::<__A::Error>(__body, __cx, &__content_at) {
+                                #p::Some(__de) => #p::Ok(
+                                    <#p::NestedRules as #p::Read<'de, #ty>>::read(&#p::NestedRules, __de, __cx, &__content_at)?
+                                        .map(#ident::#variant),
+                                ),
+                                #p::None => #p::Ok(#p::None),
+                            }
+                        }
+                    }
+                };
+                read_arms.push(quote!(#(#cfgs)* #index => #read,));
+                check_arms.push(quote! {
+                    #(#cfgs)* #ident::#variant(__inner) => {
+                        let __at = #fields_at;
+                        #p::NestedCheck::check_nested(__inner, __cx, __at);
+                    }
+                });
+            }
+        }
+    }
+    let content_tokens = match content {
+        Some(c) => quote!(#p::Some(#c)),
+        None => quote!(#p::None),
+    };
+    let dispatch = match content {
+        None => quote! {
+            let #p::Some((__variant, __map)) = #p::find_tag(__map, &__APISHIELD_TAGGING, __cx, __at)? else {
+                return #p::Ok(#p::None);
+            };
+        },
+        Some(c) => quote! {
+            let #p::Some((__variant, __body)) = #p::read_adjacent(__map, &__APISHIELD_TAGGING, __cx, __at)? else {
+                return #p::Ok(#p::None);
+            };
+            let __content_at = __at.field(#c);
+        },
+    };
+    let check_prelude = match content {
+        Some(c) => quote!(let __content_at = __at.field(#c);),
+        None => quote!(),
+    };
+    let common = common_impls(c, policy, &field_policies, &[], &[]);
+    let Items { statics, assertions, .. } = items;
+    let assertions = generics.assertion_fn(&assertions);
+    quote! {
+        const _: () = {
+            #(#statics)*
+            #assertions
+            #(#markers)*
+
+            fn __apishield_variant(__key: &str) -> #p::Option<u16> {
+                match __key {
+                    #(#lookup_arms,)*
+                    _ => #p::None,
+                }
+            }
+
+            static __APISHIELD_TAGGING: #p::Tagging = #p::Tagging {
+                tag: #tag,
+                content: #content_tokens,
+                lookup: __apishield_variant,
+                names: &[#(#names),*],
+            };
+
+            #[automatically_derived]
+            impl<'de> #p::StructFields<'de> for #ident {
+                type Output = Self;
+
+                fn visit_fields<__A: #p::serde::de::MapAccess<'de>>(
+                    __map: __A,
+                    __cx: &mut #p::Cx,
+                    __at: &#p::Path<'_>,
+                ) -> #p::Result<#p::Option<Self>, __A::Error> {
+                    #dispatch
+                    match __variant {
+                        #(#read_arms)*
+                        _ => #p::Ok(#p::None),
+                    }
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de> #p::NestedRead<'de> for #ident {
+                #[inline]
+                fn read_nested<__D: #p::serde::Deserializer<'de>>(
+                    __de: __D,
+                    __cx: &mut #p::Cx,
+                    __at: &#p::Path<'_>,
+                ) -> #p::Result<#p::Option<Self>, __D::Error> {
+                    #p::read_struct::<Self, __D>(__de, __cx, __at)
+                }
+            }
+
+            #[automatically_derived]
+            impl #p::NestedCheck for #ident {
+                fn check_nested(&self, __cx: &mut #p::Cx, __at: &#p::Path<'_>) {
+                    #check_prelude
+                    match self {
+                        #(#check_arms)*
+                    }
+                }
+            }
+
+            #common
+        };
+    }
 }

@@ -32,7 +32,6 @@ pub(crate) enum Body<'a> {
 }
 
 pub(crate) struct Field<'a> {
-    pub(crate) original: &'a syn::Field,
     pub(crate) ident: &'a Ident,
     /// The name on the wire (serde renames applied).
     pub(crate) wire: String,
@@ -55,7 +54,6 @@ impl Field<'_> {
 }
 
 pub(crate) struct Variant<'a> {
-    pub(crate) original: &'a syn::Variant,
     pub(crate) ident: &'a Ident,
     pub(crate) wire: String,
     pub(crate) aliases: Vec<String>,
@@ -97,7 +95,6 @@ fn fields<'a>(cx: &Ctxt, named: &'a syn::FieldsNamed, rename_all: Option<RenameR
                 );
             }
             Some(Field {
-                original: f,
                 ident,
                 wire,
                 aliases: serde.aliases,

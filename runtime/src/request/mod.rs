@@ -23,6 +23,7 @@ pub mod pattern;
 pub mod policy;
 pub mod scalar;
 pub mod string;
+pub mod tagged;
 mod validator_compat;
 
 pub use error::{ErrorCode, FieldError, FieldPath, PathSegment, RequestError};

@@ -264,6 +264,18 @@ pub fn skip_key<'de, A: MapAccess<'de>>(map: &mut A, key: Key, cx: &mut Cx, at: 
     }
 }
 
+/// Reports an unknown key given as text (`None`: not text) and skips its value.
+#[cold]
+pub fn skip_unknown_text<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    key: Option<&str>,
+    cx: &mut Cx,
+    at: &Path<'_>,
+) -> Result<(), A::Error> {
+    let name = key.map_or(UnknownName(None), UnknownName::new);
+    skip_unknown(map, name, cx, at)
+}
+
 /// Reports an unknown key and skips its value. Unknown fields are an error,
 /// not ignored: silently dropping `"role": "admin"` hides a mass-assignment
 /// attempt and a client's typo alike.
