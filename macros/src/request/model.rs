@@ -255,14 +255,7 @@ fn enum_container<'a>(cx: &Ctxt, e: &'a syn::ItemEnum, query: bool) -> Option<Co
                 continue;
             }
         };
-        variants.push(Variant {
-            original: v,
-            ident: &v.ident,
-            wire,
-            aliases: item.aliases,
-            kind,
-            cfgs: cfgs(&v.attrs),
-        });
+        variants.push(Variant { ident: &v.ident, wire, aliases: item.aliases, kind, cfgs: cfgs(&v.attrs) });
     }
     let body = match serde.tag {
         Some((_, tag)) => Body::Tagged { tag, content: serde.content.map(|(_, c)| c), variants },
