@@ -69,8 +69,8 @@ pub mod __private {
     pub use crate::request::context::{Cx, Mode, Path};
     pub use crate::request::field::{Check, Read, Slot, finish_field, read_field};
     pub use crate::request::nested::{
-        Key, NestedCheck, NestedRead, NestedRules, StructFields, assert_nested, next_key, read_struct, read_unit_enum,
-        reject_value, skip_key, skip_unknown,
+        Key, NestedCheck, NestedRead, NestedRules, StructFields, assert_map_key, assert_nested, assert_struct_fields,
+        next_key, read_struct, read_unit_enum, reject_value, skip_key, skip_unknown,
     };
     pub use crate::request::number::{FloatRules, IntRules};
     pub use crate::request::parse::deserialize;

@@ -361,7 +361,7 @@ fn suggest(name: &str) -> Option<&'static str> {
         "allow_large",
     ]
     .into_iter()
-    .find(|k| edit_distance(k, name) <= 2)
+    .find(|k| edit_distance(k, name) <= 2 || (k.len() >= 3 && name.starts_with(k)))
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -26,9 +26,23 @@ pub(crate) fn check(cx: &Ctxt, policy: &Policy, c: &Container<'_>) {
         Body::Tagged { tag, content, variants } => {
             check_variant_names(cx, variants.iter().map(|v| (v.ident.span(), &v.wire, &v.aliases)));
             for v in variants {
-                if let VariantKind::Struct(fields) = &v.kind {
-                    let reserved = if content.is_none() { Some(tag.as_str()) } else { None };
-                    check_fields(cx, policy, fields, c.query, reserved);
+                match &v.kind {
+                    VariantKind::Struct(fields) => {
+                        let reserved = if content.is_none() { Some(tag.as_str()) } else { None };
+                        check_fields(cx, policy, fields, c.query, reserved);
+                    }
+                    VariantKind::Newtype(ty) if !matches!(super::shape::classify(ty), Shape::Nested(_)) => cx.error_on(
+                        ty,
+                        format!(
+                            "the content of `{}` must be a #[secure_request] type, so that rules bound it",
+                            v.ident
+                        ),
+                        format!(
+                            "use a struct variant with rules on its fields: `{} {{ #[shield(...)] value: ... }}`",
+                            v.ident
+                        ),
+                    ),
+                    _ => {}
                 }
             }
         }
@@ -81,15 +95,23 @@ fn check_field(cx: &Ctxt, policy: &Policy, f: &Field<'_>, query: bool) {
     let names = f.names();
     let privileged = names.iter().any(|n| policy.is_privileged(n));
     if privileged && !f.rules.restricts_values() && f.rules.client_settable.is_none() {
+        let restrict = match f.shape.peeled() {
+            Shape::Str | Shape::Int(_) => "; or allow only safe values with `#[shield(one_of = [...])]`",
+            Shape::Seq(inner) if matches!(inner.peeled(), Shape::Str | Shape::Int(_)) => {
+                "; or allow only safe values with `#[shield(each(one_of = [...]))]`"
+            }
+            _ => "",
+        };
         cx.error(
             f.ident.span(),
             format!(
                 "`{}` is a privileged field: a client that can set it can grant itself rights (mass assignment)",
                 f.wire
             ),
-            "remove the field and set it on the server; or allow only safe values with \
-             `#[shield(one_of = [...], fallback = ...)]`; or, if clients may really set it, mark it \
-             `#[shield(client_settable)]`",
+            format!(
+                "remove the field and set it on the server{restrict}; or, if clients may really set it, mark it \
+                 `#[shield(client_settable)]`"
+            ),
         );
     }
     if let Some(span) = f.rules.client_settable
@@ -142,9 +164,13 @@ fn check_field(cx: &Ctxt, policy: &Policy, f: &Field<'_>, query: bool) {
 /// Page sizes: an integer with a maximum no larger than the policy's, and a default.
 fn check_page_size(cx: &Ctxt, policy: &Policy, f: &Field<'_>) {
     let Shape::Int(_) = f.shape else {
+        let not = match f.shape {
+            Shape::Option(_) => "an `Option`: an absent page size takes the default".to_owned(),
+            _ => f.shape.describe().to_owned(),
+        };
         cx.error(
             f.ty.span(),
-            format!("the page size `{}` must be an integer with a default, not {}", f.wire, f.shape.describe()),
+            format!("the page size `{}` must be an integer with a default, not {not}", f.wire),
             format!("write `#[shield(range = 1..={}, default)] {}: u32`", policy.max_page_size, f.ident),
         );
         return;
@@ -221,6 +247,11 @@ impl Subject<'_> {
         s
     }
 
+    /// "`title` is a string" or "the items of `tags` are strings".
+    fn is(&self, one: &str, many: &str) -> String {
+        if self.wrap.is_empty() { format!("{} is {one}", self.what()) } else { format!("{} are {many}", self.what()) }
+    }
+
     /// How to write `rule` for this subject.
     fn add(&self, rule: &str) -> String {
         if self.wrap.is_empty() {
@@ -230,7 +261,7 @@ impl Subject<'_> {
         for w in self.wrap.iter().rev() {
             r = format!("{w}({r})");
         }
-        format!("add `{r}` to the field's #[shield(...)]")
+        format!("add `{r}` to the field's `#[shield(...)]`")
     }
 
     fn inner(&self, wrap: &'static str) -> Subject<'_> {
@@ -274,11 +305,12 @@ fn present(rules: &Rules) -> Vec<(&'static str, Span)> {
     v
 }
 
-/// Reports every rule that does not apply to a value of this kind.
-fn only(cx: &Ctxt, rules: &Rules, allowed: &[&str], kind: &str, s: &Subject<'_>) {
+/// Reports every rule that does not apply to a value of this kind
+/// (`kind`: singular and plural).
+fn only(cx: &Ctxt, rules: &Rules, allowed: &[&str], kind: (&str, &str), s: &Subject<'_>) {
     for (name, span) in present(rules) {
         if !allowed.contains(&name) {
-            cx.error(span, format!("`{name}` does not apply to {}, which is {kind}", s.what()), rule_help(name));
+            cx.error(span, format!("`{name}` does not apply here: {}", s.is(kind.0, kind.1)), rule_help(name));
         }
     }
 }
@@ -293,7 +325,13 @@ fn check_value(cx: &Ctxt, ctx: &FieldCtx<'_>, shape: &Shape<'_>, rules: &Rules, 
         Shape::Int(ty) => check_int(cx, ctx, rules, &ty.to_string(), s),
         Shape::Float(ty) => check_float(cx, rules, &ty.to_string(), s),
         Shape::Plain(ty) => {
-            only(cx, rules, &[], &format!("a `{ty}`, bounded by nature"), s);
+            only(
+                cx,
+                rules,
+                &[],
+                (&format!("a `{ty}`, bounded by nature"), &format!("`{ty}` values, bounded by nature")),
+                s,
+            );
             if let Some((_, Some(v))) = &rules.default {
                 let fits =
                     matches!((ty.to_string().as_str(), &v.value), ("bool", Value::Bool(_)) | ("char", Value::Char(_)));
@@ -303,14 +341,14 @@ fn check_value(cx: &Ctxt, ctx: &FieldCtx<'_>, shape: &Shape<'_>, rules: &Rules, 
             }
         }
         Shape::Seq(item) => {
-            only(cx, rules, &["max_items", "each"], "a list or set", s);
+            only(cx, rules, &["max_items", "each"], ("a list or set", "lists or sets"), s);
             check_max_items(cx, ctx, rules, s, "list");
             let each = rules.each.as_ref().map(|(_, r)| &**r).cloned().unwrap_or_default();
             check_value(cx, ctx, item, &each, &s.inner("each"));
             check_collection_default(cx, rules);
         }
         Shape::Map(key, value) => {
-            only(cx, rules, &["max_items", "each", "keys"], "a map", s);
+            only(cx, rules, &["max_items", "each", "keys"], ("a map", "maps"), s);
             check_max_items(cx, ctx, rules, s, "map");
             let keys = rules.keys.as_ref().map(|(_, r)| &**r).cloned().unwrap_or_default();
             match key.peeled() {
@@ -335,7 +373,10 @@ fn check_value(cx: &Ctxt, ctx: &FieldCtx<'_>, shape: &Shape<'_>, rules: &Rules, 
             for (name, span) in present(rules) {
                 cx.error(
                     span,
-                    format!("`{name}` does not apply to {}: its type validates itself", s.what()),
+                    format!(
+                        "`{name}` does not apply here: {} of a type that validates itself",
+                        s.is("a value", "values")
+                    ),
                     "put the rules on the fields of that type",
                 );
             }
@@ -357,8 +398,15 @@ fn check_max_items(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, s: &Subject<'_>
     match &rules.max_items {
         None => cx.error(
             s.span,
-            format!("{} is a {what} with no `max_items`: a client could send millions of items", s.what()),
-            format!("{} (at most {} without `allow_large`)", s.add("max_items = N"), ctx.policy.max_items),
+            format!(
+                "{} with no `max_items`: a client could send millions of items",
+                s.is(&format!("a {what}"), &format!("{what}s"))
+            ),
+            format!(
+                "{}, N being the most items the API accepts (the crate's ceiling is {})",
+                s.add("max_items = N"),
+                ctx.policy.max_items
+            ),
         ),
         Some((_, n)) => {
             if let Num::Int(i) = n.value
@@ -381,14 +429,18 @@ fn check_max_items(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, s: &Subject<'_>
 }
 
 fn check_str(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, s: &Subject<'_>) {
-    only(cx, rules, &["len", "email", "pattern", "one_of", "fallback", "trim"], "a string", s);
+    only(cx, rules, &["len", "email", "pattern", "one_of", "fallback", "trim"], ("a string", "strings"), s);
     let one_of: Vec<&str> = match &rules.one_of {
         Some((_, values)) => values
             .iter()
             .filter_map(|v| match &v.value {
                 Value::Str(x) => Some(x.as_str()),
                 _ => {
-                    cx.error(v.span, format!("{} is a string; this value is not", s.what()), "write a string literal");
+                    cx.error(
+                        v.span,
+                        format!("this value is not a string, but {}", s.is("a string", "strings")),
+                        "write a string literal",
+                    );
                     None
                 }
             })
@@ -451,9 +503,9 @@ fn check_str(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, s: &Subject<'_>) {
     } else if rules.one_of.is_none() {
         cx.error(
             s.span,
-            format!("{} is a string with no upper length bound", s.what()),
+            format!("{} with no upper length bound", s.is("a string", "strings")),
             format!(
-                "{} with the longest value the API accepts (the ceiling is {} characters)",
+                "{}, N being the longest value the API accepts (the crate's ceiling is {} characters)",
                 s.add("len = ..=N"),
                 ctx.policy.max_string_len
             ),
@@ -472,10 +524,15 @@ fn check_str(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, s: &Subject<'_>) {
     if let Some((_, lit)) = &rules.pattern
         && let Err(e) = regex_syntax::Parser::new().parse(&lit.value())
     {
+        let (what, offset) = match &e {
+            regex_syntax::Error::Parse(e) => (e.kind().to_string(), e.span().start.offset),
+            regex_syntax::Error::Translate(e) => (e.kind().to_string(), e.span().start.offset),
+            other => (other.to_string(), 0),
+        };
         cx.error(
             lit.span(),
-            format!("invalid regular expression: {e}"),
-            "fix the pattern (it must match the whole value)",
+            format!("invalid regular expression: {what} (at character {})", offset + 1),
+            "fix the pattern; it must match the whole value, as if written `^(?:...)$`",
         );
     }
     if let Some((span, default)) = &rules.default {
@@ -601,12 +658,15 @@ pub(crate) fn int_range(cx: &Ctxt, b: &Bound, ty: &str) -> Option<(i128, i128)> 
 }
 
 fn check_int(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, ty: &str, s: &Subject<'_>) {
-    only(cx, rules, &["range", "one_of"], &format!("a `{ty}`"), s);
+    only(cx, rules, &["range", "one_of"], (&format!("a `{ty}`"), &format!("`{ty}` values")), s);
     let Some(range) = &rules.range else {
         cx.error(
             s.span,
-            format!("{} is an integer with no `range`", s.what()),
-            format!("{} with the values the API accepts", s.add("range = MIN..=MAX")),
+            format!("{} with no `range`", s.is("an integer", "integers")),
+            format!(
+                "{}, MIN and MAX being the smallest and largest values the API accepts",
+                s.add("range = MIN..=MAX")
+            ),
         );
         return;
     };
@@ -649,12 +709,15 @@ fn check_int(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, ty: &str, s: &Subject
 }
 
 fn check_float(cx: &Ctxt, rules: &Rules, ty: &str, s: &Subject<'_>) {
-    only(cx, rules, &["range"], &format!("a `{ty}`"), s);
+    only(cx, rules, &["range"], (&format!("a `{ty}`"), &format!("`{ty}` values")), s);
     let Some(b) = &rules.range else {
         cx.error(
             s.span,
-            format!("{} is a float with no `range`", s.what()),
-            format!("{} with the values the API accepts", s.add("range = MIN..=MAX")),
+            format!("{} with no `range`", s.is("a float", "floats")),
+            format!(
+                "{}, MIN and MAX being the smallest and largest values the API accepts",
+                s.add("range = MIN..=MAX")
+            ),
         );
         return;
     };

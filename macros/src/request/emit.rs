@@ -24,11 +24,11 @@ pub(crate) fn private() -> TokenStream {
 #[derive(Default)]
 pub(crate) struct Items {
     pub(crate) statics: Vec<TokenStream>,
-    /// Statements asserting that nested field types validate themselves,
-    /// each spanned on its type so the error points there.
+    /// Statements asserting that a nested field type validates itself, each
+    /// spanned on the type, so a type that does not is one error, there.
     pub(crate) assertions: Vec<TokenStream>,
-    /// Where-clause predicates for nested types that mention a type parameter
-    /// (they can only be required, not asserted).
+    /// Where-clause predicates on nested field types, for the impls that read
+    /// (`read_bounds`) and that check (`check_bounds`).
     pub(crate) read_bounds: Vec<TokenStream>,
     pub(crate) check_bounds: Vec<TokenStream>,
     next_pattern: usize,
@@ -70,14 +70,15 @@ impl GenericNames {
         !self.types.is_empty() && walk(quote!(#ty), &self.types)
     }
 
-    /// The function that holds the assertions, generic over the item's lifetimes.
+    /// The never-called function holding the assertions, generic over the
+    /// item's lifetimes so that field types may mention them.
     pub(crate) fn assertion_fn(&self, assertions: &[TokenStream]) -> TokenStream {
         if assertions.is_empty() {
             return TokenStream::new();
         }
         let lifetimes = &self.lifetimes;
         quote! {
-            #[allow(dead_code, clippy::extra_unused_lifetimes)]
+            #[allow(dead_code, unused_lifetimes, single_use_lifetimes, clippy::extra_unused_lifetimes)]
             fn __apishield_assertions<#(#lifetimes),*>() {
                 #(#assertions)*
             }
@@ -122,9 +123,34 @@ impl Items {
         ident
     }
 
+    /// Requires a nested field type to validate itself.
+    ///
+    /// A concrete type is asserted by a statement spanned on the type, so the
+    /// first error points at the field's type. (Where-clause predicates would
+    /// hide the follow-up errors on the attribute, but they turn mutually
+    /// recursive request types into trait-solver overflows.) A type that
+    /// mentions a type parameter becomes a where-clause predicate: the
+    /// caller's requirement.
+    pub(crate) fn require_nested(&mut self, ty: &Type, in_key: bool, generics: &GenericNames) {
+        let p = private();
+        if generics.mentioned_in(ty) {
+            self.read_bounds.push(quote!(#ty: #p::NestedRead<'de>));
+            self.check_bounds.push(quote!(#ty: #p::NestedCheck));
+            if in_key {
+                self.check_bounds.push(quote!(#ty: #p::MapKey));
+            }
+        } else {
+            let span = ty.span();
+            self.assertions.push(quote_spanned!(span=> #p::assert_nested::<#ty>();));
+            if in_key {
+                self.assertions.push(quote_spanned!(span=> #p::assert_map_key::<#ty>();));
+            }
+        }
+    }
+
     /// A static holding a field's rules; returns its name and the rules' type.
     pub(crate) fn rules_static(&mut self, shape: &Shape<'_>, rules: &Rules, generics: &GenericNames) -> Ident {
-        let (ty, value) = self.rules(shape, rules, generics, false);
+        let (ty, value) = self.rules(shape, rules, false, generics);
         let ident = format_ident!("__APISHIELD_RULES_{}", self.next_rules);
         self.next_rules += 1;
         self.statics.push(quote! {
@@ -138,8 +164,8 @@ impl Items {
         &mut self,
         shape: &Shape<'_>,
         rules: &Rules,
-        generics: &GenericNames,
         in_key: bool,
+        generics: &GenericNames,
     ) -> (TokenStream, TokenStream) {
         let p = private();
         let empty = Rules::default();
@@ -222,35 +248,26 @@ impl Items {
             }
             Shape::Plain(_) => (quote!(#p::PlainRules), quote!(#p::PlainRules)),
             Shape::Option(inner) => {
-                let (t, v) = self.rules(inner, rules, generics, in_key);
+                let (t, v) = self.rules(inner, rules, in_key, generics);
                 (quote!(#p::OptionRules<#t>), quote!(#p::OptionRules(#v)))
             }
             Shape::Box(inner) => {
-                let (t, v) = self.rules(inner, rules, generics, in_key);
+                let (t, v) = self.rules(inner, rules, in_key, generics);
                 (quote!(#p::BoxRules<#t>), quote!(#p::BoxRules(#v)))
             }
             Shape::Seq(item) => {
-                let (t, v) = self.rules(item, each, generics, false);
+                let (t, v) = self.rules(item, each, false, generics);
                 let n = max_items(rules);
                 (quote!(#p::SeqRules<#t>), quote!(#p::SeqRules { max_items: #n, each: #v }))
             }
             Shape::Map(key, value) => {
-                let (kt, kv) = self.rules(key, keys, generics, true);
-                let (vt, vv) = self.rules(value, each, generics, false);
+                let (kt, kv) = self.rules(key, keys, true, generics);
+                let (vt, vv) = self.rules(value, each, false, generics);
                 let n = max_items(rules);
                 (quote!(#p::MapRules<#kt, #vt>), quote!(#p::MapRules { max_items: #n, keys: #kv, each: #vv }))
             }
             Shape::Nested(ty) | Shape::Unsupported(ty, _) => {
-                if generics.mentioned_in(ty) {
-                    self.read_bounds.push(quote!(#ty: #p::NestedRead<'de>));
-                    self.check_bounds.push(quote!(#ty: #p::NestedCheck));
-                    if in_key {
-                        self.check_bounds.push(quote!(#ty: #p::MapKey));
-                    }
-                } else {
-                    let span = ty.span();
-                    self.assertions.push(quote_spanned! {span=> #p::assert_nested::<#ty>(); });
-                }
+                self.require_nested(ty, in_key, generics);
                 (quote!(#p::NestedRules), quote!(#p::NestedRules))
             }
         }
@@ -590,19 +607,24 @@ fn emit_unit_enum(c: &Container<'_>, variants: &[Variant<'_>], policy: &Policy) 
 /// Output for an item that failed to check: the item itself (so the IDE keeps
 /// its type) and impls that keep its users compiling, so the only errors the
 /// user sees are the real ones.
-pub(crate) fn fallback_impls(ident: &Ident, generics: &Generics) -> TokenStream {
+pub(crate) fn fallback_impls(ident: &Ident, generics: &Generics, derives_deserialize: bool) -> TokenStream {
     let p = private();
     let de_generics = with_de(generics);
     let (de_impl, _, de_where) = de_generics.split_for_impl();
     let (impl_g, ty_g, where_g) = generics.split_for_impl();
-    quote! {
-        const _: () = {
+    let deserialize = (!derives_deserialize).then(|| {
+        quote! {
             #[automatically_derived]
             impl #de_impl #p::serde::Deserialize<'de> for #ident #ty_g #de_where {
                 fn deserialize<__D: #p::serde::Deserializer<'de>>(_: __D) -> #p::Result<Self, __D::Error> {
                     ::core::unreachable!()
                 }
             }
+        }
+    });
+    quote! {
+        const _: () = {
+            #deserialize
             #[automatically_derived]
             impl #de_impl #p::NestedRead<'de> for #ident #ty_g #de_where {
                 fn read_nested<__D: #p::serde::Deserializer<'de>>(_: __D, _: &mut #p::Cx, _: &#p::Path<'_>) -> #p::Result<#p::Option<Self>, __D::Error> {

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::emit::{FieldsCode, GenericNames, Items, common_impls, fields_code, private};
+use super::emit::{FieldsCode, GenericNames, Items, bounded, common_impls, fields_code, private, with_de};
 use super::model::{Container, Variant, VariantKind};
 use crate::policy::Policy;
 
@@ -47,22 +47,7 @@ pub(crate) fn emit_tagged(
                 let FieldsCode { visit, check, policy: policies, .. } =
                     fields_code(&mut items, fields, quote!(#ident::#variant), &|f| quote!(#f), &generics, policy);
                 field_policies.extend(policies);
-                markers.push(quote! {
-                    struct #marker;
-
-                    #[automatically_derived]
-                    impl<'de> #p::StructFields<'de> for #marker {
-                        type Output = #ident;
-
-                        fn visit_fields<__A: #p::serde::de::MapAccess<'de>>(
-                            mut __map: __A,
-                            __cx: &mut #p::Cx,
-                            __at: &#p::Path<'_>,
-                        ) -> #p::Result<#p::Option<#ident>, __A::Error> {
-                            #visit
-                        }
-                    }
-                });
+                markers.push((marker.clone(), visit));
                 let read = match (content, &v.kind) {
                     (None, _) => quote!(<#marker as #p::StructFields<'de>>::visit_fields(__map, __cx, __at)),
                     (Some(_), VariantKind::Unit) => quote! {
@@ -95,11 +80,15 @@ pub(crate) fn emit_tagged(
             VariantKind::Newtype(ty) => {
                 let span = ty.span();
                 let read = match content {
-                    None => quote_spanned! {span=>
-                        <#ty as #p::StructFields<'de>>::visit_fields(__map, __cx, __at).map(|__v| __v.map(#ident::#variant))
-                    },
+                    None => {
+                        // Shares the object with the tag, so it must be a struct.
+                        items.assertions.push(quote_spanned!(span=> #p::assert_struct_fields::<#ty>();));
+                        quote! {
+                            <#ty as #p::StructFields<'de>>::visit_fields(__map, __cx, __at).map(|__v| __v.map(#ident::#variant))
+                        }
+                    }
                     Some(_) => {
-                        items.assertions.push(quote_spanned! {span=> #p::assert_nested::<#ty>(); });
+                        items.require_nested(ty, false, &generics);
                         quote! {
                             match #p::required_content::<__A::Error>(__body, __cx, &__content_at) {
                                 #p::Some(__de) => #p::Ok(
@@ -142,9 +131,33 @@ pub(crate) fn emit_tagged(
         Some(c) => quote!(let __content_at = __at.field(#c);),
         None => quote!(),
     };
-    let common = common_impls(c, policy, &field_policies, &[], &[]);
-    let Items { statics, assertions, .. } = items;
+    let Items { statics, assertions, read_bounds, check_bounds, .. } = items;
     let assertions = generics.assertion_fn(&assertions);
+    let common = common_impls(c, policy, &field_policies, &read_bounds, &check_bounds);
+    let mut both = read_bounds.clone();
+    both.extend(check_bounds.iter().cloned());
+    let de_generics = bounded(&with_de(c.generics), &both);
+    let (de_impl, _, de_where) = de_generics.split_for_impl();
+    let check_generics = bounded(c.generics, &check_bounds);
+    let (_, _, check_where) = check_generics.split_for_impl();
+    let markers = markers.into_iter().map(|(marker, visit)| {
+        quote! {
+            struct #marker;
+
+            #[automatically_derived]
+            impl #de_impl #p::StructFields<'de> for #marker #de_where {
+                type Output = #ident;
+
+                fn visit_fields<__A: #p::serde::de::MapAccess<'de>>(
+                    mut __map: __A,
+                    __cx: &mut #p::Cx,
+                    __at: &#p::Path<'_>,
+                ) -> #p::Result<#p::Option<#ident>, __A::Error> {
+                    #visit
+                }
+            }
+        }
+    });
     quote! {
         const _: () = {
             #(#statics)*
@@ -166,7 +179,7 @@ pub(crate) fn emit_tagged(
             };
 
             #[automatically_derived]
-            impl<'de> #p::StructFields<'de> for #ident {
+            impl #de_impl #p::StructFields<'de> for #ident #de_where {
                 type Output = Self;
 
                 fn visit_fields<__A: #p::serde::de::MapAccess<'de>>(
@@ -183,7 +196,7 @@ pub(crate) fn emit_tagged(
             }
 
             #[automatically_derived]
-            impl<'de> #p::NestedRead<'de> for #ident {
+            impl #de_impl #p::NestedRead<'de> for #ident #de_where {
                 #[inline]
                 fn read_nested<__D: #p::serde::Deserializer<'de>>(
                     __de: __D,
@@ -195,7 +208,7 @@ pub(crate) fn emit_tagged(
             }
 
             #[automatically_derived]
-            impl #p::NestedCheck for #ident {
+            impl #p::NestedCheck for #ident #check_where {
                 fn check_nested(&self, __cx: &mut #p::Cx, __at: &#p::Path<'_>) {
                     #check_prelude
                     match self {

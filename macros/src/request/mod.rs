@@ -44,8 +44,8 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         }
         _ => {
             let fallback = match &item {
-                syn::Item::Struct(s) => emit::fallback_impls(&s.ident, &s.generics),
-                syn::Item::Enum(e) => emit::fallback_impls(&e.ident, &e.generics),
+                syn::Item::Struct(s) => emit::fallback_impls(&s.ident, &s.generics, parsed.derives_deserialize),
+                syn::Item::Enum(e) => emit::fallback_impls(&e.ident, &e.generics, parsed.derives_deserialize),
                 _ => TokenStream::new(),
             };
             let errors = cx.into_compile_errors();

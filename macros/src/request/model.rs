@@ -109,19 +109,31 @@ fn fields<'a>(cx: &Ctxt, named: &'a syn::FieldsNamed, rename_all: Option<RenameR
         .collect()
 }
 
+/// What the item's `#[derive]`s mean for the expansion.
+#[derive(Default, Clone, Copy)]
+struct Derives {
+    /// `#[serde]` attributes stay for a `Serialize` derive.
+    serialize: bool,
+    /// An error, and no fallback `Deserialize` impl (it would conflict).
+    deserialize: bool,
+}
+
 /// Rejects a `#[derive(Deserialize)]` (the macro writes that impl) and tells
-/// whether `Serialize` is derived (then `#[serde]` attributes stay for it).
-fn inspect_derives(cx: &Ctxt, attrs: &[Attribute]) -> bool {
-    let mut serialize = false;
+/// whether `Serialize` is derived.
+fn inspect_derives(cx: &Ctxt, attrs: &[Attribute]) -> Derives {
+    let mut derives = Derives::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
         let _ = attr.parse_nested_meta(|meta| {
             match meta.path.segments.last().map(|s| s.ident.to_string()).as_deref() {
-                Some("Deserialize") => cx.error(
-                    meta.path.span(),
-                    "#[secure_request] writes the `Deserialize` impl itself (with validation and unknown fields denied)",
-                    "remove `Deserialize` from this derive",
-                ),
-                Some("Serialize") => serialize = true,
+                Some("Deserialize") => {
+                    derives.deserialize = true;
+                    cx.error(
+                        meta.path.span(),
+                        "#[secure_request] writes the `Deserialize` impl itself (with validation and unknown fields denied)",
+                        "remove `Deserialize` from this derive",
+                    );
+                }
+                Some("Serialize") => derives.serialize = true,
                 _ => {}
             }
             Ok(())
@@ -130,19 +142,21 @@ fn inspect_derives(cx: &Ctxt, attrs: &[Attribute]) -> bool {
     for attr in attrs.iter().filter(|a| a.path().is_ident("shield")) {
         cx.error_on(attr, "`#[shield]` rules go on fields, not on the type", "move the rules to the fields they bound");
     }
-    serialize
+    derives
 }
 
 pub(crate) struct Parsed<'a> {
     pub(crate) container: Option<Container<'a>>,
     /// Whether the item derives `Serialize` (which reads `#[serde]` attributes).
     pub(crate) derives_serialize: bool,
+    /// Whether the item (wrongly) derives `Deserialize`.
+    pub(crate) derives_deserialize: bool,
 }
 
 pub(crate) fn from_item<'a>(cx: &Ctxt, item: &'a syn::Item, query: bool) -> Parsed<'a> {
     match item {
         syn::Item::Struct(s) => {
-            let derives_serialize = inspect_derives(cx, &s.attrs);
+            let derives = inspect_derives(cx, &s.attrs);
             let serde = attr::parse_serde_container(cx, &s.attrs);
             if let Some((span, _)) = serde.tag.as_ref().or(serde.content.as_ref()) {
                 cx.error(*span, "`tag` and `content` apply to enums", "remove it from the struct");
@@ -174,11 +188,15 @@ pub(crate) fn from_item<'a>(cx: &Ctxt, item: &'a syn::Item, query: bool) -> Pars
                     None
                 }
             };
-            Parsed { container, derives_serialize }
+            Parsed { container, derives_serialize: derives.serialize, derives_deserialize: derives.deserialize }
         }
         syn::Item::Enum(e) => {
-            let derives_serialize = inspect_derives(cx, &e.attrs);
-            Parsed { container: enum_container(cx, e, query), derives_serialize }
+            let derives = inspect_derives(cx, &e.attrs);
+            Parsed {
+                container: enum_container(cx, e, query),
+                derives_serialize: derives.serialize,
+                derives_deserialize: derives.deserialize,
+            }
         }
         syn::Item::Union(u) => {
             cx.error(
@@ -186,11 +204,11 @@ pub(crate) fn from_item<'a>(cx: &Ctxt, item: &'a syn::Item, query: bool) -> Pars
                 "#[secure_request] does not apply to unions",
                 "use a struct, or an enum with #[serde(tag = \"type\")] to choose between shapes",
             );
-            Parsed { container: None, derives_serialize: false }
+            Parsed { container: None, derives_serialize: false, derives_deserialize: false }
         }
         other => {
             cx.error_on(other, "#[secure_request] applies to structs and enums", "put it on the request type");
-            Parsed { container: None, derives_serialize: false }
+            Parsed { container: None, derives_serialize: false, derives_deserialize: false }
         }
     }
 }

@@ -39,15 +39,25 @@ pub trait NestedCheck {
 }
 
 /// The reading half of [`NestedCheck`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is neither a #[secure_request] type nor `apishield::Bounded`",
+    label = "nothing bounds the values of this type",
+    note = "add #[secure_request] to `{Self}`, or implement `apishield::Bounded` for it if every value it can take is small and fixed in shape",
+    note = "a type alias of a string, number or collection hides it from #[shield] rules: write the type out"
+)]
 pub trait NestedRead<'de>: NestedCheck + Sized {
     /// Reads and validates a value. `Ok(None)`: invalid, reason recorded.
     fn read_nested<D: Deserializer<'de>>(de: D, cx: &mut Cx, at: &Path<'_>) -> Result<Option<Self>, D::Error>;
 }
 
+// `do_not_recommend`: a type that is not `#[secure_request]` is reported with
+// the trait's own message, not as "`Bounded` is not implemented".
+#[diagnostic::do_not_recommend]
 impl<T: Bounded> NestedCheck for T {
     fn check_nested(&self, _: &mut Cx, _: &Path<'_>) {}
 }
 
+#[diagnostic::do_not_recommend]
 impl<'de, T: Bounded + Deserialize<'de>> NestedRead<'de> for T {
     fn read_nested<D: Deserializer<'de>>(de: D, cx: &mut Cx, at: &Path<'_>) -> Result<Option<Self>, D::Error> {
         T::deserialize(de).map(Some).map_err(|e| {
@@ -79,6 +89,15 @@ impl<T: NestedCheck> Check<T> for NestedRules {
 /// Compile-time assertion used by generated code, spanned on a field's type.
 #[inline(always)]
 pub const fn assert_nested<T: NestedCheck + ?Sized>() {}
+
+/// Compile-time assertion used by generated code, spanned on a map's key type.
+#[inline(always)]
+pub const fn assert_map_key<T: super::collection::MapKey + ?Sized>() {}
+
+/// Compile-time assertion used by generated code, spanned on the content
+/// type of an internally tagged variant.
+#[inline(always)]
+pub const fn assert_struct_fields<T: for<'de> StructFields<'de>>() {}
 
 macro_rules! bounded {
     ($($t:ty),* $(,)?) => { $( impl Bounded for $t {} )* };

@@ -1,0 +1,1 @@
+//! Nothing here: the cases live in `secure_request/{pass,fail}/*.rs` and run from `ui.rs`.

@@ -1,0 +1,8 @@
+use apishield::prelude::*;
+#[secure_request]
+#[serde(tag = "type")]
+pub enum Value {
+    Count(u32),
+}
+
+fn main() {}

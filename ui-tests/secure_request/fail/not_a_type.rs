@@ -1,0 +1,5 @@
+use apishield::prelude::*;
+#[secure_request]
+pub fn handler() {}
+
+fn main() {}

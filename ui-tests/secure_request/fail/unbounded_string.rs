@@ -1,0 +1,7 @@
+use apishield::prelude::*;
+#[secure_request]
+pub struct CreateNote {
+    pub title: String,
+}
+
+fn main() {}

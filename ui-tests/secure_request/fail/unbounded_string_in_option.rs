@@ -1,0 +1,7 @@
+use apishield::prelude::*;
+#[secure_request]
+pub struct UpdateProfile {
+    pub bio: Option<String>,
+}
+
+fn main() {}

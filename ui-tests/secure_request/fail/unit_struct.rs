@@ -1,0 +1,5 @@
+use apishield::prelude::*;
+#[secure_request]
+pub struct Ping;
+
+fn main() {}

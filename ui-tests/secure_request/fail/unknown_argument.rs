@@ -1,0 +1,5 @@
+use apishield::prelude::*;
+#[secure_request(body)]
+pub struct Ping {}
+
+fn main() {}
