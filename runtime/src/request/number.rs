@@ -155,7 +155,18 @@ impl<'de, N: Int> Visitor<'de> for IntVisitor<'_, '_, '_, N> {
         }
     }
 
-    reject_unexpected!(bool, float, bytes, unit, seq, map);
+    /// JSON integer literals beyond 64 bits arrive as floats: those are out
+    /// of range; a fractional number is not an integer at all.
+    fn visit_f64<E: Error>(self, v: f64) -> Result<Option<N>, E> {
+        const BEYOND_64_BITS: f64 = 9_223_372_036_854_775_808.0; // 2^63
+        if v.is_finite() && v.fract() == 0.0 && v.abs() >= BEYOND_64_BITS {
+            Ok(self.rules.accept(None, self.cx, self.at))
+        } else {
+            Ok(super::field::wrong_type(self.cx, self.at, Self::EXPECTING))
+        }
+    }
+
+    reject_unexpected!(bool, bytes, unit, seq, map);
 }
 
 impl<'de, N: Int> Read<'de, N> for IntRules<N> {
