@@ -1,0 +1,2 @@
+//! Nothing here: the examples are the `[[example]]` targets of this package
+//! (`cargo run --example validate_requests`).

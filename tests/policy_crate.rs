@@ -1,0 +1,53 @@
+//! The crate-wide policy in `[package.metadata.apishield]`, end to end: real
+//! crates with their own `Cargo.toml`, compiled by cargo, and the errors the
+//! macro gives for them. (trybuild generates its own manifests, so these
+//! cases cannot be trybuild cases.)
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the tests crate is in the workspace").to_owned()
+}
+
+/// `cargo check` of a fixture crate; returns its stderr.
+fn check(fixture: &str) -> (bool, String) {
+    let root = workspace();
+    let dir = root.join("tests/fixtures").join(fixture);
+    // Same dependency versions as the workspace, no network.
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy Cargo.lock");
+    let output = Command::new(env!("CARGO"))
+        .args(["check", "--offline", "--quiet", "--message-format", "short"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", root.join("target/policy-fixtures"))
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("run cargo");
+    let _ = std::fs::remove_file(dir.join("Cargo.lock"));
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn a_crate_tightens_ceilings_and_extends_name_lists() {
+    let (ok, stderr) = check("strict_policy");
+    assert!(!ok, "the fixture must not compile:\n{stderr}");
+    for expected in [
+        "a length of 1000 is above the crate's ceiling of 500 characters",
+        "`max_items = 20` is above the crate's ceiling of 10 items",
+        "`org_id` is a privileged field",
+        "the page size `limit` allows 80 items per page; the most is 50",
+        "`otp` looks like a credential, and credentials must not travel in URLs",
+    ] {
+        assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
+    }
+    // `allow_large` still loosens one field, visibly: no error for `Essay`.
+    assert_eq!(stderr.matches(": error: ").count(), 5, "{stderr}");
+}
+
+#[test]
+fn a_crate_cannot_loosen_the_policy() {
+    let (ok, stderr) = check("loosened_policy");
+    assert!(!ok, "the fixture must not compile:\n{stderr}");
+    assert!(stderr.contains("`max_string_len = 20000`"), "{stderr}");
+    assert!(stderr.contains("loosens the policy (the limit is 10000)"), "{stderr}");
+}
