@@ -15,7 +15,41 @@ mod request;
 
 use proc_macro::TokenStream;
 
-/// Makes a struct or enum a validated request type. See the `apishield` crate.
+/// Makes a struct or enum a validated request type.
+///
+/// Every field needs a bound that fits its type — `len` for strings, `range`
+/// for numbers, `max_items` for collections — or a type that validates
+/// itself; privileged names (`role`, `is_admin`, ...) need `one_of` or an
+/// explicit `client_settable`; `#[secure_request(query)]` also refuses
+/// credentials in query strings and unbounded page sizes. Each violation is a
+/// compile error on the field, with the fix:
+///
+/// ```compile_fail
+/// use apishield::prelude::*;
+///
+/// #[secure_request]
+/// pub struct Note {
+///     pub title: String, // error: `title` is a string with no upper length bound
+/// }
+/// ```
+///
+/// ```
+/// use apishield::prelude::*;
+///
+/// #[secure_request]
+/// pub struct Note {
+///     #[shield(len = 1..=200, trim)]
+///     pub title: String,
+/// }
+///
+/// let note = Note::from_json(br#"{"title": " Groceries "}"#).unwrap();
+/// assert_eq!(note.title, "Groceries");
+/// assert!(Note::from_json(br#"{"title": "x", "pinned": true}"#).is_err());
+/// ```
+///
+/// Generated: `serde::Deserialize` (validating, unknown fields denied),
+/// `apishield::SecureRequest` and `validator::Validate`. The README lists
+/// every rule and every error.
 #[proc_macro_attribute]
 pub fn secure_request(args: TokenStream, input: TokenStream) -> TokenStream {
     request::expand(args.into(), input.into()).into()

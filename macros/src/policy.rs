@@ -167,7 +167,8 @@ pub(crate) fn current() -> Result<Arc<Policy>, String> {
     let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
         return Ok(Arc::new(Policy::default()));
     };
-    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Result<Arc<Policy>, String>>>> = OnceLock::new();
+    type Loaded = Result<Arc<Policy>, String>;
+    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Loaded>>> = OnceLock::new();
     let dir = PathBuf::from(dir);
     let cache = CACHE.get_or_init(Default::default);
     if let Ok(cache) = cache.lock()

@@ -14,6 +14,7 @@
 //! use apishield::prelude::*;
 //!
 //! #[secure_request]
+//! #[derive(Debug)]
 //! pub struct CreateUser {
 //!     #[shield(len = 1..=100, trim)]
 //!     pub name: String,
@@ -42,7 +43,13 @@
 //! ```
 //!
 //! The README has the full tour: every field rule, every compile error, the
-//! crate-wide policy in `Cargo.toml`, and the runtime modules.
+//! crate-wide policy in `Cargo.toml`, and the runtime modules. In short:
+//!
+//! * [`request`]: what `#[secure_request]` generates code against —
+//!   [`SecureRequest`] (the entry points), [`RequestError`] (every field's
+//!   errors with wire paths and stable [`ErrorCode`]s, never the rejected
+//!   value), [`Bounded`] (field types that need no rule);
+//! * [`upload`]: [`UploadPolicy`], a file's type from its magic bytes.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -622,7 +622,7 @@ pub(crate) fn int_range(cx: &Ctxt, b: &Bound, ty: &str) -> Option<(i128, i128)> 
             None
         }
         Num::Float(_) => {
-            report(n.span, format!("an integer field needs integer bounds"), "write a whole number".into());
+            report(n.span, "an integer field needs integer bounds".into(), "write a whole number".into());
             None
         }
     };

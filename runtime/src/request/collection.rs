@@ -64,7 +64,7 @@ pub trait SeqLike: Sized {
     /// Adds an item (sets ignore repeats, as serde does).
     fn push(&mut self, item: Self::Item);
     /// Number of items.
-    fn len(&self) -> usize;
+    fn count(&self) -> usize;
     /// The items, for checking.
     fn items(&self) -> impl Iterator<Item = &Self::Item>;
 }
@@ -77,7 +77,7 @@ impl<T> SeqLike for Vec<T> {
     fn push(&mut self, item: T) {
         Vec::push(self, item);
     }
-    fn len(&self) -> usize {
+    fn count(&self) -> usize {
         Vec::len(self)
     }
     fn items(&self) -> impl Iterator<Item = &T> {
@@ -93,7 +93,7 @@ impl<T> SeqLike for VecDeque<T> {
     fn push(&mut self, item: T) {
         self.push_back(item);
     }
-    fn len(&self) -> usize {
+    fn count(&self) -> usize {
         VecDeque::len(self)
     }
     fn items(&self) -> impl Iterator<Item = &T> {
@@ -109,7 +109,7 @@ impl<T: Eq + Hash, S: BuildHasher + Default> SeqLike for HashSet<T, S> {
     fn push(&mut self, item: T) {
         self.insert(item);
     }
-    fn len(&self) -> usize {
+    fn count(&self) -> usize {
         HashSet::len(self)
     }
     fn items(&self) -> impl Iterator<Item = &T> {
@@ -125,7 +125,7 @@ impl<T: Ord> SeqLike for BTreeSet<T> {
     fn push(&mut self, item: T) {
         self.insert(item);
     }
-    fn len(&self) -> usize {
+    fn count(&self) -> usize {
         BTreeSet::len(self)
     }
     fn items(&self) -> impl Iterator<Item = &T> {
@@ -244,13 +244,13 @@ where
             // An earlier item failed: the list is already rejected.
             return de.deserialize_ignored_any(IgnoredAny).map(|_| ());
         };
-        if items.len() >= self.max_items {
+        if items.count() >= self.max_items {
             de.deserialize_ignored_any(IgnoredAny)?;
             too_many(cx, at, self.max_items);
             *slot = Slot::Invalid;
             return Ok(());
         }
-        match self.each.read(de, cx, &at.index(items.len()))? {
+        match self.each.read(de, cx, &at.index(items.count()))? {
             Some(item) => items.push(item),
             None => *slot = Slot::Invalid,
         }
@@ -264,7 +264,7 @@ where
     R: Check<C::Item>,
 {
     fn check(&self, value: &C, cx: &mut Cx, at: &Path<'_>) {
-        if value.len() > self.max_items {
+        if value.count() > self.max_items {
             too_many(cx, at, self.max_items);
             return;
         }
@@ -287,7 +287,7 @@ pub trait MapLike: Sized {
     /// Inserts an entry; `false` if the key was already there.
     fn insert_new(&mut self, key: Self::Key, value: Self::Value) -> bool;
     /// Number of entries.
-    fn len(&self) -> usize;
+    fn count(&self) -> usize;
     /// The entries, for checking.
     fn entries(&self) -> impl Iterator<Item = (&Self::Key, &Self::Value)>;
 }
@@ -301,7 +301,7 @@ impl<K: Eq + Hash, V, S: BuildHasher + Default> MapLike for HashMap<K, V, S> {
     fn insert_new(&mut self, key: K, value: V) -> bool {
         self.insert(key, value).is_none()
     }
-    fn len(&self) -> usize {
+    fn count(&self) -> usize {
         HashMap::len(self)
     }
     fn entries(&self) -> impl Iterator<Item = (&K, &V)> {
@@ -318,7 +318,7 @@ impl<K: Ord, V> MapLike for BTreeMap<K, V> {
     fn insert_new(&mut self, key: K, value: V) -> bool {
         self.insert(key, value).is_none()
     }
-    fn len(&self) -> usize {
+    fn count(&self) -> usize {
         BTreeMap::len(self)
     }
     fn entries(&self) -> impl Iterator<Item = (&K, &V)> {
@@ -462,7 +462,7 @@ where
     VR: Check<M::Value>,
 {
     fn check(&self, value: &M, cx: &mut Cx, at: &Path<'_>) {
-        if value.len() > self.max_items {
+        if value.count() > self.max_items {
             too_many(cx, at, self.max_items);
             return;
         }

@@ -7,8 +7,9 @@
 //!
 //! Layout: [`field`] holds the two traits every rule implements (`Read` while
 //! parsing, `Check` on an existing value); [`string`], [`number`], [`scalar`],
-//! [`collection`] and [`nested`] implement them per kind of type; [`parse`]
-//! holds the entry points; [`error`] the error model.
+//! [`collection`], [`nested`] and [`tagged`] implement them per kind of
+//! type; the entry points are the methods of [`SecureRequest`]; [`error`]
+//! holds the error model.
 
 pub mod collection;
 pub mod context;

@@ -60,10 +60,9 @@ impl<T: Bounded> NestedCheck for T {
 #[diagnostic::do_not_recommend]
 impl<'de, T: Bounded + Deserialize<'de>> NestedRead<'de> for T {
     fn read_nested<D: Deserializer<'de>>(de: D, cx: &mut Cx, at: &Path<'_>) -> Result<Option<Self>, D::Error> {
-        T::deserialize(de).map(Some).map_err(|e| {
+        T::deserialize(de).map(Some).inspect_err(|_| {
             // The type's own message may quote the input (an invalid UUID...): keep it out.
             cx.report_fatal(at, ErrorCode::InvalidValue, "is not a valid value");
-            e
         })
     }
 }
