@@ -30,6 +30,14 @@ fn nul_bytes_are_rejected_wherever_text_goes() {
     assert_eq!(codes(&e), [("password".to_owned(), "nul_byte")]);
     let e = Measurement::from_query("sensor=a%00&value=1&seq=1").unwrap_err();
     assert_eq!(codes(&e), [("sensor".to_owned(), "nul_byte")]);
+    // A raw NUL byte is not JSON at all (strings forbid raw control
+    // characters), which is why `from_json` need not scan borrowed strings.
+    let e = Login::from_json(b"{\"username\":\"ad\0min\",\"password\":\"correct horse battery\"}").unwrap_err();
+    assert_eq!(codes(&e), [(String::new(), "malformed")]);
+    // The generic serde entry point, which may run on any format, scans every string.
+    let e =
+        serde_json::from_str::<Login>(r#"{"username":"ad\u0000min","password":"correct horse battery"}"#).unwrap_err();
+    assert!(e.to_string().contains("username: nul_byte"), "{e}");
 }
 
 #[test]

@@ -14,9 +14,8 @@ use serde::de::value::{BorrowedStrDeserializer, StrDeserializer, StringDeseriali
 use serde::de::{Deserializer, Error, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::context::{Cx, Mode, Path};
-use super::error::ErrorCode;
+use super::error::{ErrorCode, Message};
 use super::field::{Check, Read, ReadSeed, Slot, drain_map, drain_seq, reject_unexpected};
-use super::string::length_message;
 
 /// Preallocate at most this many items, whatever the input claims.
 const MAX_PREALLOCATION: usize = 64;
@@ -50,7 +49,7 @@ pub struct OptionRules<R>(pub R);
 pub struct BoxRules<R>(pub R);
 
 fn too_many(cx: &mut Cx, at: &Path<'_>, max: usize) {
-    cx.report(at, ErrorCode::TooManyItems, length_message("at most", max, "item"));
+    cx.report(at, ErrorCode::TooManyItems, Message::count(false, max, "item"));
 }
 
 // ---------------------------------------------------------------- lists, sets

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::error::{ErrorCode, FieldError, FieldPath, PathSegment, RequestError};
+use super::error::{ErrorCode, FieldError, FieldPath, Message, PathSegment, RequestError};
 
 /// How many errors one request reports at most; the rest are counted as one
 /// `too_many_errors`. Bounds the memory an attacker can make us spend on
@@ -94,12 +94,28 @@ pub struct Cx {
     mode: Mode,
     depth: u32,
     fatal: bool,
+    borrowed_nul_free: bool,
 }
 
 impl Cx {
     /// A fresh context for one request.
     pub fn new(mode: Mode) -> Self {
-        Cx { errors: Vec::new(), dropped: 0, mode, depth: 0, fatal: false }
+        Cx { errors: Vec::new(), dropped: 0, mode, depth: 0, fatal: false, borrowed_nul_free: false }
+    }
+
+    /// A context for `serde_json` reading a byte slice. That parser rejects
+    /// raw control characters inside strings, so a string it lends straight
+    /// from the input holds no NUL; only unescaped (copied) strings can, and
+    /// those are still scanned. Skipping the scan saves a pass over every
+    /// string of every JSON request.
+    pub(crate) fn for_json_slice() -> Self {
+        Cx { borrowed_nul_free: true, ..Cx::new(Mode::Json) }
+    }
+
+    /// Whether strings borrowed from the input are known to hold no NUL.
+    #[inline(always)]
+    pub(crate) fn borrowed_nul_free(&self) -> bool {
+        self.borrowed_nul_free
     }
 
     /// The wire format being read.
@@ -116,7 +132,7 @@ impl Cx {
 
     /// Records an error. `message` is built from the rule, never from the value.
     #[cold]
-    pub fn report(&mut self, at: &Path<'_>, code: ErrorCode, message: impl Into<Cow<'static, str>>) {
+    pub fn report(&mut self, at: &Path<'_>, code: ErrorCode, message: impl Into<Message>) {
         if self.errors.len() < MAX_ERRORS {
             self.errors.push(FieldError::new(at.to_field_path(), code, message));
         } else {
@@ -127,7 +143,7 @@ impl Cx {
     /// Records an error that stops the parse (the format reported an error,
     /// or the depth limit was hit): the caller returns a format error next.
     #[cold]
-    pub fn report_fatal(&mut self, at: &Path<'_>, code: ErrorCode, message: impl Into<Cow<'static, str>>) {
+    pub fn report_fatal(&mut self, at: &Path<'_>, code: ErrorCode, message: impl Into<Message>) {
         if !self.fatal {
             self.fatal = true;
             // A fatal error is always kept, even past the cap: it explains why parsing stopped.

@@ -5,12 +5,60 @@
 //! leading, trailing or doubled dot) and the RFC 5321 size limits (local part
 //! 64 octets, address 254). Internationalized domains must be sent in their
 //! ASCII (punycode) form, as browsers do. Hand-written rather than a regex:
-//! one pass over the bytes, no backtracking and no regex to compile.
+//! one pass over the bytes with a class table, no regex to compile.
 
 /// The longest address RFC 5321 allows through a mail system.
 pub const MAX_EMAIL_LEN: usize = 254;
 const MAX_LOCAL_LEN: usize = 64;
 const MAX_LABEL_LEN: usize = 63;
+
+/// Byte classes for the one-pass check below.
+const ATEXT: u8 = 1;
+const LABEL_INNER: u8 = 2;
+const ALNUM: u8 = 4;
+
+const CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let alnum = c.is_ascii_alphanumeric();
+        let atext_symbol = matches!(
+            c,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'/'
+                | b'='
+                | b'?'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'{'
+                | b'|'
+                | b'}'
+                | b'~'
+                | b'-'
+        );
+        let mut class = 0;
+        if alnum || atext_symbol {
+            class |= ATEXT;
+        }
+        if alnum || c == b'-' {
+            class |= LABEL_INNER;
+        }
+        if alnum {
+            class |= ALNUM;
+        }
+        table[b] = class;
+        b += 1;
+    }
+    table
+};
 
 /// Whether `s` is a syntactically valid e-mail address.
 pub fn is_email(s: &str) -> bool {
@@ -18,38 +66,57 @@ pub fn is_email(s: &str) -> bool {
     if bytes.len() > MAX_EMAIL_LEN {
         return false;
     }
-    let Some(at) = memchr::memrchr(b'@', bytes) else {
+    let Some(at) = bytes.iter().rposition(|&b| b == b'@') else {
         return false;
     };
     let (local, domain) = (&bytes[..at], &bytes[at + 1..]);
     is_local_part(local) && is_domain(domain)
 }
 
-fn is_atext(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~-".contains(&b)
-}
-
+/// A dot-atom: atext runs separated by single dots.
 fn is_local_part(local: &[u8]) -> bool {
     if local.is_empty() || local.len() > MAX_LOCAL_LEN {
         return false;
     }
-    local.split(|&b| b == b'.').all(|atom| !atom.is_empty() && atom.iter().all(|&b| is_atext(b)))
-}
-
-fn is_domain(domain: &[u8]) -> bool {
-    !domain.is_empty() && domain.split(|&b| b == b'.').all(is_label)
-}
-
-fn is_label(label: &[u8]) -> bool {
-    match (label.first(), label.last()) {
-        (Some(first), Some(last)) => {
-            label.len() <= MAX_LABEL_LEN
-                && first.is_ascii_alphanumeric()
-                && last.is_ascii_alphanumeric()
-                && label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+    let mut after_dot = true; // no leading dot
+    for &b in local {
+        if b == b'.' {
+            if after_dot {
+                return false;
+            }
+            after_dot = true;
+        } else if CLASSES[usize::from(b)] & ATEXT != 0 {
+            after_dot = false;
+        } else {
+            return false;
         }
-        _ => false,
     }
+    !after_dot // no trailing dot
+}
+
+/// Dot-separated labels of letters, digits and inner hyphens, each 1..=63 long.
+fn is_domain(domain: &[u8]) -> bool {
+    let mut label_len = 0usize;
+    let mut last = b'.';
+    for &b in domain {
+        if b == b'.' {
+            if label_len == 0 || CLASSES[usize::from(last)] & ALNUM == 0 {
+                return false;
+            }
+            label_len = 0;
+        } else {
+            let class = CLASSES[usize::from(b)];
+            if class & LABEL_INNER == 0 || (label_len == 0 && class & ALNUM == 0) {
+                return false;
+            }
+            label_len += 1;
+            if label_len > MAX_LABEL_LEN {
+                return false;
+            }
+        }
+        last = b;
+    }
+    label_len > 0 && CLASSES[usize::from(last)] & ALNUM != 0
 }
 
 #[cfg(test)]

@@ -163,17 +163,144 @@ impl Serialize for FieldPath {
     }
 }
 
+/// A number in a message: a rule's bound. Not public API.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub enum Number {
+    Int(i128),
+    UInt(u128),
+    Float(f64),
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Number::Int(n) => write!(f, "{n}"),
+            Number::UInt(n) => write!(f, "{n}"),
+            Number::Float(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// The human-readable sentence of an error, kept as the rule's data and
+/// rendered only when read: rejecting a request costs no formatting.
+#[derive(Debug, Clone)]
+pub struct Message(MessageKind);
+
+#[derive(Debug, Clone)]
+enum MessageKind {
+    Text(Cow<'static, str>),
+    /// "must be at least 3 characters"
+    Count {
+        at_least: bool,
+        n: usize,
+        unit: &'static str,
+    },
+    /// "must be between 1 and 99" / "must be at least 0 and less than 1"
+    Range {
+        min: Number,
+        max: Number,
+        max_exclusive: bool,
+    },
+    /// "must be one of: user, viewer"
+    OneOf(&'static [&'static str]),
+    /// "expected a string"
+    Expected(&'static str),
+}
+
+impl Message {
+    pub(crate) fn count(at_least: bool, n: usize, unit: &'static str) -> Self {
+        Message(MessageKind::Count { at_least, n, unit })
+    }
+
+    pub(crate) fn range(min: Number, max: Number, max_exclusive: bool) -> Self {
+        Message(MessageKind::Range { min, max, max_exclusive })
+    }
+
+    pub(crate) fn one_of(allowed: &'static [&'static str]) -> Self {
+        Message(MessageKind::OneOf(allowed))
+    }
+
+    pub(crate) fn expected(what: &'static str) -> Self {
+        Message(MessageKind::Expected(what))
+    }
+}
+
+impl From<&'static str> for Message {
+    fn from(text: &'static str) -> Self {
+        Message(MessageKind::Text(Cow::Borrowed(text)))
+    }
+}
+
+impl From<String> for Message {
+    fn from(text: String) -> Self {
+        Message(MessageKind::Text(Cow::Owned(text)))
+    }
+}
+
+impl From<Cow<'static, str>> for Message {
+    fn from(text: Cow<'static, str>) -> Self {
+        Message(MessageKind::Text(text))
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            MessageKind::Text(text) => f.write_str(text),
+            MessageKind::Count { at_least, n, unit } => {
+                let bound = if *at_least { "at least" } else { "at most" };
+                let plural = if *n == 1 { "" } else { "s" };
+                write!(f, "must be {bound} {n} {unit}{plural}")
+            }
+            MessageKind::Range { min, max, max_exclusive: false } => write!(f, "must be between {min} and {max}"),
+            MessageKind::Range { min, max, max_exclusive: true } => {
+                write!(f, "must be at least {min} and less than {max}")
+            }
+            MessageKind::OneOf(allowed) => {
+                f.write_str("must be one of: ")?;
+                for (i, a) in allowed.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(a)?;
+                }
+                Ok(())
+            }
+            MessageKind::Expected(what) => write!(f, "expected {what}"),
+        }
+    }
+}
+
+impl Message {
+    fn as_cow(&self) -> Cow<'_, str> {
+        match &self.0 {
+            MessageKind::Text(text) => Cow::Borrowed(text),
+            _ => Cow::Owned(self.to_string()),
+        }
+    }
+}
+
+/// Messages are equal when they read the same.
+impl PartialEq for Message {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_cow() == other.as_cow()
+    }
+}
+
+impl Eq for Message {}
+
 /// One problem with one field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     path: FieldPath,
     code: ErrorCode,
-    message: Cow<'static, str>,
+    message: Message,
 }
 
 impl FieldError {
     /// An error at `path`. `message` must not contain the rejected value.
-    pub fn new(path: FieldPath, code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+    pub fn new(path: FieldPath, code: ErrorCode, message: impl Into<Message>) -> Self {
         FieldError { path, code, message: message.into() }
     }
 
@@ -188,8 +315,8 @@ impl FieldError {
     }
 
     /// A human-readable sentence built from the rule, never from the value.
-    pub fn message(&self) -> &str {
-        &self.message
+    pub fn message(&self) -> Cow<'_, str> {
+        self.message.as_cow()
     }
 }
 
@@ -208,7 +335,7 @@ impl Serialize for FieldError {
         let mut s = serializer.serialize_struct("FieldError", 3)?;
         s.serialize_field("field", &self.path)?;
         s.serialize_field("code", &self.code)?;
-        s.serialize_field("message", &self.message)?;
+        s.serialize_field("message", &format_args!("{}", self.message))?;
         s.end()
     }
 }
@@ -229,7 +356,7 @@ impl RequestError {
     }
 
     /// A request error with a single error.
-    pub fn single(path: FieldPath, code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+    pub fn single(path: FieldPath, code: ErrorCode, message: impl Into<Message>) -> Self {
         RequestError { errors: vec![FieldError::new(path, code, message)] }
     }
 

@@ -14,7 +14,7 @@ use std::marker::PhantomData;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess};
 
 use super::context::{Cx, Mode, Path};
-use super::error::ErrorCode;
+use super::error::{ErrorCode, Message};
 
 /// Rules that check an existing value (the `validate()` path).
 pub trait Check<T: ?Sized> {
@@ -82,7 +82,7 @@ impl<'r, 'c, 'p, R, T> ReadSeed<'r, 'c, 'p, R, T> {
 impl<'de, R: Read<'de, T>, T> DeserializeSeed<'de> for ReadSeed<'_, '_, '_, R, T> {
     type Value = Option<T>;
 
-    #[inline]
+    #[inline(always)]
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Option<T>, D::Error> {
         self.rules.read(de, self.cx, self.at)
     }
@@ -181,7 +181,7 @@ pub fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
 /// Records "wrong JSON type" and gives the visitor's invalid result.
 #[cold]
 pub fn wrong_type<T>(cx: &mut Cx, at: &Path<'_>, expecting: &'static str) -> Option<T> {
-    cx.report(at, ErrorCode::InvalidType, format!("expected {expecting}"));
+    cx.report(at, ErrorCode::InvalidType, Message::expected(expecting));
     None
 }
 

@@ -13,7 +13,7 @@ pub(crate) enum Fit {
     Long,
 }
 
-#[inline]
+#[inline(always)]
 pub(crate) fn classify(s: &str, min: usize, max: usize) -> Fit {
     let bytes = s.len();
     let fewest_chars = bytes.div_ceil(4);

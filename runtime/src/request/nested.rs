@@ -9,9 +9,8 @@ use serde::Deserialize;
 use serde::de::{Deserializer, Error, IgnoredAny, MapAccess, Visitor};
 
 use super::context::{Cx, Path};
-use super::error::ErrorCode;
+use super::error::{ErrorCode, Message};
 use super::field::{Check, Read, reject_unexpected, wrong_type};
-use super::string::one_of_message;
 
 /// A type whose every value is small and fixed in shape, so a request field of
 /// this type needs no `#[shield]` rule: `bool`, `char`, IP addresses, and
@@ -347,7 +346,7 @@ impl<'de, T> Visitor<'de> for UnitEnumVisitor<'_, '_, T> {
     fn visit_str<E: Error>(self, s: &str) -> Result<Option<T>, E> {
         let found = (self.lookup)(s);
         if found.is_none() {
-            self.cx.report(self.at, ErrorCode::UnknownVariant, one_of_message(self.names));
+            self.cx.report(self.at, ErrorCode::UnknownVariant, Message::one_of(self.names));
         }
         Ok(found)
     }

@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 use serde::de::{Deserializer, Error, Visitor};
 
 use super::context::{Cx, Mode, Path};
-use super::error::ErrorCode;
+use super::error::{ErrorCode, Message, Number};
 use super::field::{Check, Read, reject_unexpected};
 use super::string::one_of_message;
 
@@ -39,6 +39,8 @@ pub struct FloatRules<N> {
 
 /// An integer type a field can have.
 pub trait Int: Copy + PartialOrd + fmt::Display + 'static {
+    /// The value for a message.
+    fn number(self) -> Number;
     /// Converts when the value fits.
     fn from_i128(v: i128) -> Option<Self>;
     /// Converts when the value fits.
@@ -50,6 +52,10 @@ pub trait Int: Copy + PartialOrd + fmt::Display + 'static {
 macro_rules! int_impls {
     ($($t:ty => $method:ident),* $(,)?) => {$(
         impl Int for $t {
+            #[allow(clippy::cast_lossless, trivial_numeric_casts)]
+            fn number(self) -> Number {
+                if <$t>::MIN == 0 as $t { Number::UInt(self as u128) } else { Number::Int(self as i128) }
+            }
             #[inline]
             fn from_i128(v: i128) -> Option<Self> {
                 <$t>::try_from(v).ok()
@@ -87,19 +93,10 @@ impl<N: Int> IntRules<N> {
                 }
             }
             _ => {
-                cx.report(at, ErrorCode::OutOfRange, range_message(self.min, self.max, false));
+                cx.report(at, ErrorCode::OutOfRange, Message::range(self.min.number(), self.max.number(), false));
                 None
             }
         }
-    }
-}
-
-#[cold]
-fn range_message<N: fmt::Display>(min: N, max: N, max_exclusive: bool) -> String {
-    if max_exclusive {
-        format!("must be at least {min} and less than {max}")
-    } else {
-        format!("must be between {min} and {max}")
     }
 }
 
@@ -227,7 +224,8 @@ impl<N: Float> FloatRules<N> {
         if min <= v && below_max {
             Some(N::from_f64(v))
         } else {
-            cx.report(at, ErrorCode::OutOfRange, range_message(self.min, self.max, self.max_exclusive));
+            let (min, max) = (Number::Float(self.min.to_f64()), Number::Float(self.max.to_f64()));
+            cx.report(at, ErrorCode::OutOfRange, Message::range(min, max, self.max_exclusive));
             None
         }
     }

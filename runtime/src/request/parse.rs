@@ -36,7 +36,7 @@ fn json_error(e: &serde_json::Error) -> (ErrorCode, String) {
 /// Parses and validates JSON.
 pub(crate) fn from_json<'de, T: NestedRead<'de>>(json: &'de [u8]) -> Result<T, RequestError> {
     let mut de = serde_json::Deserializer::from_slice(json);
-    let mut cx = Cx::new(Mode::Json);
+    let mut cx = Cx::for_json_slice();
     let value = match T::read_nested(&mut de, &mut cx, &Path::ROOT) {
         Ok(value) => match de.end() {
             Ok(()) => value,

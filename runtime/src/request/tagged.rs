@@ -15,10 +15,9 @@ use serde::de::value::{MapDeserializer, SeqDeserializer};
 use serde::de::{DeserializeSeed, Deserializer, Error, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
 use super::context::{Cx, Path};
-use super::error::ErrorCode;
+use super::error::{ErrorCode, Message};
 use super::field::{drain_map, reject_unexpected, wrong_type};
 use super::nested::skip_unknown_text;
-use super::string::one_of_message;
 
 /// How many values may be buffered ahead of a tag (or as adjacent content).
 pub const MAX_BUFFERED_VALUES: usize = 4096;
@@ -287,7 +286,7 @@ impl<'de> Visitor<'de> for TagSeed<'_, '_> {
     fn visit_str<E: Error>(self, s: &str) -> Result<Option<u16>, E> {
         let found = (self.lookup)(s);
         if found.is_none() {
-            self.cx.report(self.at, ErrorCode::UnknownVariant, one_of_message(self.names));
+            self.cx.report(self.at, ErrorCode::UnknownVariant, Message::one_of(self.names));
         }
         Ok(found)
     }

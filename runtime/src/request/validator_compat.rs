@@ -21,7 +21,7 @@ pub(crate) fn to_validation_errors(errors: Vec<FieldError>) -> ValidationErrors 
     let mut out = ValidationErrors::new();
     for e in errors {
         let mut error = ValidationError::new(e.code().as_str());
-        error.message = Some(Cow::Owned(e.message().to_owned()));
+        error.message = Some(Cow::Owned(e.message().into_owned()));
         error.add_param(Cow::Borrowed("path"), &e.path().to_string());
         insert(&mut out, e.path().segments(), error);
     }
