@@ -53,8 +53,10 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod rate_limit;
 pub mod request;
 pub mod upload;
+pub mod webhook;
 
 pub use apishield_macros::secure_request;
 pub use request::{Bounded, ErrorCode, FieldError, FieldPath, RequestError, SecureRequest};

@@ -1,0 +1,1 @@
+//! Rate limiting: token bucket and sliding windows, in memory and on Redis.

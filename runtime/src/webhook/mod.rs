@@ -1,0 +1,1 @@
+//! Webhooks: signed sending, verified receiving, replay protection.
