@@ -10,3 +10,17 @@ fn secure_request() {
     t.pass("secure_request/pass/*.rs");
     t.compile_fail("secure_request/fail/*.rs");
 }
+
+#[test]
+fn secure_response() {
+    let t = trybuild::TestCases::new();
+    t.pass("secure_response/pass/*.rs");
+    t.compile_fail("secure_response/fail/*.rs");
+}
+
+#[test]
+fn owned_by() {
+    let t = trybuild::TestCases::new();
+    t.pass("owned_by/pass/*.rs");
+    t.compile_fail("owned_by/fail/*.rs");
+}

@@ -9,9 +9,12 @@
 //! IDE keeps its type information and each error stands alone.
 
 mod ctxt;
+mod generics;
 mod names;
+mod ownership;
 mod policy;
 mod request;
+mod response;
 
 use proc_macro::TokenStream;
 
@@ -53,4 +56,80 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn secure_request(args: TokenStream, input: TokenStream) -> TokenStream {
     request::expand(args.into(), input.into()).into()
+}
+
+/// Makes a struct (or unit-only enum) a response type: the listed fields are
+/// what leaves the server, and nothing named like a secret does.
+///
+/// A field named like a secret (`password`, `*_token`, `*_hash`,
+/// `internal_*`, ...) is a compile error unless it is marked
+/// `#[shield(expose)]` (sent deliberately) or `#[shield(skip)]` (never
+/// sent); an `apishield::Secret` field cannot be sent at all; a nested type
+/// must be a response type itself or `apishield::Public`.
+///
+/// ```compile_fail
+/// use apishield::prelude::*;
+///
+/// #[secure_response]
+/// pub struct UserResponse {
+///     pub id: u64,
+///     pub password_hash: String, // error: named like a secret
+/// }
+/// ```
+///
+/// `from = Model` generates `From<&Model>`, copying each field from the model
+/// field of the same name (a nested response type converts from its model):
+/// a field renamed or removed in the model breaks the build, not the API.
+///
+/// ```
+/// use apishield::prelude::*;
+///
+/// pub struct User { pub id: u64, pub name: String, pub password_hash: String }
+///
+/// #[secure_response(from = User)]
+/// pub struct UserResponse { pub id: u64, pub name: String }
+///
+/// let user = User { id: 7, name: "Ada".into(), password_hash: "$argon2id$...".into() };
+/// let body = serde_json::to_string(&UserResponse::from(&user)).unwrap();
+/// assert_eq!(body, r#"{"id":7,"name":"Ada"}"#);
+/// ```
+#[proc_macro_attribute]
+pub fn secure_response(args: TokenStream, input: TokenStream) -> TokenStream {
+    response::expand(args.into(), input.into()).into()
+}
+
+/// Ownership. On a resource type, `#[owned_by(field)]` names the owner
+/// field; the type then leaves the server only as `apishield::Authorized<T>`
+/// (made by `principal.authorize(resource)`), and serializing it directly
+/// does not compile. On a handler, `#[owned_by(param)]` checks the path
+/// parameter against the handler's `Principal` before the body runs (403
+/// with a generic body).
+///
+/// ```
+/// use apishield::prelude::*;
+///
+/// #[owned_by(user_id)]
+/// #[secure_response]
+/// pub struct Order { pub id: u64, pub user_id: u64, pub total_cents: i64 }
+///
+/// let alice = Principal::new("7");
+/// let order = Order { id: 1, user_id: 7, total_cents: 1250 };
+/// let authorized = alice.authorize(order).unwrap();
+/// assert_eq!(serde_json::to_string(&authorized).unwrap(), r#"{"id":1,"user_id":7,"total_cents":1250}"#);
+/// assert!(Principal::new("8").authorize(Order { id: 2, user_id: 7, total_cents: 0 }).is_err());
+/// ```
+///
+/// ```compile_fail
+/// use apishield::prelude::*;
+///
+/// #[owned_by(user_id)]
+/// #[secure_response]
+/// pub struct Order { pub id: u64, pub user_id: u64 }
+///
+/// // error: `Order` has an owner: it leaves the server only as `apishield::Authorized<Order>`
+/// let _ = serde_json::to_string(&Order { id: 1, user_id: 7 });
+/// ```
+#[proc_macro_attribute]
+pub fn owned_by(args: TokenStream, input: TokenStream) -> TokenStream {
+    ownership::expand(args.into(), input.into()).into()
 }

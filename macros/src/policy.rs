@@ -10,6 +10,7 @@
 //! max_query_len = 300
 //! privileged_fields = ["org_id"]   # lists can only grow
 //! credential_fields = ["otp"]
+//! secret_fields = ["tax_id"]       # responses: names that never leave the server
 //! ```
 //!
 //! Read at expansion time; cargo rebuilds the crate when its `Cargo.toml`
@@ -77,6 +78,8 @@ pub(crate) struct Policy {
     pub(crate) max_query_len: u64,
     pub(crate) privileged_fields: Vec<String>,
     pub(crate) credential_fields: Vec<String>,
+    /// Added to the built-in secret names of `#[secure_response]`.
+    pub(crate) secret_fields: Vec<String>,
 }
 
 impl Default for Policy {
@@ -90,6 +93,7 @@ impl Default for Policy {
             max_query_len: 500,
             privileged_fields: PRIVILEGED_FIELDS.iter().map(|s| (*s).to_owned()).collect(),
             credential_fields: CREDENTIAL_FIELDS.iter().map(|s| (*s).to_owned()).collect(),
+            secret_fields: Vec::new(),
         }
     }
 }
@@ -114,10 +118,11 @@ impl Policy {
                 "max_query_len" => tighten(&mut self.max_query_len, key, value, origin)?,
                 "privileged_fields" => extend(&mut self.privileged_fields, key, value, origin)?,
                 "credential_fields" => extend(&mut self.credential_fields, key, value, origin)?,
+                "secret_fields" => extend(&mut self.secret_fields, key, value, origin)?,
                 _ => {
                     return Err(format!(
                         "unknown key `{key}` in {origin}\nhelp: the keys are max_string_len, max_items, max_page_size, \
-                         default_page_size, max_query_len, privileged_fields and credential_fields"
+                         default_page_size, max_query_len, privileged_fields, credential_fields and secret_fields"
                     ));
                 }
             }

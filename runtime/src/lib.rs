@@ -53,19 +53,27 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod auth;
+#[cfg(feature = "axum")]
+pub mod axum;
 pub mod rate_limit;
 pub mod request;
+pub mod response;
 pub mod upload;
 pub mod webhook;
 
-pub use apishield_macros::secure_request;
+pub use apishield_macros::{owned_by, secure_request, secure_response};
+pub use auth::{ADMIN_ROLE, Forbidden, Owned, OwnerId, Principal, Secret};
 pub use request::{Bounded, ErrorCode, FieldError, FieldPath, RequestError, SecureRequest};
+pub use response::{Authorized, Public, SecureResponse};
 pub use upload::{FileKind, UploadError, UploadPolicy};
 
 /// The names a handler module needs.
 pub mod prelude {
+    pub use crate::auth::{Forbidden, Owned, Principal, Secret};
     pub use crate::request::{Bounded, RequestError, SecureRequest};
-    pub use crate::secure_request;
+    pub use crate::response::{Authorized, Public, SecureResponse};
+    pub use crate::{owned_by, secure_request, secure_response};
 }
 
 /// Not public API: what generated code refers to. May change in any release.
@@ -91,6 +99,16 @@ pub mod __private {
         Content, ContentDeserializer, Tagging, expect_no_content, find_tag, read_adjacent, required_content,
     };
     pub use crate::request::{ErrorCode, SecureRequest};
+
+    pub use crate::auth::Owned;
+    pub use crate::auth::guard::{FromForbidden, deny, require_owner};
+    pub use crate::response::{
+        AuthorizeBeforeSerializing, FromModel, Probe, ResponsePolicy, ViaClone, ViaMismatch, ViaModel, assert_public,
+        serialize_field,
+    };
+    pub use crate::response::{Public, SecureResponse};
+    #[cfg(feature = "axum")]
+    pub use ::axum;
 
     pub use ::core::option::Option::{self, None, Some};
     pub use ::core::result::Result::{self, Err, Ok};

@@ -4,7 +4,7 @@
 //! private reading traits). Paths are absolute (`::apishield::__private`), and
 //! every impl is `#[automatically_derived]`.
 
-use proc_macro2::{Literal, TokenStream, TokenTree};
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{GenericParam, Generics, Ident, Type};
@@ -14,6 +14,7 @@ use super::check::int_range;
 use super::model::{Body, Container, Field, Variant};
 use super::shape::Shape;
 use crate::ctxt::Ctxt;
+pub(crate) use crate::generics::{GenericNames, bounded};
 use crate::policy::Policy;
 
 pub(crate) fn private() -> TokenStream {
@@ -34,56 +35,6 @@ pub(crate) struct Items {
     next_pattern: usize,
     next_rules: usize,
     next_lookup: usize,
-}
-
-/// The generic parameters of the item.
-pub(crate) struct GenericNames {
-    types: Vec<String>,
-    lifetimes: Vec<syn::Lifetime>,
-}
-
-impl GenericNames {
-    pub(crate) fn of(generics: &Generics) -> Self {
-        GenericNames {
-            types: generics
-                .params
-                .iter()
-                .filter_map(|p| match p {
-                    GenericParam::Type(t) => Some(t.ident.to_string()),
-                    GenericParam::Const(c) => Some(c.ident.to_string()),
-                    GenericParam::Lifetime(_) => None,
-                })
-                .collect(),
-            lifetimes: generics.lifetimes().map(|l| l.lifetime.clone()).collect(),
-        }
-    }
-
-    /// Whether the type mentions a type or const parameter of the item.
-    pub(crate) fn mentioned_in(&self, ty: &Type) -> bool {
-        fn walk(ts: TokenStream, names: &[String]) -> bool {
-            ts.into_iter().any(|tt| match tt {
-                TokenTree::Group(g) => walk(g.stream(), names),
-                TokenTree::Ident(i) => names.iter().any(|n| i == n),
-                _ => false,
-            })
-        }
-        !self.types.is_empty() && walk(quote!(#ty), &self.types)
-    }
-
-    /// The never-called function holding the assertions, generic over the
-    /// item's lifetimes so that field types may mention them.
-    pub(crate) fn assertion_fn(&self, assertions: &[TokenStream]) -> TokenStream {
-        if assertions.is_empty() {
-            return TokenStream::new();
-        }
-        let lifetimes = &self.lifetimes;
-        quote! {
-            #[allow(dead_code, unused_lifetimes, single_use_lifetimes, clippy::extra_unused_lifetimes)]
-            fn __apishield_assertions<#(#lifetimes),*>() {
-                #(#assertions)*
-            }
-        }
-    }
 }
 
 fn neg_aware_int(v: i128) -> TokenStream {
@@ -414,20 +365,6 @@ pub(crate) fn fields_code(
         #p::Ok(#p::Some(#construct { #(#inits),* }))
     };
     FieldsCode { visit, check: quote!(#(#check)*), policy: policy_entries }
-}
-
-/// Adds predicates to a generics' where clause.
-pub(crate) fn bounded(generics: &Generics, predicates: &[TokenStream]) -> Generics {
-    let mut g = generics.clone();
-    if !predicates.is_empty() {
-        let wc = g.make_where_clause();
-        for pred in predicates {
-            if let Ok(pred) = syn::parse2(pred.clone()) {
-                wc.predicates.push(pred);
-            }
-        }
-    }
-    g
 }
 
 pub(crate) fn emit(c: &Container<'_>, policy: &Policy) -> TokenStream {

@@ -1,0 +1,97 @@
+//! The response policy: no field named like a secret leaves the server
+//! unless marked, and `apishield::Secret` never does.
+
+use syn::Type;
+
+use super::model::{Body, Container, Field};
+use crate::ctxt::Ctxt;
+use crate::names::{normalize, unraw};
+use crate::policy::Policy;
+
+/// Names that are secrets whatever the type: the design's list.
+pub(crate) const SECRET_FIELDS: &[&str] = &[
+    "password",
+    "passwd",
+    "password_hash",
+    "secret",
+    "token",
+    "api_key",
+    "private_key",
+    "ssn",
+    "credit_card",
+    "card_number",
+    "cvv",
+    "pin",
+    "salt",
+    "mfa_secret",
+    "otp_secret",
+    "recovery_codes",
+];
+
+/// Whether a normalized (snake_case) name looks like a secret: in the list,
+/// or `*_secret`, `*_token`, `*_hash`, `*_password`, `*_api_key`,
+/// `*_private_key`, `internal_*` (`stripe_secret`, `session_token`,
+/// `user_password`, `internal_notes`).
+pub(crate) fn is_secret_name(name: &str, policy: &Policy) -> bool {
+    SECRET_FIELDS.contains(&name)
+        || policy.secret_fields.iter().any(|n| n == name)
+        || ["_secret", "_token", "_hash", "_password", "_api_key", "_private_key"].iter().any(|s| name.ends_with(s))
+        || name.starts_with("internal_")
+}
+
+/// Whether the type is `apishield::Secret<..>` (read from its syntax).
+fn is_secret_type(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) => p.path.segments.last().is_some_and(|s| {
+            s.ident == "Secret"
+                || matches!(&s.arguments, syn::PathArguments::AngleBracketed(a) if a.args.iter().any(|arg| matches!(arg, syn::GenericArgument::Type(t) if is_secret_type(t))))
+        }),
+        Type::Reference(r) => is_secret_type(&r.elem),
+        Type::Group(g) => is_secret_type(&g.elem),
+        Type::Paren(p) => is_secret_type(&p.elem),
+        _ => false,
+    }
+}
+
+pub(crate) fn check(cx: &Ctxt, policy: &Policy, c: &Container<'_>) {
+    let Body::Struct(fields) = &c.body else { return };
+    for f in fields {
+        check_field(cx, policy, f);
+    }
+}
+
+fn check_field(cx: &Ctxt, policy: &Policy, f: &Field<'_>) {
+    if let (Some(expose), Some(_)) = (f.expose, f.shield_skip) {
+        cx.error(
+            expose,
+            "`expose` and `skip` contradict each other",
+            "keep one: send the field deliberately, or never",
+        );
+        return;
+    }
+    let rust = unraw(f.ident);
+    let names = [normalize(&rust), normalize(&f.wire)];
+    let name = if rust == f.wire { format!("`{rust}`") } else { format!("`{rust}` (sent as `{}`)", f.wire) };
+    let secret_name = names.iter().any(|n| is_secret_name(n, policy));
+    if !f.skip && is_secret_type(f.ty) {
+        cx.error_on(
+            f.ty,
+            format!("{name} holds an `apishield::Secret`, which never leaves the server"),
+            "remove the field from the response type, or mark it `#[shield(skip)]`",
+        );
+        return;
+    }
+    if secret_name && !f.skip && f.expose.is_none() {
+        cx.error(
+            f.ident.span(),
+            format!("{name} is named like a secret, and secrets do not belong in responses"),
+            "remove it from the response type, or mark it `#[shield(skip)]`; if the response exists to hand it out \
+             (an access token from a token endpoint), mark it `#[shield(expose)]`",
+        );
+    }
+    if let Some(span) = f.expose
+        && !secret_name
+    {
+        cx.error(span, format!("`expose` is not needed: {name} is not named like a secret"), "remove `expose`");
+    }
+}

@@ -1,0 +1,119 @@
+//! Extractors: `SecureJson<T>`, `SecureQuery<T>` and `Principal`.
+
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+
+use super::error::ApiError;
+use crate::auth::Principal;
+use crate::request::nested::NestedRead;
+use crate::request::{ErrorCode, FieldPath, RequestError, SecureRequest};
+
+/// The largest body [`SecureJson`] reads unless a [`BodyLimit`] says
+/// otherwise: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The largest body [`SecureJson`] reads, for the routes of a router that
+/// carries it as an extension: `router.layer(Extension(BodyLimit(64 * 1024)))`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON body of a `#[secure_request]` type, validated; or, as a
+/// response, a [`Public`](crate::Public) value serialized as JSON.
+///
+/// Extraction: `Content-Type` must be JSON (415 otherwise), the body at most
+/// [`DEFAULT_BODY_LIMIT`] or the route's [`BodyLimit`] (413), well-formed
+/// (400) and valid (422 with every field's error).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SecureJson<T>(pub T);
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json")
+            || subtype.len() > 5 && subtype[subtype.len() - 5..].eq_ignore_ascii_case("+json"))
+}
+
+fn single(code: ErrorCode, message: &'static str) -> ApiError {
+    ApiError::from(RequestError::single(FieldPath::root(), code, message))
+}
+
+impl<S, T> FromRequest<S> for SecureJson<T>
+where
+    S: Send + Sync,
+    T: SecureRequest + for<'de> NestedRead<'de>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
+        let json = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(is_json);
+        if !json {
+            return Err(single(ErrorCode::UnsupportedMediaType, "the body must be application/json"));
+        }
+        let limit = req.extensions().get::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+        let bytes = axum::body::to_bytes(req.into_body(), limit)
+            .await
+            .map_err(|_| single(ErrorCode::BodyTooLarge, "the body is too large"))?;
+        T::from_json(&bytes).map(SecureJson).map_err(ApiError::from)
+    }
+}
+
+/// A query string of a `#[secure_request(query)]` (or any
+/// `#[secure_request]`) type, validated; longer than the type's policy allows
+/// (500 bytes by default) is refused before parsing (414).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SecureQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for SecureQuery<T>
+where
+    S: Send + Sync,
+    T: SecureRequest + for<'de> NestedRead<'de>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        T::from_query(query).map(SecureQuery).map_err(ApiError::from)
+    }
+}
+
+/// The authenticated caller, put into the request's extensions by the
+/// authentication layer; 401 when there is none.
+impl<S: Send + Sync> FromRequestParts<S> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        parts.extensions.get::<Principal>().cloned().ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// `Option<Principal>`: for endpoints that serve anonymous callers too.
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Principal {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<Principal>().cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_json;
+
+    #[test]
+    fn json_content_types() {
+        for ok in
+            ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/problem+json"]
+        {
+            assert!(is_json(ok), "{ok}");
+        }
+        for bad in
+            ["text/json", "application/jsonx", "application/x-www-form-urlencoded", "", "json", "application/+json"]
+        {
+            assert!(!is_json(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! The axum integration (feature `axum`): extractors that validate, responses
+//! that filter, and errors that say nothing they should not.
+//!
+//! * [`SecureJson<T>`] extracts a `#[secure_request]` body (content type,
+//!   size limit, validation) and, as a response, serializes a
+//!   [`Public`](crate::Public) value;
+//! * [`SecureQuery<T>`] extracts a `#[secure_request(query)]` type;
+//! * [`Principal`](crate::Principal) is extracted from the request's
+//!   extensions, where authentication put it (401 if it did not);
+//! * [`ApiError`] is an RFC 9457 `application/problem+json` response with a
+//!   generic message; causes go to the logs, never to the client.
+
+mod error;
+mod extract;
+mod respond;
+
+pub use error::ApiError;
+pub use extract::{BodyLimit, DEFAULT_BODY_LIMIT, SecureJson, SecureQuery};

@@ -1,0 +1,112 @@
+//! `#[secure_response(from = Model)]`: filling a response field from the
+//! model field of the same name.
+//!
+//! The macro sees the response field's type but not the model's, so the
+//! choice between "convert" and "copy" is made by the compiler with
+//! method-resolution priority (autoref): a response type converts from its
+//! model type (`AddressResponse` from `Address`, also inside `Option`, `Vec`
+//! and maps), and any other field is cloned if both types are the same.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, Hash};
+use std::marker::PhantomData;
+
+/// A response type built from a model type (`#[secure_response(from = M)]`).
+pub trait FromModel<M: ?Sized> {
+    /// Copies the exposed fields of `model`.
+    fn from_model(model: &M) -> Self;
+}
+
+impl<M, T: FromModel<M>> FromModel<Option<M>> for Option<T> {
+    fn from_model(model: &Option<M>) -> Self {
+        model.as_ref().map(T::from_model)
+    }
+}
+
+impl<M, T: FromModel<M>> FromModel<Vec<M>> for Vec<T> {
+    fn from_model(model: &Vec<M>) -> Self {
+        model.iter().map(T::from_model).collect()
+    }
+}
+
+impl<M, T: FromModel<M>> FromModel<Box<M>> for Box<T> {
+    fn from_model(model: &Box<M>) -> Self {
+        Box::new(T::from_model(model))
+    }
+}
+
+impl<K: Ord + Clone, M, T: FromModel<M>> FromModel<BTreeMap<K, M>> for BTreeMap<K, T> {
+    fn from_model(model: &BTreeMap<K, M>) -> Self {
+        model.iter().map(|(k, v)| (k.clone(), T::from_model(v))).collect()
+    }
+}
+
+impl<K: Eq + Hash + Clone, M, T: FromModel<M>, S: BuildHasher + Default + Clone> FromModel<HashMap<K, M, S>>
+    for HashMap<K, T, S>
+{
+    fn from_model(model: &HashMap<K, M, S>) -> Self {
+        model.iter().map(|(k, v)| (k.clone(), T::from_model(v))).collect()
+    }
+}
+
+/// A model field on its way into a response field of type `T`.
+#[derive(Debug)]
+pub struct Probe<'a, M: ?Sized, T>(&'a M, PhantomData<fn() -> T>);
+
+impl<'a, M: ?Sized, T> Probe<'a, M, T> {
+    /// Wraps a reference to the model field.
+    pub fn new(model: &'a M) -> Self {
+        Probe(model, PhantomData)
+    }
+}
+
+/// First choice: the response type converts from the model type.
+pub trait ViaModel<T> {
+    /// The response field's value.
+    fn project(self) -> T;
+}
+
+impl<M, T: FromModel<M>> ViaModel<T> for &&Probe<'_, M, T> {
+    fn project(self) -> T {
+        T::from_model(self.0)
+    }
+}
+
+/// Second choice: the same type on both sides, cloned.
+pub trait ViaClone<T> {
+    /// The response field's value.
+    fn project(self) -> T;
+}
+
+impl<T: Clone> ViaClone<T> for &Probe<'_, T, T> {
+    fn project(self) -> T {
+        self.0.clone()
+    }
+}
+
+/// Never implemented: its message is the error for a response field whose
+/// type neither converts from nor equals the model field's type.
+#[diagnostic::on_unimplemented(
+    message = "the response field of type `{Self}` cannot be filled from the model field of type `{M}`",
+    label = "no conversion from the model field",
+    note = "give both fields the same type, or make `{Self}` a #[secure_response(from = {M})] type"
+)]
+pub trait FillableFrom<M: ?Sized> {}
+
+/// Last choice: no conversion and no copy; the call does not compile, with
+/// [`FillableFrom`]'s message.
+pub trait ViaMismatch<M: ?Sized, T> {
+    /// Never callable.
+    fn project(self) -> T
+    where
+        T: FillableFrom<M>;
+}
+
+impl<M: ?Sized, T> ViaMismatch<M, T> for Probe<'_, M, T> {
+    fn project(self) -> T
+    where
+        T: FillableFrom<M>,
+    {
+        unreachable!("FillableFrom has no implementations")
+    }
+}

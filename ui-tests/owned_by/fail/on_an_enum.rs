@@ -1,0 +1,8 @@
+use apishield::prelude::*;
+
+#[owned_by(user_id)]
+pub enum Order {
+    Open,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use apishield::prelude::*;
+
+#[secure_response]
+pub struct UserResponse {
+    #[shield(redact)]
+    pub email: String,
+}
+
+fn main() {}
