@@ -82,7 +82,7 @@ pub mod __private {
     pub use serde;
     pub use validator;
 
-    pub use crate::request::collection::{BoxRules, MapKey, MapRules, OptionRules, SeqRules};
+    pub use crate::request::collection::{BoxRules, MapKey, MapRules, OptionRules, SecretRules, SeqRules};
     pub use crate::request::context::{Cx, Mode, Path};
     pub use crate::request::field::{Check, Read, Slot, finish_field, read_field};
     pub use crate::request::nested::{

@@ -120,14 +120,14 @@ pub struct Measurement {
 
 /// A password field, to prove errors never echo it.
 #[secure_request]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Login {
     /// Account name.
     #[shield(len = 3..=32, pattern = "[a-z0-9_]+")]
     pub username: String,
-    /// The password.
+    /// The password: redacted in `Debug`, zeroized on drop.
     #[shield(len = 12..=128)]
-    pub password: String,
+    pub password: apishield::Secret<String>,
     /// One-time code.
     #[shield(range = 0..=999_999)]
     pub otp: Option<u32>,

@@ -320,7 +320,7 @@ fn check_value(cx: &Ctxt, ctx: &FieldCtx<'_>, shape: &Shape<'_>, rules: &Rules, 
         Shape::Unsupported(ty, help) => {
             cx.error_on(ty, "no #[shield] rule can bound a value of this type", help);
         }
-        Shape::Option(inner) | Shape::Box(inner) => check_value(cx, ctx, inner, rules, s),
+        Shape::Option(inner) | Shape::Box(inner) | Shape::Secret(inner) => check_value(cx, ctx, inner, rules, s),
         Shape::Str => check_str(cx, ctx, rules, s),
         Shape::Int(ty) => check_int(cx, ctx, rules, &ty.to_string(), s),
         Shape::Float(ty) => check_float(cx, rules, &ty.to_string(), s),

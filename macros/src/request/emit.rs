@@ -206,6 +206,10 @@ impl Items {
                 let (t, v) = self.rules(inner, rules, in_key, generics);
                 (quote!(#p::BoxRules<#t>), quote!(#p::BoxRules(#v)))
             }
+            Shape::Secret(inner) => {
+                let (t, v) = self.rules(inner, rules, in_key, generics);
+                (quote!(#p::SecretRules<#t>), quote!(#p::SecretRules(#v)))
+            }
             Shape::Seq(item) => {
                 let (t, v) = self.rules(item, each, false, generics);
                 let n = max_items(rules);

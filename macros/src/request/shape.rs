@@ -21,6 +21,8 @@ pub(crate) enum Shape<'a> {
     Plain(&'a syn::Ident),
     Option(Box<Shape<'a>>),
     Box(Box<Shape<'a>>),
+    /// `apishield::Secret<T>`: the rules of `T`, the value kept secret.
+    Secret(Box<Shape<'a>>),
     /// `Vec`, `VecDeque`, `HashSet`, `BTreeSet`.
     Seq(Box<Shape<'a>>),
     /// `HashMap`, `BTreeMap`: key and value.
@@ -39,7 +41,7 @@ impl Shape<'_> {
             Shape::Int(_) => "an integer",
             Shape::Float(_) => "a float",
             Shape::Plain(_) => "a bool or char",
-            Shape::Option(inner) | Shape::Box(inner) => inner.describe(),
+            Shape::Option(inner) | Shape::Box(inner) | Shape::Secret(inner) => inner.describe(),
             Shape::Seq(_) => "a list or set",
             Shape::Map(..) => "a map",
             Shape::Nested(_) => "a nested type",
@@ -50,7 +52,7 @@ impl Shape<'_> {
     /// The shape under `Option` and `Box`.
     pub(crate) fn peeled(&self) -> &Self {
         match self {
-            Shape::Option(inner) | Shape::Box(inner) => inner.peeled(),
+            Shape::Option(inner) | Shape::Box(inner) | Shape::Secret(inner) => inner.peeled(),
             other => other,
         }
     }
@@ -95,6 +97,7 @@ pub(crate) fn classify(ty: &Type) -> Shape<'_> {
                 ("bool" | "char", []) => Shape::Plain(&last.ident),
                 ("Option", [inner]) => Shape::Option(Box::new(classify(inner))),
                 ("Box", [inner]) => Shape::Box(Box::new(classify(inner))),
+                ("Secret", [inner]) => Shape::Secret(Box::new(classify(inner))),
                 ("Vec" | "VecDeque" | "HashSet" | "BTreeSet", [inner, ..]) => Shape::Seq(Box::new(classify(inner))),
                 ("HashMap" | "BTreeMap", [k, v, ..]) => Shape::Map(Box::new(classify(k)), Box::new(classify(v))),
                 ("Arc" | "Rc", [inner]) if is_str(inner) => {

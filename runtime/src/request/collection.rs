@@ -568,3 +568,27 @@ impl<R: Check<T>, T> Check<Box<T>> for BoxRules<R> {
         self.0.check(value, cx, at);
     }
 }
+
+// --------------------------------------------------------------------- Secret
+
+/// The rules of a [`Secret<T>`](crate::Secret): those of `T`. The value is
+/// wrapped as soon as it is read, so it is zeroized when dropped.
+#[derive(Debug, Clone, Copy)]
+pub struct SecretRules<R>(pub R);
+
+impl<'de, R: Read<'de, T>, T: zeroize::Zeroize> Read<'de, crate::Secret<T>> for SecretRules<R> {
+    fn read<D: Deserializer<'de>>(
+        &self,
+        de: D,
+        cx: &mut Cx,
+        at: &Path<'_>,
+    ) -> Result<Option<crate::Secret<T>>, D::Error> {
+        Ok(self.0.read(de, cx, at)?.map(crate::Secret::new))
+    }
+}
+
+impl<R: Check<T>, T: zeroize::Zeroize> Check<crate::Secret<T>> for SecretRules<R> {
+    fn check(&self, value: &crate::Secret<T>, cx: &mut Cx, at: &Path<'_>) {
+        self.0.check(value.expose_secret(), cx, at);
+    }
+}
