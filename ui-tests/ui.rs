@@ -24,3 +24,10 @@ fn owned_by() {
     t.pass("owned_by/pass/*.rs");
     t.compile_fail("owned_by/fail/*.rs");
 }
+
+#[test]
+fn idempotent() {
+    let t = trybuild::TestCases::new();
+    t.pass("idempotent/pass/*.rs");
+    t.compile_fail("idempotent/fail/*.rs");
+}

@@ -69,3 +69,18 @@ pub(crate) fn bounded(generics: &Generics, predicates: &[TokenStream]) -> Generi
     }
     g
 }
+
+/// `value`, passed through a function bounded by the bounds of a rewritten
+/// `-> impl Trait` return type: the value still has to satisfy them, and the
+/// user's imports of those traits stay in use.
+pub(crate) fn keep_impl_bounds(
+    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+    value: TokenStream,
+) -> TokenStream {
+    quote! {{
+        fn __apishield_returns<__T: #bounds>(value: __T) -> __T {
+            value
+        }
+        __apishield_returns(#value)
+    }}
+}

@@ -10,6 +10,7 @@
 
 mod ctxt;
 mod generics;
+mod idempotent;
 mod names;
 mod ownership;
 mod policy;
@@ -132,4 +133,32 @@ pub fn secure_response(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn owned_by(args: TokenStream, input: TokenStream) -> TokenStream {
     ownership::expand(args.into(), input.into()).into()
+}
+
+/// Makes an async axum handler idempotent: a request retried with the same
+/// `Idempotency-Key` runs the handler once, and gets the first response again.
+///
+/// ```ignore
+/// #[idempotent(ttl = "24h")]
+/// async fn create_payment(key: IdempotencyKey, principal: Principal,
+///                         SecureJson(req): SecureJson<CreatePayment>)
+///     -> Result<SecureJson<Payment>, ApiError> { ... }
+/// ```
+///
+/// Missing or malformed key: 400. Same key, same request, finished: the
+/// stored status, content type and body, with `Idempotent-Replayed: true`.
+/// Same key, another request: 422. Same key, still running: 409. Keys are
+/// scoped to the principal, method and route; 5xx responses free the key;
+/// locks expire after `lock` (default `"30s"`), records after `ttl` (default
+/// `"24h"`, between 1 s and 7 days). The store is the router's `Idempotency`
+/// extension, or one in-memory store per process.
+///
+/// The handler's body extractor (its last argument) runs after the key is
+/// claimed, on the same body that was fingerprinted; the handler's return
+/// type becomes `Response`. Compile errors: a non-async fn, a method, a
+/// handler without an `IdempotencyKey` argument, an unparsable or
+/// out-of-range `ttl`.
+#[proc_macro_attribute]
+pub fn idempotent(args: TokenStream, input: TokenStream) -> TokenStream {
+    idempotent::expand(args.into(), input.into()).into()
 }

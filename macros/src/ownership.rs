@@ -237,6 +237,11 @@ fn on_handler(cx: &Ctxt, mut f: syn::ItemFn, param: &Ident) -> (TokenStream, Tok
         ReturnType::Type(_, ty) if matches!(**ty, Type::ImplTrait(_)) => {
             let body =
                 if f.sig.asyncness.is_some() { quote!(async move #block.await) } else { quote!((move || #block)()) };
+            // Keep the `impl Trait` bounds (and so the user's imports) in use.
+            let body = match &**ty {
+                Type::ImplTrait(it) => crate::generics::keep_impl_bounds(&it.bounds, body),
+                _ => body,
+            };
             f.sig.output = syn::parse_quote!(-> #p::axum::response::Response);
             f.block = syn::parse_quote!({
                 #check

@@ -56,13 +56,14 @@
 pub mod auth;
 #[cfg(feature = "axum")]
 pub mod axum;
+pub mod idempotency;
 pub mod rate_limit;
 pub mod request;
 pub mod response;
 pub mod upload;
 pub mod webhook;
 
-pub use apishield_macros::{owned_by, secure_request, secure_response};
+pub use apishield_macros::{idempotent, owned_by, secure_request, secure_response};
 pub use auth::{ADMIN_ROLE, Forbidden, Owned, OwnerId, Principal, Secret};
 pub use request::{Bounded, ErrorCode, FieldError, FieldPath, RequestError, SecureRequest};
 pub use response::{Authorized, Public, SecureResponse};
@@ -73,7 +74,9 @@ pub mod prelude {
     pub use crate::auth::{Forbidden, Owned, Principal, Secret};
     pub use crate::request::{Bounded, RequestError, SecureRequest};
     pub use crate::response::{Authorized, Public, SecureResponse};
-    pub use crate::{owned_by, secure_request, secure_response};
+    pub use crate::{idempotent, owned_by, secure_request, secure_response};
+    #[cfg(feature = "axum")]
+    pub use crate::idempotency::IdempotencyKey;
 }
 
 /// Not public API: what generated code refers to. May change in any release.
@@ -109,6 +112,8 @@ pub mod __private {
     pub use crate::response::{Public, SecureResponse};
     #[cfg(feature = "axum")]
     pub use ::axum;
+    #[cfg(feature = "axum")]
+    pub use crate::idempotency;
 
     pub use ::core::option::Option::{self, None, Some};
     pub use ::core::result::Result::{self, Err, Ok};

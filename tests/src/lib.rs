@@ -2,6 +2,8 @@
 //! and a few neighbours that exercise every kind of field.
 
 pub mod fixtures;
+pub mod http;
+pub mod proxy;
 
 /// The Redis server of the tests, from `REDIS_URL`. `None` (with a line on
 /// stderr saying why) when it is not set: such tests skip on machines

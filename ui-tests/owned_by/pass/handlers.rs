@@ -1,3 +1,4 @@
+#![deny(warnings)]
 //! #[owned_by] on resources and on axum handlers of every accepted shape.
 use apishield::axum::{ApiError, SecureJson};
 use apishield::prelude::*;

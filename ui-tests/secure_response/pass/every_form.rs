@@ -1,3 +1,4 @@
+#![deny(warnings)]
 //! Every accepted form of #[secure_response], serialized to check the exact output.
 use std::collections::BTreeMap;
 

@@ -1,0 +1,343 @@
+//! `#[idempotent]` over real HTTP on loopback: the IETF draft's status codes,
+//! replay, scoping, concurrency, crashes and outages, with the memory store
+//! and with Redis shared by two server instances.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use apishield::axum::{ApiError, SecureJson};
+use apishield::idempotency::{Idempotency, RedisIdempotencyStore};
+use apishield::prelude::*;
+use apishield_tests::http::serve;
+use axum::Router;
+use axum::extract::Extension;
+use axum::http::StatusCode;
+use axum::routing::post;
+
+#[secure_request]
+pub struct CreatePayment {
+    #[shield(range = 1..=1_000_000)]
+    pub amount_cents: u64,
+    #[shield(range = 0..=2_000)]
+    pub delay_ms: Option<u64>,
+    pub fail: Option<bool>,
+}
+
+#[secure_response]
+pub struct Payment {
+    pub id: usize,
+    pub amount_cents: u64,
+    pub by: String,
+}
+
+/// How many times the handler's body ran.
+#[derive(Clone, Default)]
+struct Runs(Arc<AtomicUsize>);
+
+#[idempotent(ttl = "1h", lock = "2s")]
+async fn create_payment(
+    _key: IdempotencyKey,
+    principal: Principal,
+    Extension(runs): Extension<Runs>,
+    SecureJson(req): SecureJson<CreatePayment>,
+) -> Result<(StatusCode, SecureJson<Payment>), ApiError> {
+    let id = runs.0.fetch_add(1, Ordering::SeqCst) + 1;
+    if let Some(ms) = req.delay_ms {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    if req.fail == Some(true) {
+        return Err(ApiError::unavailable());
+    }
+    Ok((StatusCode::CREATED, SecureJson(Payment { id, amount_cents: req.amount_cents, by: principal.subject().into() })))
+}
+
+#[idempotent]
+async fn big_export(_key: IdempotencyKey, Extension(runs): Extension<Runs>) -> Result<String, ApiError> {
+    runs.0.fetch_add(1, Ordering::SeqCst);
+    Ok("x".repeat(64 * 1024))
+}
+
+fn app(store: Idempotency, runs: Runs) -> Router {
+    Router::new()
+        .route("/payments", post(create_payment))
+        .route("/exports", post(big_export))
+        .layer(Extension(runs))
+        .layer(store.extension())
+}
+
+struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+struct Reply {
+    status: u16,
+    replayed: bool,
+    body: Vec<u8>,
+}
+
+impl Api {
+    fn at(addr: std::net::SocketAddr) -> Api {
+        Api { http: reqwest::Client::new(), base: format!("http://{addr}") }
+    }
+
+    async fn post(&self, path: &str, user: &str, key: Option<&str>, body: &str) -> Reply {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("authorization", format!("Test {user}"))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        if let Some(k) = key {
+            req = req.header("idempotency-key", k);
+        }
+        let res = req.send().await.expect("request");
+        let replayed = res.headers().get("idempotent-replayed").is_some_and(|v| v == "true");
+        Reply { status: res.status().as_u16(), replayed, body: res.bytes().await.expect("body").to_vec() }
+    }
+}
+
+async fn memory_api() -> (Api, Runs) {
+    let runs = Runs::default();
+    let addr = serve(app(Idempotency::memory().max_response_bytes(16 * 1024), runs.clone())).await;
+    (Api::at(addr), runs)
+}
+
+const PAY: &str = r#"{"amount_cents":500}"#;
+
+#[tokio::test]
+async fn a_missing_or_malformed_key_is_400_and_nothing_runs() {
+    let (api, runs) = memory_api().await;
+    assert_eq!(api.post("/payments", "alice", None, PAY).await.status, 400);
+    for bad in ["", "\"unterminated", "has space", &"k".repeat(256)] {
+        assert_eq!(api.post("/payments", "alice", Some(bad), PAY).await.status, 400, "{bad:?}");
+    }
+    assert_eq!(runs.0.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_retry_replays_the_first_response_byte_for_byte() {
+    let (api, runs) = memory_api().await;
+    let first = api.post("/payments", "alice", Some("pay-1"), PAY).await;
+    assert_eq!((first.status, first.replayed), (201, false));
+    // Bare and structured-field forms are the same key.
+    let again = api.post("/payments", "alice", Some("\"pay-1\""), PAY).await;
+    assert_eq!((again.status, again.replayed), (201, true));
+    assert_eq!(again.body, first.body);
+    assert_eq!(runs.0.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn the_same_key_for_another_request_is_422() {
+    let (api, runs) = memory_api().await;
+    assert_eq!(api.post("/payments", "alice", Some("k"), PAY).await.status, 201);
+    let other = api.post("/payments", "alice", Some("k"), r#"{"amount_cents":501}"#).await;
+    assert_eq!(other.status, 422);
+    assert!(String::from_utf8_lossy(&other.body).contains("idempotency_key_reused"));
+    assert_eq!(runs.0.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_retry_while_the_first_runs_is_409() {
+    let (api, runs) = memory_api().await;
+    let api = Arc::new(api);
+    let slow = {
+        let api = api.clone();
+        tokio::spawn(async move { api.post("/payments", "alice", Some("slow"), r#"{"amount_cents":5,"delay_ms":500}"#).await })
+    };
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let during = api.post("/payments", "alice", Some("slow"), r#"{"amount_cents":5,"delay_ms":500}"#).await;
+    assert_eq!(during.status, 409);
+    assert_eq!(slow.await.unwrap().status, 201);
+    assert_eq!(runs.0.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn keys_are_scoped_to_the_principal() {
+    let (api, runs) = memory_api().await;
+    let alice = api.post("/payments", "alice", Some("shared"), PAY).await;
+    let bob = api.post("/payments", "bob", Some("shared"), PAY).await;
+    assert_eq!((alice.status, bob.status, bob.replayed), (201, 201, false));
+    assert!(String::from_utf8_lossy(&bob.body).contains(r#""by":"bob""#));
+    assert_eq!(runs.0.load(Ordering::SeqCst), 2);
+    assert_eq!(api.post("/payments", "alice", Some("anon"), PAY).await.status, 201);
+}
+
+#[tokio::test]
+async fn a_server_error_frees_the_key_for_a_retry() {
+    let (api, runs) = memory_api().await;
+    let failed = api.post("/payments", "alice", Some("flaky"), r#"{"amount_cents":5,"fail":true}"#).await;
+    assert_eq!(failed.status, 503);
+    let retried = api.post("/payments", "alice", Some("flaky"), r#"{"amount_cents":5,"fail":true}"#).await;
+    assert_eq!((retried.status, retried.replayed), (503, false));
+    assert_eq!(runs.0.load(Ordering::SeqCst), 2, "a 5xx is not replayed: the retry ran");
+}
+
+#[tokio::test]
+async fn invalid_bodies_are_answered_and_replayed_like_any_client_error() {
+    let (api, runs) = memory_api().await;
+    let bad = api.post("/payments", "alice", Some("bad"), r#"{"amount_cents":0}"#).await;
+    assert_eq!(bad.status, 422);
+    let again = api.post("/payments", "alice", Some("bad"), r#"{"amount_cents":0}"#).await;
+    assert_eq!((again.status, again.replayed, again.body == bad.body), (422, true, true));
+    assert_eq!(runs.0.load(Ordering::SeqCst), 0, "the handler body never ran");
+}
+
+#[tokio::test]
+async fn a_response_too_large_to_keep_is_sent_and_the_key_released() {
+    let (api, runs) = memory_api().await;
+    let first = api.post("/exports", "alice", Some("export"), "").await;
+    assert_eq!((first.status, first.body.len()), (200, 64 * 1024));
+    let second = api.post("/exports", "alice", Some("export"), "").await;
+    assert_eq!((second.status, second.replayed), (200, false));
+    assert_eq!(runs.0.load(Ordering::SeqCst), 2);
+}
+
+/// Many concurrent requests with one key: the body runs exactly once; every
+/// other request gets the replay or 409.
+async fn exactly_once(apis: Vec<Api>, runs: &[Runs], requests: usize) {
+    let apis: Vec<Arc<Api>> = apis.into_iter().map(Arc::new).collect();
+    let mut tasks = Vec::new();
+    for i in 0..requests {
+        let api = apis[i % apis.len()].clone();
+        tasks.push(tokio::spawn(async move {
+            api.post("/payments", "alice", Some("the-one"), r#"{"amount_cents":7,"delay_ms":200}"#).await
+        }));
+    }
+    let mut created = 0;
+    let mut first_body = None;
+    for t in tasks {
+        let reply = t.await.unwrap();
+        match (reply.status, reply.replayed) {
+            (201, false) => {
+                created += 1;
+                first_body = Some(reply.body);
+            }
+            (201, true) => {
+                if let Some(b) = &first_body {
+                    assert_eq!(&reply.body, b);
+                }
+            }
+            (409, _) => {}
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    assert_eq!(created, 1);
+    assert_eq!(runs.iter().map(|r| r.0.load(Ordering::SeqCst)).sum::<usize>(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thousand_concurrent_retries_run_the_body_once_in_memory() {
+    let (api, runs) = memory_api().await;
+    exactly_once(vec![api], &[runs], 1000).await;
+}
+
+async fn redis_store(prefix: &str) -> Option<RedisIdempotencyStore> {
+    let url = apishield_tests::redis_url()?;
+    let conn = redis::Client::open(url).ok()?.get_connection_manager().await.ok()?;
+    Some(RedisIdempotencyStore::with_prefix(conn, prefix))
+}
+
+fn unique_prefix() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+    format!("apishield-test:idem:{nanos}:")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thousand_concurrent_retries_across_two_servers_run_the_body_once_with_redis() {
+    let prefix = unique_prefix();
+    let (Some(a), Some(b)) = (redis_store(&prefix).await, redis_store(&prefix).await) else { return };
+    let (runs_a, runs_b) = (Runs::default(), Runs::default());
+    let server_a = serve(app(Idempotency::new(a), runs_a.clone())).await;
+    let server_b = serve(app(Idempotency::new(b), runs_b.clone())).await;
+    exactly_once(vec![Api::at(server_a), Api::at(server_b)], &[runs_a, runs_b], 1000).await;
+}
+
+#[tokio::test]
+async fn redis_replays_across_servers_and_scopes_by_principal() {
+    let prefix = unique_prefix();
+    let (Some(a), Some(b)) = (redis_store(&prefix).await, redis_store(&prefix).await) else { return };
+    let runs = Runs::default();
+    let api_a = Api::at(serve(app(Idempotency::new(a), runs.clone())).await);
+    let api_b = Api::at(serve(app(Idempotency::new(b), runs.clone())).await);
+    let first = api_a.post("/payments", "alice", Some("k1"), PAY).await;
+    let replay = api_b.post("/payments", "alice", Some("k1"), PAY).await;
+    assert_eq!((first.status, replay.status, replay.replayed), (201, 201, true));
+    assert_eq!(replay.body, first.body);
+    assert_eq!(api_b.post("/payments", "alice", Some("k1"), r#"{"amount_cents":9}"#).await.status, 422);
+    assert_eq!(api_b.post("/payments", "bob", Some("k1"), PAY).await.replayed, false);
+    assert_eq!(runs.0.load(Ordering::SeqCst), 2);
+}
+
+/// The first request's task is dropped mid-flight (a crash): its key stays
+/// locked until the lock expires, then a retry runs the body once.
+async fn crash_then_retry(store: Idempotency) {
+    use tower::ServiceExt;
+    let runs = Runs::default();
+    let router = app(store, runs.clone());
+    let request = |body: &str| {
+        let mut req = axum::http::Request::post("/payments")
+            .header("content-type", "application/json")
+            .header("idempotency-key", "crashy")
+            .body(axum::body::Body::from(body.to_owned()))
+            .unwrap();
+        req.extensions_mut().insert(Principal::new("alice"));
+        req
+    };
+    let slow = r#"{"amount_cents":5,"delay_ms":1500}"#;
+    let crashed = tokio::spawn(router.clone().oneshot(request(slow)));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    crashed.abort();
+    let during = router.clone().oneshot(request(slow)).await.unwrap();
+    assert_eq!(during.status(), StatusCode::CONFLICT, "locked until the lock expires");
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // The crashed request's record is gone with its lock: the retry runs.
+    let retried = router.clone().oneshot(request(r#"{"amount_cents":5}"#)).await.unwrap();
+    assert_eq!(retried.status(), StatusCode::CREATED);
+    let replayed = router.oneshot(request(r#"{"amount_cents":5}"#)).await.unwrap();
+    assert_eq!(replayed.headers()["idempotent-replayed"], "true");
+    assert_eq!(runs.0.load(Ordering::SeqCst), 2, "the crashed run and the retry; the replay did not run");
+}
+
+#[tokio::test]
+async fn a_crashed_request_frees_its_key_when_the_lock_expires_in_memory() {
+    crash_then_retry(Idempotency::memory()).await;
+}
+
+#[tokio::test]
+async fn a_crashed_request_frees_its_key_when_the_lock_expires_with_redis() {
+    let Some(store) = redis_store(&unique_prefix()).await else { return };
+    crash_then_retry(Idempotency::new(store)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_redis_is_down_requests_get_503_and_nothing_runs_then_recover() {
+    let Some(url) = apishield_tests::redis_url() else { return };
+    let upstream = url.trim_start_matches("redis://").trim_end_matches('/').parse().unwrap_or(([127, 0, 0, 1], 6379).into());
+    let proxy = apishield_tests::proxy::Proxy::start(upstream).await.unwrap();
+    let client = redis::Client::open(format!("redis://{}", proxy.addr())).unwrap();
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_millis(300)))
+        .set_response_timeout(Some(Duration::from_millis(300)))
+        .set_number_of_retries(1);
+    let conn = client.get_connection_manager_with_config(config).await.unwrap();
+    let runs = Runs::default();
+    let store = RedisIdempotencyStore::with_prefix(conn, unique_prefix());
+    let api = Api::at(serve(app(Idempotency::new(store), runs.clone())).await);
+    assert_eq!(api.post("/payments", "alice", Some("before"), PAY).await.status, 201);
+    proxy.stop().await;
+    let down = api.post("/payments", "alice", Some("during"), PAY).await;
+    assert_eq!(down.status, 503);
+    assert_eq!(runs.0.load(Ordering::SeqCst), 1, "the handler never runs without the store");
+    proxy.restart().await.unwrap();
+    let mut recovered = 0;
+    for _ in 0..50 {
+        recovered = api.post("/payments", "alice", Some("after"), PAY).await.status;
+        if recovered == 201 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(recovered, 201, "back once Redis answers again");
+}

@@ -1,0 +1,8 @@
+use apishield::prelude::*;
+
+#[idempotent]
+pub struct Payment {
+    pub id: u64,
+}
+
+fn main() {}
