@@ -49,7 +49,10 @@ async fn create_payment(
     if req.fail == Some(true) {
         return Err(ApiError::unavailable());
     }
-    Ok((StatusCode::CREATED, SecureJson(Payment { id, amount_cents: req.amount_cents, by: principal.subject().into() })))
+    Ok((
+        StatusCode::CREATED,
+        SecureJson(Payment { id, amount_cents: req.amount_cents, by: principal.subject().into() }),
+    ))
 }
 
 #[idempotent]
@@ -144,7 +147,9 @@ async fn a_retry_while_the_first_runs_is_409() {
     let api = Arc::new(api);
     let slow = {
         let api = api.clone();
-        tokio::spawn(async move { api.post("/payments", "alice", Some("slow"), r#"{"amount_cents":5,"delay_ms":500}"#).await })
+        tokio::spawn(async move {
+            api.post("/payments", "alice", Some("slow"), r#"{"amount_cents":5,"delay_ms":500}"#).await
+        })
     };
     tokio::time::sleep(Duration::from_millis(150)).await;
     let during = api.post("/payments", "alice", Some("slow"), r#"{"amount_cents":5,"delay_ms":500}"#).await;
@@ -235,7 +240,11 @@ async fn a_thousand_concurrent_retries_run_the_body_once_in_memory() {
 
 async fn redis_store(prefix: &str) -> Option<RedisIdempotencyStore> {
     let url = apishield_tests::redis_url()?;
-    let conn = redis::Client::open(url).ok()?.get_connection_manager().await.ok()?;
+    // redis-rs waits 500 ms for a reply by default; a burst of a thousand
+    // scripts on a busy machine can take longer, and a store that does not
+    // answer in time is an outage (503), so give it the time a server would.
+    let config = redis::aio::ConnectionManagerConfig::new().set_response_timeout(Some(Duration::from_secs(5)));
+    let conn = redis::Client::open(url).ok()?.get_connection_manager_with_config(config).await.ok()?;
     Some(RedisIdempotencyStore::with_prefix(conn, prefix))
 }
 
@@ -314,7 +323,8 @@ async fn a_crashed_request_frees_its_key_when_the_lock_expires_with_redis() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_redis_is_down_requests_get_503_and_nothing_runs_then_recover() {
     let Some(url) = apishield_tests::redis_url() else { return };
-    let upstream = url.trim_start_matches("redis://").trim_end_matches('/').parse().unwrap_or(([127, 0, 0, 1], 6379).into());
+    let upstream =
+        url.trim_start_matches("redis://").trim_end_matches('/').parse().unwrap_or(([127, 0, 0, 1], 6379).into());
     let proxy = apishield_tests::proxy::Proxy::start(upstream).await.unwrap();
     let client = redis::Client::open(format!("redis://{}", proxy.addr())).unwrap();
     let config = redis::aio::ConnectionManagerConfig::new()

@@ -153,7 +153,8 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     if let Some(receiver) = f.sig.inputs.iter().find(|a| matches!(a, FnArg::Receiver(_))) {
         cx.error_on(receiver, "#[idempotent] applies to handler functions, not methods", "make it a free function");
     }
-    let key_index = f.sig.inputs.iter().position(|a| matches!(a, FnArg::Typed(t) if last_segment(&t.ty) == "IdempotencyKey"));
+    let key_index =
+        f.sig.inputs.iter().position(|a| matches!(a, FnArg::Typed(t) if last_segment(&t.ty) == "IdempotencyKey"));
     if key_index.is_none() {
         cx.error(
             f.sig.ident.span(),

@@ -12,16 +12,14 @@ use axum::response::Response;
 /// the request's `Principal`. The real layers (JWT, API keys) put it in the
 /// same place.
 pub async fn test_auth(mut req: Request, next: Next) -> Response {
-    let principal = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Test "))
-        .map(|v| {
-            let mut parts = v.split(' ');
-            let p = Principal::new(parts.next().unwrap_or_default());
-            if parts.next() == Some("admin") { p.with_roles(["admin"]) } else { p }
-        });
+    let principal =
+        req.headers().get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Test ")).map(
+            |v| {
+                let mut parts = v.split(' ');
+                let p = Principal::new(parts.next().unwrap_or_default());
+                if parts.next() == Some("admin") { p.with_roles(["admin"]) } else { p }
+            },
+        );
     if let Some(p) = principal {
         req.extensions_mut().insert(p);
     }

@@ -135,14 +135,19 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
         })?;
         let principal = parts.extensions.get::<Principal>().ok_or_else(ApiError::unauthorized)?;
         let route = parts.extensions.get::<MatchedPath>().map_or_else(|| parts.uri.path(), MatchedPath::as_str);
-        let mut scope = Sha256::new();
-        for part in [principal.subject().as_bytes(), parts.method.as_str().as_bytes(), route.as_bytes(), key.as_bytes()] {
-            length_prefixed(&mut scope, part);
+        // The record's name: every part length-prefixed, so distinct
+        // (principal, method, route, key) tuples can never share a record.
+        let mut record = String::with_capacity(32 + principal.subject().len() + route.len() + key.len());
+        for part in [principal.subject(), parts.method.as_str(), route, key] {
+            record.push_str(&part.len().to_string());
+            record.push(':');
+            record.push_str(part);
+            record.push('|');
         }
         let config = parts.extensions.get::<Idempotency>().unwrap_or_else(|| Idempotency::process_default()).clone();
         Ok(IdempotencyKey {
             key: key.to_owned(),
-            record: hex::encode(scope.finalize()),
+            record,
             method: parts.method.clone(),
             route: route.to_owned(),
             config,
@@ -159,10 +164,9 @@ fn fingerprint(key: &IdempotencyKey, body: &[u8]) -> Fingerprint {
 }
 
 fn replay(stored: StoredResponse) -> Response {
-    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-    let mut response = (status, stored.body).into_response();
+    let mut response = Response::new(Body::from(stored.body));
+    *response.status_mut() = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     let headers = response.headers_mut();
-    headers.remove(header::CONTENT_TYPE);
     if let Some(value) = stored.content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
         headers.insert(header::CONTENT_TYPE, value);
     }
@@ -182,7 +186,13 @@ fn releases_key(status: StatusCode) -> bool {
 /// macro defers that extractor into `handler`, so the raw body can be
 /// fingerprinted first).
 #[doc(hidden)]
-pub async fn run<F, Fut>(key: IdempotencyKey, ttl: Duration, lock_ttl: Duration, request: Option<Request>, handler: F) -> Response
+pub async fn run<F, Fut>(
+    key: IdempotencyKey,
+    ttl: Duration,
+    lock_ttl: Duration,
+    request: Option<Request>,
+    handler: F,
+) -> Response
 where
     F: FnOnce(Option<Request>) -> Fut,
     Fut: Future<Output = Response>,
@@ -193,7 +203,9 @@ where
             let (parts, body) = request.into_parts();
             match axum::body::to_bytes(body, config.max_request_bytes).await {
                 Ok(bytes) => (Some(parts), bytes),
-                Err(_) => return ApiError::with_status(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").into_response(),
+                Err(_) => {
+                    return ApiError::with_status(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").into_response();
+                }
             }
         }
         None => (None, axum::body::Bytes::new()),
@@ -259,7 +271,9 @@ async fn finish(
     match result {
         Ok(true) => {}
         Ok(false) => tracing::warn!("idempotent handler outlived its lock; its response was not kept"),
-        Err(e) => tracing::error!(error = %e, "response not kept; a retry after the lock expires runs the handler again"),
+        Err(e) => {
+            tracing::error!(error = %e, "response not kept; a retry after the lock expires runs the handler again")
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }

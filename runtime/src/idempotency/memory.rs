@@ -26,11 +26,17 @@ pub struct MemoryIdempotencyStore {
     max_bytes: usize,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Inner {
     records: HashMap<String, Record>,
     bytes: usize,
-    claims_since_sweep: u32,
+    last_sweep: Instant,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner { records: HashMap::new(), bytes: 0, last_sweep: Instant::now() }
+    }
 }
 
 #[derive(Debug)]
@@ -61,8 +67,9 @@ impl Default for MemoryIdempotencyStore {
     }
 }
 
-/// Sweep at least this often (in claims) even when not full.
-const SWEEP_EVERY: u32 = 1024;
+/// Sweep expired records at most this often unless the store is full: a
+/// sweep visits every record, so it must not run per request.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
 impl Inner {
     fn sweep(&mut self, now: Instant) {
@@ -75,7 +82,7 @@ impl Inner {
             keep
         });
         self.bytes -= freed;
-        self.claims_since_sweep = 0;
+        self.last_sweep = now;
     }
 
     fn remove(&mut self, key: &str) {
@@ -121,9 +128,8 @@ impl MemoryIdempotencyStore {
             });
         }
         inner.remove(key);
-        inner.claims_since_sweep += 1;
         let full = inner.records.len() >= self.max_records || inner.bytes >= self.max_bytes;
-        if full || inner.claims_since_sweep >= SWEEP_EVERY {
+        if full || now.duration_since(inner.last_sweep) >= SWEEP_INTERVAL {
             inner.sweep(now);
             if inner.records.len() >= self.max_records || inner.bytes >= self.max_bytes {
                 tracing::warn!(records = inner.records.len(), bytes = inner.bytes, "idempotency store full");
@@ -131,11 +137,19 @@ impl MemoryIdempotencyStore {
             }
         }
         let token = LockToken::random()?;
-        inner.records.insert(key.to_owned(), Record { fingerprint, expires: now + lock_ttl, state: State::Running(token) });
+        inner
+            .records
+            .insert(key.to_owned(), Record { fingerprint, expires: now + lock_ttl, state: State::Running(token) });
         Ok(Claim::Started(token))
     }
 
-    fn complete_now(&self, key: &str, token: LockToken, response: &StoredResponse, ttl: Duration) -> Result<bool, StoreError> {
+    fn complete_now(
+        &self,
+        key: &str,
+        token: LockToken,
+        response: &StoredResponse,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
         let mut inner = self.lock()?;
         let Some(record) = inner.records.get_mut(key) else { return Ok(false) };
         if !matches!(record.state, State::Running(t) if t == token) {
@@ -212,7 +226,9 @@ mod tests {
     #[test]
     fn an_expired_lock_frees_the_key_and_the_late_holder_cannot_complete() {
         let store = MemoryIdempotencyStore::default();
-        let Claim::Started(old) = block(store.claim("k", [1; 32], Duration::from_millis(20))).unwrap() else { panic!() };
+        let Claim::Started(old) = block(store.claim("k", [1; 32], Duration::from_millis(20))).unwrap() else {
+            panic!()
+        };
         std::thread::sleep(Duration::from_millis(40));
         let Claim::Started(new) = block(store.claim("k", [1; 32], Duration::from_secs(30))).unwrap() else { panic!() };
         assert!(!block(store.complete("k", old, &response("late"), Duration::from_secs(60))).unwrap());

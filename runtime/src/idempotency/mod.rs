@@ -32,8 +32,8 @@ pub use self::axum::{
 #[cfg(feature = "axum")]
 #[doc(hidden)]
 pub use self::axum::{extract, run, typed};
-pub use key::{KeyError, MAX_KEY_LEN, parse_key};
-pub use memory::{DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, MemoryIdempotencyStore};
 #[cfg(feature = "redis")]
 pub use self::redis::{DEFAULT_PREFIX, RedisIdempotencyStore};
+pub use key::{KeyError, MAX_KEY_LEN, parse_key};
+pub use memory::{DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, MemoryIdempotencyStore};
 pub use store::{Claim, Fingerprint, IdempotencyStore, LockToken, StoreError, StoreFuture, StoredResponse};

@@ -43,6 +43,13 @@ fn millis(d: Duration) -> u64 {
 impl RedisIdempotencyStore {
     /// A store on `connection` (a `ConnectionManager` reconnects by itself
     /// when Redis comes back), with the default key prefix.
+    ///
+    /// The connection's response timeout decides when Redis counts as down
+    /// (redis-rs defaults to 500 ms): a claim that times out is answered 503
+    /// before the handler runs, but a *completion* that times out leaves the
+    /// response unkept, so a retry after the lock expires runs the handler
+    /// again. Give the connection a timeout well above Redis's latency under
+    /// your peak load (`ConnectionManagerConfig::set_response_timeout`).
     pub fn new(connection: ConnectionManager) -> Self {
         RedisIdempotencyStore::with_prefix(connection, DEFAULT_PREFIX)
     }

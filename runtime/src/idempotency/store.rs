@@ -28,13 +28,25 @@ pub struct StoredResponse {
 pub struct LockToken(pub(crate) u128);
 
 impl LockToken {
-    /// A fresh token from the OS random generator.
+    /// A fresh token: a per-process random seed from the OS generator, plus
+    /// a counter. Tokens only need to be unique (they tell a lock's holder
+    /// from a later one), so one syscall per process instead of one per
+    /// request.
     pub(crate) fn random() -> Result<Self, StoreError> {
-        let mut bytes = [0u8; 16];
-        getrandom::fill(&mut bytes).map_err(|_| StoreError::new("the OS random generator failed"))?;
-        Ok(LockToken(u128::from_le_bytes(bytes)))
+        use std::sync::OnceLock;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static SEED: OnceLock<Option<u128>> = OnceLock::new();
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let seed = SEED.get_or_init(|| {
+            let mut bytes = [0u8; 16];
+            getrandom::fill(&mut bytes).ok().map(|()| u128::from_le_bytes(bytes))
+        });
+        let seed = seed.ok_or_else(|| StoreError::new("the OS random generator failed"))?;
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        Ok(LockToken(seed ^ u128::from(n)))
     }
 
+    #[cfg(feature = "redis")]
     pub(crate) fn hex(self) -> String {
         format!("{:032x}", self.0)
     }
