@@ -65,6 +65,7 @@ pub mod webhook;
 
 pub use apishield_macros::{idempotent, owned_by, secure_request, secure_response};
 pub use auth::{ADMIN_ROLE, Forbidden, Owned, OwnerId, Principal, Secret};
+pub use rate_limit::{MemoryRateLimiter, RateLimitDecision, RateLimitKey, RateLimitPolicy, RateLimiter, Tier};
 pub use request::{Bounded, ErrorCode, FieldError, FieldPath, RequestError, SecureRequest};
 pub use response::{Authorized, Public, SecureResponse};
 pub use upload::{FileKind, UploadError, UploadPolicy};
@@ -72,11 +73,12 @@ pub use upload::{FileKind, UploadError, UploadPolicy};
 /// The names a handler module needs.
 pub mod prelude {
     pub use crate::auth::{Forbidden, Owned, Principal, Secret};
+    #[cfg(feature = "axum")]
+    pub use crate::idempotency::IdempotencyKey;
+    pub use crate::rate_limit::{RateLimitKey, RateLimitPolicy, RateLimiter};
     pub use crate::request::{Bounded, RequestError, SecureRequest};
     pub use crate::response::{Authorized, Public, SecureResponse};
     pub use crate::{idempotent, owned_by, secure_request, secure_response};
-    #[cfg(feature = "axum")]
-    pub use crate::idempotency::IdempotencyKey;
 }
 
 /// Not public API: what generated code refers to. May change in any release.
@@ -105,6 +107,8 @@ pub mod __private {
 
     pub use crate::auth::Owned;
     pub use crate::auth::guard::{FromForbidden, deny, require_owner};
+    #[cfg(feature = "axum")]
+    pub use crate::idempotency;
     pub use crate::response::{
         AuthorizeBeforeSerializing, FromModel, Probe, ResponsePolicy, ViaClone, ViaMismatch, ViaModel, assert_public,
         serialize_field,
@@ -112,8 +116,6 @@ pub mod __private {
     pub use crate::response::{Public, SecureResponse};
     #[cfg(feature = "axum")]
     pub use ::axum;
-    #[cfg(feature = "axum")]
-    pub use crate::idempotency;
 
     pub use ::core::option::Option::{self, None, Some};
     pub use ::core::result::Result::{self, Err, Ok};

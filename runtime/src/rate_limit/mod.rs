@@ -1,1 +1,115 @@
 //! Rate limiting: token bucket and sliding windows, in memory and on Redis.
+//!
+//! A [`RateLimitPolicy`] is one or more named [`Window`]s ("60 per minute"
+//! *and* "1000 per hour") and an [`Algorithm`]; a request passes only if
+//! every window has room for its cost, and a refused request is counted in
+//! no window. A [`RateLimiter`] applies one policy per [`RateLimitKey`] (a
+//! principal, an API key, or a client address) and answers with a
+//! [`RateLimitDecision`] that renders the response headers: the de-facto
+//! `X-RateLimit-*` trio and `Retry-After`, and the IETF `RateLimit-Policy`
+//! and `RateLimit` fields (draft-ietf-httpapi-ratelimit-headers-10).
+//!
+//! Two backends implement [`RateLimiter`]:
+//!
+//! * [`MemoryRateLimiter`]: one process; sharded, exact under concurrency,
+//!   idle keys evicted and the number of keys capped;
+//! * `RedisRateLimiter` (feature `redis`): several server processes share
+//!   one budget per key; one atomic Lua script per decision, on the Redis
+//!   server's clock, every key with a TTL. When Redis cannot be reached it
+//!   fails closed (503) by default, or open if so configured.
+//!
+//! ```
+//! use apishield::rate_limit::{MemoryRateLimiter, Outcome, RateLimitKey, RateLimitPolicy};
+//!
+//! let limiter = MemoryRateLimiter::new(RateLimitPolicy::free()); // 60/min, 1000/h
+//! let user = RateLimitKey::principal("user-42");
+//!
+//! let decision = limiter.check_now(&user, 1)?;
+//! assert_eq!(decision.outcome(), Outcome::Allowed);
+//! assert_eq!(decision.remaining(), Some(59));
+//!
+//! // An export costs 10 units.
+//! let decision = limiter.check_now(&user, 10)?;
+//! assert_eq!(decision.remaining(), Some(49));
+//! for (name, value) in decision.headers() {
+//!     println!("{name}: {value}"); // X-RateLimit-Limit: 60, X-RateLimit-Remaining: 49, ...
+//! }
+//! # Ok::<(), apishield::rate_limit::RateLimitError>(())
+//! ```
+
+mod algorithm;
+mod clock;
+mod decision;
+mod key;
+mod memory;
+mod policy;
+#[cfg(feature = "redis")]
+mod redis;
+
+use std::fmt;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use decision::{
+    Outcome, RATELIMIT, RATELIMIT_POLICY, RETRY_AFTER, RateLimitDecision, WindowStatus, X_RATELIMIT_LIMIT,
+    X_RATELIMIT_REMAINING, X_RATELIMIT_RESET,
+};
+pub use key::{MAX_ID_LEN, RateLimitKey};
+pub use memory::{DEFAULT_MAX_KEYS, DEFAULT_SWEEP_INTERVAL, MemoryOptions, MemoryRateLimiter};
+pub use policy::{
+    Algorithm, MAX_NAME_LEN, MAX_PERIOD, MAX_QUOTA, MAX_WINDOWS, PolicyError, RateLimitPolicy, Tier, Window, WindowName,
+};
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis::{
+    ConnectError, DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT, DEFAULT_UNAVAILABLE_RETRY_AFTER, FailMode, RedisOptions,
+    RedisRateLimiter,
+};
+
+/// A rate limiter: decides, for a key and a cost, whether a request passes,
+/// and counts it if it does. Implemented by [`MemoryRateLimiter`] and
+/// `RedisRateLimiter`; a limiting layer is generic over it.
+pub trait RateLimiter: Send + Sync {
+    /// Decides a request of `cost` units for `key`: counted in every window
+    /// of the policy if every window has room, in none otherwise.
+    ///
+    /// Backend trouble is not an error: it becomes a decision according to
+    /// the limiter's fail mode ([`Outcome::Unavailable`] or
+    /// [`Outcome::Unchecked`]). The error is for a cost above the policy's
+    /// [`max_cost`](RateLimitPolicy::max_cost), which no amount of waiting
+    /// would let through.
+    fn check(
+        &self,
+        key: &RateLimitKey,
+        cost: u32,
+    ) -> impl Future<Output = Result<RateLimitDecision, RateLimitError>> + Send;
+
+    /// The policy this limiter enforces.
+    fn policy(&self) -> &RateLimitPolicy;
+}
+
+/// Why a limiter could not decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RateLimitError {
+    /// The request costs more than the smallest window's capacity, so it
+    /// could never pass. A configuration error of the endpoint's weight.
+    CostExceedsCapacity {
+        /// The request's cost.
+        cost: u32,
+        /// The policy's largest possible cost.
+        capacity: u32,
+    },
+}
+
+impl fmt::Display for RateLimitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RateLimitError::CostExceedsCapacity { cost, capacity } => write!(
+                f,
+                "a request costing {cost} units can never pass a rate-limit policy whose smallest window holds {capacity}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RateLimitError {}
