@@ -31,3 +31,9 @@ fn idempotent() {
     t.pass("idempotent/pass/*.rs");
     t.compile_fail("idempotent/fail/*.rs");
 }
+
+#[test]
+fn webhook() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("webhook/fail/*.rs");
+}

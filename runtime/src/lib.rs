@@ -69,6 +69,7 @@ pub use rate_limit::{MemoryRateLimiter, RateLimitDecision, RateLimitKey, RateLim
 pub use request::{Bounded, ErrorCode, FieldError, FieldPath, RequestError, SecureRequest};
 pub use response::{Authorized, Public, SecureResponse};
 pub use upload::{FileKind, UploadError, UploadPolicy};
+pub use webhook::{Verified, WebhookError, WebhookSecret, WebhookSigner, WebhookVerifier};
 
 /// The names a handler module needs.
 pub mod prelude {
@@ -78,6 +79,7 @@ pub mod prelude {
     pub use crate::rate_limit::{RateLimitKey, RateLimitPolicy, RateLimiter};
     pub use crate::request::{Bounded, RequestError, SecureRequest};
     pub use crate::response::{Authorized, Public, SecureResponse};
+    pub use crate::webhook::{Verified, WebhookSigner, WebhookVerifier};
     pub use crate::{idempotent, owned_by, secure_request, secure_response};
 }
 

@@ -7,12 +7,17 @@
 //! * [`SecureQuery<T>`] extracts a `#[secure_request(query)]` type;
 //! * [`Principal`](crate::Principal) is extracted from the request's
 //!   extensions, where authentication put it (401 if it did not);
+//! * [`Verified<T>`](crate::webhook::Verified) is a webhook payload whose
+//!   signature, timestamp and novelty the route's [`WebhookEndpoint`]
+//!   checked before the handler runs;
 //! * [`ApiError`] is an RFC 9457 `application/problem+json` response with a
 //!   generic message; causes go to the logs, never to the client.
 
 mod error;
 mod extract;
 mod respond;
+mod webhook;
 
 pub use error::ApiError;
 pub use extract::{BodyLimit, DEFAULT_BODY_LIMIT, SecureJson, SecureQuery};
+pub use webhook::{DEFAULT_WEBHOOK_BODY_LIMIT, WebhookEndpoint, WebhookRejection};

@@ -1,0 +1,256 @@
+//! Receiving webhooks in axum: `Verified<T>` as an extractor.
+//!
+//! The handler's argument is the verified payload; the handler runs only for
+//! a delivery that is authentic, fresh and new. Everything else is answered
+//! before it, so no handler can forget a check:
+//!
+//! | Delivery | Answer |
+//! | --- | --- |
+//! | verified | the handler's |
+//! | duplicate of an accepted event ([`WebhookError::Replayed`]) | 200, empty, handler not run |
+//! | missing or malformed header, stale or future timestamp, bad signature | 401, one generic problem body for all |
+//! | authentic but not a `T` ([`WebhookError::InvalidPayload`]) | 400 `invalid_payload` |
+//! | body over the endpoint's limit | 413 |
+//! | replay store unreachable or full ([`WebhookError::StoreUnavailable`]) | 503, so the sender retries |
+//! | no [`WebhookEndpoint`] on the route | 500 (a deployment mistake, logged) |
+//!
+//! An authentic delivery that does not parse gets 400 rather than 401: only
+//! a holder of the secret can reach that answer, so it tells an attacker
+//! nothing, and it tells the sender the truth (its payload, not its secret,
+//! is wrong).
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::webhook::{ReplayKeys, ReplayStore, ReplayStoreError, Sighting, Verified, WebhookError, WebhookVerifier};
+
+/// The largest webhook body a [`WebhookEndpoint`] reads unless
+/// [`WebhookEndpoint::with_body_limit`] says otherwise: 1 MiB.
+pub const DEFAULT_WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
+
+/// A webhook receiving route's verifier and body limit. Put it on the route
+/// as an extension, one per sender:
+///
+/// ```
+/// # #[cfg(feature = "axum")] {
+/// use apishield::axum::WebhookEndpoint;
+/// use apishield::webhook::{Verified, WebhookSecret, WebhookVerifier};
+/// use axum::{Extension, Router, routing::post};
+///
+/// #[derive(serde::Deserialize)]
+/// struct InvoicePaid { invoice: String }
+///
+/// async fn invoice_paid(event: Verified<InvoicePaid>) -> &'static str {
+///     // Runs once per event, only for authentic, fresh deliveries.
+///     let _ = &event.invoice;
+///     "ok"
+/// }
+///
+/// // In production: WebhookSecret::from_standard(&std::env::var("BILLING_WEBHOOK_SECRET")?)
+/// let secret = WebhookSecret::generate().unwrap();
+/// let endpoint = WebhookEndpoint::new(WebhookVerifier::standard(secret));
+/// let app: Router = Router::new().route("/webhooks/billing", post(invoice_paid).layer(Extension(endpoint)));
+/// # let _ = app;
+/// # }
+/// ```
+///
+/// Clones share the verifier (and so its replay records).
+#[derive(Clone)]
+pub struct WebhookEndpoint {
+    verifier: Arc<WebhookVerifier<SharedStore>>,
+    body_limit: usize,
+}
+
+impl WebhookEndpoint {
+    /// Receives with `verifier` (its profile, secrets, tolerance and replay
+    /// store), bodies up to [`DEFAULT_WEBHOOK_BODY_LIMIT`].
+    pub fn new<S: ReplayStore + 'static>(verifier: WebhookVerifier<S>) -> Self {
+        let verifier = verifier.map_store(|store| SharedStore(Arc::new(store)));
+        WebhookEndpoint { verifier: Arc::new(verifier), body_limit: DEFAULT_WEBHOOK_BODY_LIMIT }
+    }
+
+    /// Refuses bodies longer than `bytes` (413) before verifying them.
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The body limit, in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    /// Forgets an accepted delivery so that the sender's retry is processed:
+    /// call it when processing failed and answer 5xx
+    /// (see [`WebhookVerifier::forget`]). Take the endpoint in the handler
+    /// with `Extension(endpoint): Extension<WebhookEndpoint>`.
+    pub async fn forget<T>(&self, verified: &Verified<T>) -> Result<(), WebhookError> {
+        self.verifier.forget(verified).await
+    }
+}
+
+impl fmt::Debug for WebhookEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookEndpoint")
+            .field("profile", &self.verifier.profile())
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the [`Verified<T>`] extractor answered instead of the handler. Take
+/// `Result<Verified<T>, WebhookRejection>` to see it in the handler; its
+/// response is the table of the [module](self) documentation.
+#[derive(Debug)]
+pub struct WebhookRejection {
+    kind: RejectionKind,
+}
+
+#[derive(Debug)]
+enum RejectionKind {
+    Refused(WebhookError),
+    TooLarge,
+    NoEndpoint,
+}
+
+impl WebhookRejection {
+    /// The verifier's reason, when the delivery was read and refused.
+    pub fn error(&self) -> Option<&WebhookError> {
+        match &self.kind {
+            RejectionKind::Refused(e) => Some(e),
+            RejectionKind::TooLarge | RejectionKind::NoEndpoint => None,
+        }
+    }
+
+    /// `true` for a duplicate of an accepted event (answered 200).
+    pub fn is_duplicate(&self) -> bool {
+        self.error().is_some_and(WebhookError::is_duplicate)
+    }
+
+    /// The status of the answer.
+    pub fn status(&self) -> StatusCode {
+        match &self.kind {
+            RejectionKind::Refused(WebhookError::Replayed) => StatusCode::OK,
+            RejectionKind::Refused(WebhookError::StoreUnavailable) => StatusCode::SERVICE_UNAVAILABLE,
+            RejectionKind::Refused(WebhookError::InvalidPayload { .. }) => StatusCode::BAD_REQUEST,
+            RejectionKind::Refused(_) => StatusCode::UNAUTHORIZED,
+            RejectionKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            RejectionKind::NoEndpoint => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl fmt::Display for WebhookRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            RejectionKind::Refused(e) => write!(f, "webhook delivery refused: {e}"),
+            RejectionKind::TooLarge => f.write_str("webhook body over the endpoint's limit"),
+            RejectionKind::NoEndpoint => f.write_str("no WebhookEndpoint extension on this route"),
+        }
+    }
+}
+
+impl std::error::Error for WebhookRejection {}
+
+impl IntoResponse for WebhookRejection {
+    fn into_response(self) -> Response {
+        match self.kind {
+            // Already accepted once: success, so the sender stops retrying.
+            RejectionKind::Refused(WebhookError::Replayed) => StatusCode::OK.into_response(),
+            RejectionKind::Refused(WebhookError::StoreUnavailable) => ApiError::unavailable().into_response(),
+            RejectionKind::Refused(WebhookError::InvalidPayload { .. }) => {
+                ApiError::bad_request("invalid_payload").into_response()
+            }
+            // The cause was logged by the verifier; the sender learns nothing.
+            RejectionKind::Refused(_) => ApiError::unauthorized().into_response(),
+            RejectionKind::TooLarge => {
+                ApiError::with_status(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").into_response()
+            }
+            RejectionKind::NoEndpoint => ApiError::internal("no WebhookEndpoint extension on a route that extracts Verified<T>; add `.layer(Extension(WebhookEndpoint::new(verifier)))`").into_response(),
+        }
+    }
+}
+
+/// Extracts a verified webhook payload: reads the raw body up to the
+/// endpoint's limit, verifies it with the route's [`WebhookEndpoint`]
+/// (headers, timestamp, signature, replay) and only then parses it as JSON.
+/// Being a body extractor, it is the handler's last argument.
+impl<S, T> FromRequest<S> for Verified<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = WebhookRejection;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, WebhookRejection> {
+        let Some(endpoint) = req.extensions().get::<WebhookEndpoint>().cloned() else {
+            return Err(WebhookRejection { kind: RejectionKind::NoEndpoint });
+        };
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, endpoint.body_limit).await.map_err(|_| {
+            tracing::warn!(limit = endpoint.body_limit, "webhook body refused: over the limit or unreadable");
+            WebhookRejection { kind: RejectionKind::TooLarge }
+        })?;
+        endpoint
+            .verifier
+            .verify_json::<T>(&parts.headers, &bytes)
+            .await
+            .map_err(|e| WebhookRejection { kind: RejectionKind::Refused(e) })
+    }
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// [`ReplayStore`] with boxed futures, so that one endpoint type holds any
+/// store (its `impl Future` methods make the trait itself not object-safe).
+trait DynReplayStore: Send + Sync {
+    fn record<'a>(
+        &'a self,
+        keys: &'a ReplayKeys,
+        now: i64,
+        ttl: u64,
+    ) -> BoxFuture<'a, Result<Sighting, ReplayStoreError>>;
+    fn forget<'a>(&'a self, keys: &'a ReplayKeys) -> BoxFuture<'a, Result<(), ReplayStoreError>>;
+}
+
+impl<S: ReplayStore> DynReplayStore for S {
+    fn record<'a>(
+        &'a self,
+        keys: &'a ReplayKeys,
+        now: i64,
+        ttl: u64,
+    ) -> BoxFuture<'a, Result<Sighting, ReplayStoreError>> {
+        Box::pin(ReplayStore::record(self, keys, now, ttl))
+    }
+
+    fn forget<'a>(&'a self, keys: &'a ReplayKeys) -> BoxFuture<'a, Result<(), ReplayStoreError>> {
+        Box::pin(ReplayStore::forget(self, keys))
+    }
+}
+
+struct SharedStore(Arc<dyn DynReplayStore>);
+
+impl ReplayStore for SharedStore {
+    fn record(
+        &self,
+        keys: &ReplayKeys,
+        now: i64,
+        ttl_secs: u64,
+    ) -> impl Future<Output = Result<Sighting, ReplayStoreError>> + Send {
+        // An async block, not the box itself: the box's one lifetime would
+        // have to name both borrows.
+        async move { self.0.record(keys, now, ttl_secs).await }
+    }
+
+    fn forget(&self, keys: &ReplayKeys) -> impl Future<Output = Result<(), ReplayStoreError>> + Send {
+        async move { self.0.forget(keys).await }
+    }
+}

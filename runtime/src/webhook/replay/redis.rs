@@ -1,0 +1,113 @@
+//! The Redis replay store (feature `redis`): shared by every process that
+//! receives the same webhooks.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, LazyLock};
+
+use redis::Script;
+use redis::aio::ConnectionManager;
+
+use super::{ReplayKeys, ReplayStore, ReplayStoreError, Sighting};
+
+/// The key prefix of [`RedisReplayStore::new`]: `apishield:webhook:`.
+pub const DEFAULT_REDIS_PREFIX: &str = "apishield:webhook:";
+
+/// Check-and-record in one atomic step: a script runs alone on the server,
+/// so two instances receiving the same event at once cannot both see it as
+/// new. `KEYS` are the delivery's keys, `ARGV[1]` the time to live in
+/// seconds; answers 1 if recorded, 0 if any key existed.
+const RECORD_LUA: &str = r"
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then return 0 end
+end
+for _, key in ipairs(KEYS) do
+  redis.call('SET', key, '1', 'EX', ARGV[1])
+end
+return 1
+";
+
+static RECORD: LazyLock<Script> = LazyLock::new(|| Script::new(RECORD_LUA));
+
+/// A replay store in Redis: what several server processes share, so a
+/// replay is caught whichever instance it reaches.
+///
+/// Each record is a key `<prefix>id:<event id>` (and, in the `X-Webhook`
+/// profile, `<prefix>mac:<signature>`, see [`ReplayKeys::for_each_key`])
+/// with a Redis expiry, so the server
+/// forgets records by itself. The keys of one delivery are read and written
+/// by one script; on Redis Cluster they must hash to one slot, which a hash
+/// tag in the prefix gives (`{webhooks}:`). Use one prefix per sender if
+/// several senders might reuse each other's event ids.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use apishield::webhook::{RedisReplayStore, WebhookSecret, WebhookVerifier};
+///
+/// let client = redis::Client::open("redis://127.0.0.1:6379")?;
+/// let store = RedisReplayStore::new(client.get_connection_manager().await?).with_prefix("billing:webhooks:");
+/// let verifier = WebhookVerifier::standard(WebhookSecret::from_standard("whsec_...")?).with_store(store);
+/// # let _ = verifier; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisReplayStore {
+    conn: ConnectionManager,
+    prefix: Arc<str>,
+}
+
+impl RedisReplayStore {
+    /// A store on `conn` with the keys under [`DEFAULT_REDIS_PREFIX`].
+    pub fn new(conn: ConnectionManager) -> Self {
+        RedisReplayStore { conn, prefix: Arc::from(DEFAULT_REDIS_PREFIX) }
+    }
+
+    /// The same store with its keys under `prefix`.
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Arc::from(prefix.into());
+        self
+    }
+
+    /// The prefix of every key.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    fn keys(&self, keys: &ReplayKeys) -> Vec<String> {
+        let mut full = Vec::with_capacity(2);
+        keys.for_each_key(&self.prefix, |key| full.push(key.to_owned()));
+        full
+    }
+}
+
+impl fmt::Debug for RedisReplayStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisReplayStore").field("prefix", &self.prefix).finish_non_exhaustive()
+    }
+}
+
+impl ReplayStore for RedisReplayStore {
+    fn record(
+        &self,
+        keys: &ReplayKeys,
+        _now: i64,
+        ttl_secs: u64,
+    ) -> impl Future<Output = Result<Sighting, ReplayStoreError>> + Send {
+        let mut invocation = RECORD.prepare_invoke();
+        for key in self.keys(keys) {
+            invocation.key(key);
+        }
+        // Redis refuses `EX 0`; a record always lives at least a second.
+        invocation.arg(ttl_secs.max(1));
+        let mut conn = self.conn.clone();
+        async move {
+            let recorded: i64 = invocation.invoke_async(&mut conn).await.map_err(ReplayStoreError::new)?;
+            Ok(if recorded == 1 { Sighting::First } else { Sighting::Repeat })
+        }
+    }
+
+    fn forget(&self, keys: &ReplayKeys) -> impl Future<Output = Result<(), ReplayStoreError>> + Send {
+        let full = self.keys(keys);
+        let mut conn = self.conn.clone();
+        async move { redis::cmd("DEL").arg(&full).query_async::<()>(&mut conn).await.map_err(ReplayStoreError::new) }
+    }
+}
