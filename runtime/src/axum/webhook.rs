@@ -1,23 +1,5 @@
-//! Receiving webhooks in axum: `Verified<T>` as an extractor.
-//!
-//! The handler's argument is the verified payload; the handler runs only for
-//! a delivery that is authentic, fresh and new. Everything else is answered
-//! before it, so no handler can forget a check:
-//!
-//! | Delivery | Answer |
-//! | --- | --- |
-//! | verified | the handler's |
-//! | duplicate of an accepted event ([`WebhookError::Replayed`]) | 200, empty, handler not run |
-//! | missing or malformed header, stale or future timestamp, bad signature | 401, one generic problem body for all |
-//! | authentic but not a `T` ([`WebhookError::InvalidPayload`]) | 400 `invalid_payload` |
-//! | body over the endpoint's limit | 413 |
-//! | replay store unreachable or full ([`WebhookError::StoreUnavailable`]) | 503, so the sender retries |
-//! | no [`WebhookEndpoint`] on the route | 500 (a deployment mistake, logged) |
-//!
-//! An authentic delivery that does not parse gets 400 rather than 401: only
-//! a holder of the secret can reach that answer, so it tells an attacker
-//! nothing, and it tells the sender the truth (its payload, not its secret,
-//! is wrong).
+//! Receiving webhooks in axum: `Verified<T>` as an extractor, configured
+//! per route by a `WebhookEndpoint`.
 
 use std::fmt;
 use std::future::Future;
@@ -37,7 +19,26 @@ use crate::webhook::{ReplayKeys, ReplayStore, ReplayStoreError, Sighting, Verifi
 pub const DEFAULT_WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
 
 /// A webhook receiving route's verifier and body limit. Put it on the route
-/// as an extension, one per sender:
+/// as an extension, one per sender, and take [`Verified<T>`] in the handler.
+///
+/// The handler's argument is the verified payload; the handler runs only for
+/// a delivery that is authentic, fresh and new. Everything else is answered
+/// before it, so no handler can forget a check:
+///
+/// | Delivery | Answer |
+/// | --- | --- |
+/// | verified | the handler's |
+/// | duplicate of an accepted event ([`WebhookError::Replayed`]) | 200, empty, handler not run |
+/// | missing or malformed header, stale or future timestamp, bad signature | 401, one generic problem body for all |
+/// | authentic but not a `T` ([`WebhookError::InvalidPayload`]) | 400 `invalid_payload` |
+/// | body over the endpoint's limit | 413 |
+/// | replay store unreachable or full ([`WebhookError::StoreUnavailable`]) | 503, so the sender retries |
+/// | no `WebhookEndpoint` on the route | 500 (a deployment mistake, logged) |
+///
+/// An authentic delivery that does not parse gets 400 rather than 401: only
+/// a holder of the secret can reach that answer, so it tells an attacker
+/// nothing, and it tells the sender the truth (its payload, not its secret,
+/// is wrong).
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {
@@ -108,7 +109,7 @@ impl fmt::Debug for WebhookEndpoint {
 
 /// Why the [`Verified<T>`] extractor answered instead of the handler. Take
 /// `Result<Verified<T>, WebhookRejection>` to see it in the handler; its
-/// response is the table of the [module](self) documentation.
+/// response is in the table of [`WebhookEndpoint`].
 #[derive(Debug)]
 pub struct WebhookRejection {
     kind: RejectionKind,
@@ -239,18 +240,13 @@ impl<S: ReplayStore> DynReplayStore for S {
 struct SharedStore(Arc<dyn DynReplayStore>);
 
 impl ReplayStore for SharedStore {
-    fn record(
-        &self,
-        keys: &ReplayKeys,
-        now: i64,
-        ttl_secs: u64,
-    ) -> impl Future<Output = Result<Sighting, ReplayStoreError>> + Send {
-        // An async block, not the box itself: the box's one lifetime would
-        // have to name both borrows.
-        async move { self.0.record(keys, now, ttl_secs).await }
+    // `async fn`, not the box itself: the box's one lifetime would have to
+    // name both borrows.
+    async fn record(&self, keys: &ReplayKeys, now: i64, ttl_secs: u64) -> Result<Sighting, ReplayStoreError> {
+        self.0.record(keys, now, ttl_secs).await
     }
 
-    fn forget(&self, keys: &ReplayKeys) -> impl Future<Output = Result<(), ReplayStoreError>> + Send {
-        async move { self.0.forget(keys).await }
+    async fn forget(&self, keys: &ReplayKeys) -> Result<(), ReplayStoreError> {
+        self.0.forget(keys).await
     }
 }
