@@ -37,3 +37,10 @@ fn webhook() {
     let t = trybuild::TestCases::new();
     t.compile_fail("webhook/fail/*.rs");
 }
+
+#[test]
+fn jwt() {
+    let t = trybuild::TestCases::new();
+    t.pass("jwt/pass/*.rs");
+    t.compile_fail("jwt/fail/*.rs");
+}

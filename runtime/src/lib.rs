@@ -64,6 +64,9 @@ pub mod upload;
 pub mod webhook;
 
 pub use apishield_macros::{idempotent, owned_by, secure_request, secure_response};
+pub use auth::api_key::{ApiKey, ApiKeyError, ApiKeyIssuer, ApiKeyStore, ApiKeyVerifier, MemoryApiKeyStore};
+#[cfg(feature = "jwt")]
+pub use auth::jwt::{HmacSecret, JwtError, JwtIssuer, JwtKey, JwtValidator, ValidatedToken};
 pub use auth::{ADMIN_ROLE, Forbidden, Owned, OwnerId, Principal, Secret};
 pub use rate_limit::{MemoryRateLimiter, RateLimitDecision, RateLimitKey, RateLimitPolicy, RateLimiter, Tier};
 pub use request::{Bounded, ErrorCode, FieldError, FieldPath, RequestError, SecureRequest};
@@ -73,6 +76,9 @@ pub use webhook::{Verified, WebhookError, WebhookSecret, WebhookSigner, WebhookV
 
 /// The names a handler module needs.
 pub mod prelude {
+    pub use crate::auth::api_key::{ApiKey, ApiKeyVerifier};
+    #[cfg(feature = "jwt")]
+    pub use crate::auth::jwt::{JwtValidator, ValidatedToken};
     pub use crate::auth::{Forbidden, Owned, Principal, Secret};
     #[cfg(feature = "axum")]
     pub use crate::idempotency::IdempotencyKey;

@@ -6,11 +6,22 @@
 //! [`Authorized`](crate::Authorized) one only if it owns it or is an admin.
 //! [`Secret`] holds a credential so that it cannot be logged or serialized
 //! by accident.
+//!
+//! Authentication makes the principal: [`jwt`] (feature `jwt`) validates
+//! bearer tokens, [`api_key`] issues and verifies API keys, and
+//! [`credentials`] reads the `Authorization` header that carries either.
+//! [`pkce`] is for this service's own OAuth clients.
 
+pub mod api_key;
+pub mod credentials;
 pub(crate) mod guard;
+#[cfg(feature = "jwt")]
+pub mod jwt;
 mod owner;
+pub mod pkce;
 mod principal;
 mod secret;
+mod time;
 
 pub use owner::{Forbidden, Owned, OwnerId};
 pub use principal::{ADMIN_ROLE, Principal};

@@ -1,0 +1,105 @@
+//! The in-memory store: one process, no setup.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use super::hash::ApiKeyHash;
+use super::record::ApiKeyRecord;
+use super::store::{ApiKeyStore, ApiKeyStoreError};
+
+/// API-key records in this process's memory. Cheap to clone (clones share
+/// the records), so one store can back an issuer and a verifier.
+///
+/// Records stay until [`purge_expired`](Self::purge_expired) removes them
+/// (keys live at most 90 days, so a daily purge keeps the map small).
+#[derive(Debug, Clone, Default)]
+pub struct MemoryApiKeyStore {
+    records: Arc<RwLock<HashMap<ApiKeyHash, ApiKeyRecord>>>,
+}
+
+impl MemoryApiKeyStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        MemoryApiKeyStore::default()
+    }
+
+    /// How many records it holds.
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    /// Whether it holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.read().is_empty()
+    }
+
+    /// Removes the records that expired (or were revoked) before `before`
+    /// (Unix seconds); answers how many.
+    pub fn purge_expired(&self, before: i64) -> usize {
+        let mut records = self.write();
+        let len = records.len();
+        records.retain(|_, r| r.expires_at >= before && r.revoked_at.is_none_or(|at| at >= before));
+        len - records.len()
+    }
+
+    // The lock is never held across a panic-prone call, so a poisoned lock
+    // still guards consistent data.
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<ApiKeyHash, ApiKeyRecord>> {
+        self.records.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<ApiKeyHash, ApiKeyRecord>> {
+        self.records.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl ApiKeyStore for MemoryApiKeyStore {
+    fn get(&self, hash: &ApiKeyHash) -> impl Future<Output = Result<Option<ApiKeyRecord>, ApiKeyStoreError>> + Send {
+        std::future::ready(Ok(self.read().get(hash).cloned()))
+    }
+
+    fn insert(&self, record: &ApiKeyRecord) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+        let mut records = self.write();
+        let inserted = !records.contains_key(&record.hash);
+        if inserted {
+            records.insert(record.hash, record.clone());
+        }
+        std::future::ready(Ok(inserted))
+    }
+
+    fn revoke(&self, hash: &ApiKeyHash, at: i64) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+        let found = match self.write().get_mut(hash) {
+            Some(record) => {
+                record.revoked_at = Some(record.revoked_at.map_or(at, |earlier| earlier.min(at)));
+                true
+            }
+            None => false,
+        };
+        std::future::ready(Ok(found))
+    }
+
+    fn rotate(
+        &self,
+        old: &ApiKeyHash,
+        new: &ApiKeyRecord,
+        old_expires_at: i64,
+    ) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+        let mut records = self.write();
+        let rotated = if records.contains_key(&new.hash) {
+            false
+        } else {
+            match records.get_mut(old) {
+                Some(record) if record.revoked_at.is_none() => {
+                    record.expires_at = record.expires_at.min(old_expires_at);
+                    true
+                }
+                _ => false,
+            }
+        };
+        if rotated {
+            records.insert(new.hash, new.clone());
+        }
+        std::future::ready(Ok(rotated))
+    }
+}

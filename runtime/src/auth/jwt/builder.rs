@@ -1,0 +1,211 @@
+//! The validator's builder: `build()` compiles only once an issuer and an
+//! audience are set.
+//!
+//! Forgetting either is the most common JWT validation mistake (a token for
+//! another service, or from another tenant's issuer, is accepted), and
+//! jsonwebtoken makes both opt-in. Here they are type states: the builder
+//! starts as `JwtValidatorBuilder<NoIssuer, NoAudience>`, `.issuer(..)` and
+//! `.audience(..)` move it along, and `build()` requires both.
+
+use std::marker::PhantomData;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use super::keys::JwtKeys;
+use super::validator::{Config, JwtValidator};
+use crate::auth::time::secs;
+
+/// The default clock-skew leeway: 30 seconds.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
+
+/// The largest leeway a validator uses: 5 minutes. Larger values are
+/// lowered to it (a leeway is for clock skew, not for extending tokens).
+pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
+
+/// The default maximum lifetime (`exp - iat`): 15 minutes.
+pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+/// The default maximum token size: 8 KiB, checked before any decoding.
+pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
+
+/// The default name of the roles claim: `roles`.
+pub const DEFAULT_ROLES_CLAIM: &str = "roles";
+
+/// The builder's type states.
+pub mod state {
+    /// No issuer set yet.
+    #[derive(Debug)]
+    pub struct NoIssuer;
+    /// At least one issuer set.
+    #[derive(Debug)]
+    pub struct HasIssuer;
+    /// No audience set yet.
+    #[derive(Debug)]
+    pub struct NoAudience;
+    /// At least one audience set.
+    #[derive(Debug)]
+    pub struct HasAudience;
+
+    mod sealed {
+        pub trait Sealed {}
+        impl Sealed for super::HasIssuer {}
+        impl Sealed for super::HasAudience {}
+    }
+
+    /// Implemented only by [`HasIssuer`].
+    #[diagnostic::on_unimplemented(
+        message = "the JWT validator has no issuer",
+        label = "`build()` needs the issuer to accept",
+        note = "call `.issuer(\"https://auth.example.com\")` before `.build()`: a token from any other issuer must be rejected"
+    )]
+    pub trait IssuerIsSet: sealed::Sealed {}
+    impl IssuerIsSet for HasIssuer {}
+
+    /// Implemented only by [`HasAudience`].
+    #[diagnostic::on_unimplemented(
+        message = "the JWT validator has no audience",
+        label = "`build()` needs the audience to accept",
+        note = "call `.audience(\"https://api.example.com\")` before `.build()`: a token minted for another service must be rejected"
+    )]
+    pub trait AudienceIsSet: sealed::Sealed {}
+    impl AudienceIsSet for HasAudience {}
+}
+
+use state::{AudienceIsSet, HasAudience, HasIssuer, IssuerIsSet, NoAudience, NoIssuer};
+
+/// Configures a [`JwtValidator`]; made by [`JwtValidator::builder`].
+///
+/// | Setting | Default |
+/// | --- | --- |
+/// | issuer, audience | none: both required before `build()` |
+/// | leeway | [`DEFAULT_LEEWAY`], 30 s (at most [`MAX_LEEWAY`], 5 min) |
+/// | maximum lifetime (`exp - iat`) | [`DEFAULT_MAX_LIFETIME`], 15 min |
+/// | maximum token size | [`DEFAULT_MAX_TOKEN_SIZE`], 8 KiB |
+/// | `typ` | not checked (set [`token_type`](Self::token_type) for RFC 8725 explicit typing) |
+/// | roles claim | [`DEFAULT_ROLES_CLAIM`], `roles` |
+#[derive(Debug)]
+#[must_use = "a builder does nothing until `.build()`"]
+pub struct JwtValidatorBuilder<I = NoIssuer, A = NoAudience> {
+    keys: JwtKeys,
+    issuers: Vec<String>,
+    audiences: Vec<String>,
+    leeway: Duration,
+    max_lifetime: Duration,
+    max_token_size: usize,
+    token_type: Option<String>,
+    roles_claim: String,
+    state: PhantomData<(I, A)>,
+}
+
+impl JwtValidatorBuilder {
+    pub(super) fn new(keys: JwtKeys) -> Self {
+        JwtValidatorBuilder {
+            keys,
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            leeway: DEFAULT_LEEWAY,
+            max_lifetime: DEFAULT_MAX_LIFETIME,
+            max_token_size: DEFAULT_MAX_TOKEN_SIZE,
+            token_type: None,
+            roles_claim: DEFAULT_ROLES_CLAIM.to_owned(),
+            state: PhantomData,
+        }
+    }
+}
+
+impl<I, A> JwtValidatorBuilder<I, A> {
+    fn into_state<I2, A2>(self) -> JwtValidatorBuilder<I2, A2> {
+        JwtValidatorBuilder {
+            keys: self.keys,
+            issuers: self.issuers,
+            audiences: self.audiences,
+            leeway: self.leeway,
+            max_lifetime: self.max_lifetime,
+            max_token_size: self.max_token_size,
+            token_type: self.token_type,
+            roles_claim: self.roles_claim,
+            state: PhantomData,
+        }
+    }
+
+    /// An accepted issuer: the token's `iss` must equal one of them exactly.
+    /// Call again to accept several.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> JwtValidatorBuilder<HasIssuer, A> {
+        self.issuers.push(issuer.into());
+        self.into_state()
+    }
+
+    /// An accepted audience: the token's `aud` (a string or an array) must
+    /// contain one of them. Call again to accept several.
+    pub fn audience(mut self, audience: impl Into<String>) -> JwtValidatorBuilder<I, HasAudience> {
+        self.audiences.push(audience.into());
+        self.into_state()
+    }
+
+    /// The clock-skew leeway for `exp`, `nbf` and `iat` (default 30 s,
+    /// lowered to 5 min if larger).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        if leeway > MAX_LEEWAY {
+            tracing::warn!(requested_secs = leeway.as_secs(), "JWT leeway lowered to 300 s");
+        }
+        self.leeway = leeway.min(MAX_LEEWAY);
+        self
+    }
+
+    /// The longest accepted lifetime, `exp - iat` (default 15 min).
+    pub fn max_lifetime(mut self, max_lifetime: Duration) -> Self {
+        self.max_lifetime = max_lifetime;
+        self
+    }
+
+    /// The largest accepted token, in bytes (default 8 KiB).
+    pub fn max_token_size(mut self, bytes: usize) -> Self {
+        self.max_token_size = bytes;
+        self
+    }
+
+    /// Requires this `typ` header (RFC 8725 section 3.11), e.g. `"at+jwt"`
+    /// for RFC 9068 access tokens, so an ID token or another kind of JWT
+    /// signed by the same issuer is not accepted as an access token. Compared
+    /// as media types: case-insensitively, `application/` optional.
+    pub fn token_type(mut self, typ: impl Into<String>) -> Self {
+        self.token_type = Some(normalize_type(&typ.into()));
+        self
+    }
+
+    /// The name of the claim that holds roles (default `roles`; e.g.
+    /// `"https://example.com/roles"` for namespaced claims).
+    pub fn roles_claim(mut self, name: impl Into<String>) -> Self {
+        self.roles_claim = name.into();
+        self
+    }
+
+    /// The validator. Compiles only after [`issuer`](Self::issuer) and
+    /// [`audience`](Self::audience).
+    pub fn build(self) -> JwtValidator
+    where
+        I: IssuerIsSet,
+        A: AudienceIsSet,
+    {
+        JwtValidator::from_config(Config {
+            keys: RwLock::new(Arc::new(self.keys)),
+            issuers: self.issuers.into_boxed_slice(),
+            audiences: self.audiences.into_boxed_slice(),
+            leeway: secs(self.leeway),
+            max_lifetime: secs(self.max_lifetime),
+            max_token_size: self.max_token_size,
+            token_type: self.token_type,
+            roles_claim: Arc::from(self.roles_claim),
+        })
+    }
+}
+
+/// A `typ` value in comparable form: lowercase, without `application/`
+/// (RFC 7515 section 4.1.9).
+pub(super) fn normalize_type(typ: &str) -> String {
+    let lower = typ.to_ascii_lowercase();
+    match lower.strip_prefix("application/") {
+        Some(rest) => rest.to_owned(),
+        None => lower,
+    }
+}

@@ -1,0 +1,144 @@
+//! A validated token's claims, and the [`Principal`] they make.
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::algorithm::JwtAlgorithm;
+use super::error::{Claim, JwtError};
+use crate::auth::Principal;
+
+/// A token that passed every check of a [`JwtValidator`](super::JwtValidator):
+/// signature, algorithm, key, type, issuer, audience, times. Only the
+/// validator makes one, so a function that takes `&ValidatedToken` cannot be
+/// handed an unchecked token.
+///
+/// Its `Debug` shows the claims (who the caller is), never the token or its
+/// signature.
+#[derive(Debug, Clone)]
+pub struct ValidatedToken {
+    pub(super) claims: Map<String, Value>,
+    pub(super) subject: String,
+    pub(super) issuer: String,
+    pub(super) audience: Vec<String>,
+    pub(super) expires_at: i64,
+    pub(super) issued_at: i64,
+    pub(super) not_before: Option<i64>,
+    pub(super) algorithm: JwtAlgorithm,
+    pub(super) kid: Option<String>,
+    pub(super) roles_claim: Arc<str>,
+}
+
+impl ValidatedToken {
+    /// `sub`: the caller's user or service id.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// `iss`: who issued the token (one of the configured issuers).
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// `aud`: the audiences, as a list even when the token had one string.
+    pub fn audience(&self) -> &[String] {
+        &self.audience
+    }
+
+    /// `exp`, in Unix seconds.
+    pub fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+
+    /// `iat`, in Unix seconds.
+    pub fn issued_at(&self) -> i64 {
+        self.issued_at
+    }
+
+    /// `nbf`, in Unix seconds, if the token had one.
+    pub fn not_before(&self) -> Option<i64> {
+        self.not_before
+    }
+
+    /// `jti`, the token id, if any: the key for a revocation list.
+    pub fn token_id(&self) -> Option<&str> {
+        self.claims.get("jti").and_then(Value::as_str)
+    }
+
+    /// The algorithm that verified the signature.
+    pub fn algorithm(&self) -> JwtAlgorithm {
+        self.algorithm
+    }
+
+    /// The `kid` of the key that verified the signature, if it had one.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// One claim, registered or custom.
+    pub fn claim(&self, name: &str) -> Option<&Value> {
+        self.claims.get(name)
+    }
+
+    /// Every claim.
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.claims
+    }
+
+    /// The claims as your own type (custom claims: tenant, plan, ...).
+    /// Fails with [`JwtError::Json`] if they do not fit it.
+    pub fn deserialize_claims<T: DeserializeOwned>(&self) -> Result<T, JwtError> {
+        T::deserialize(&Value::Object(self.claims.clone())).map_err(|_| JwtError::Json)
+    }
+
+    /// The roles: the roles claim (`roles` unless the validator was
+    /// configured with another name), an array of strings or one string.
+    pub fn roles(&self) -> impl Iterator<Item = &str> {
+        strings(self.claims.get(&*self.roles_claim), false)
+    }
+
+    /// The scopes: `scope` (a space-separated string, RFC 8693 and RFC 9068)
+    /// and `scp` (an array, or a space-separated string as some providers
+    /// send it), together.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        strings(self.claims.get("scope"), true).chain(strings(self.claims.get("scp"), true))
+    }
+
+    /// The authenticated caller: subject, roles and scopes.
+    pub fn principal(&self) -> Principal {
+        Principal::new(self.subject.clone()).with_roles(self.roles()).with_scopes(self.scopes())
+    }
+}
+
+impl From<&ValidatedToken> for Principal {
+    fn from(token: &ValidatedToken) -> Principal {
+        token.principal()
+    }
+}
+
+impl From<ValidatedToken> for Principal {
+    fn from(token: ValidatedToken) -> Principal {
+        token.principal()
+    }
+}
+
+/// The strings of a claim that is a string (split on whitespace if `split`)
+/// or an array of strings; shapes were checked by the validator.
+fn strings(value: Option<&Value>, split: bool) -> Box<dyn Iterator<Item = &str> + '_> {
+    match value {
+        Some(Value::String(s)) if split => Box::new(s.split_ascii_whitespace()),
+        Some(Value::String(s)) => Box::new(std::iter::once(s.as_str())),
+        Some(Value::Array(items)) => Box::new(items.iter().filter_map(Value::as_str)),
+        _ => Box::new(std::iter::empty()),
+    }
+}
+
+/// Checks that an optional claim is a string or an array of strings.
+pub(super) fn check_string_or_list(value: Option<&Value>, claim: Claim) -> Result<(), JwtError> {
+    match value {
+        None | Some(Value::String(_)) => Ok(()),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
+        Some(_) => Err(JwtError::InvalidClaim(claim)),
+    }
+}

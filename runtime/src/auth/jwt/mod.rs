@@ -1,0 +1,57 @@
+//! JWT validation that cannot be misconfigured (feature `jwt`).
+//!
+//! [`JwtValidator`] is built with a type-state builder whose `build()`
+//! compiles only after an issuer and an audience are set. Its keys each
+//! carry their one algorithm ([`JwtKey`]: PEM, DER, a JWK set by `kid`, or
+//! an [`HmacSecret`] of 32+ bytes from the environment or a file), so the
+//! accepted algorithms are configuration, never the token header's choice.
+//! [`JwtIssuer`] mints tokens with the same defaults.
+//!
+//! Signature verification is jsonwebtoken's, with its pure-Rust backend
+//! named explicitly (never its process-wide default, which panics at first
+//! use when no backend or both are enabled). Everything around it is done
+//! here, because jsonwebtoken's defaults leave gaps, each measured by a test
+//! in `tests/auth_jwt_gaps.rs` where bare jsonwebtoken accepts a token that
+//! [`JwtValidator`] rejects:
+//!
+//! | jsonwebtoken 11 | [`JwtValidator`] |
+//! | --- | --- |
+//! | only `exp` required; `set_audience`/`set_issuer` still accept tokens without `aud`/`iss` (its issue 493) | `sub`, `exp`, `iat`, `iss`, `aud` required ([`JwtError::MissingClaim`]) |
+//! | `nbf` not checked unless `validate_nbf` | `nbf` honoured ([`JwtError::NotYetValid`]) |
+//! | `iat` never checked | future `iat` refused ([`JwtError::IssuedInFuture`]) |
+//! | 60 s leeway, inclusive | 30 s, and valid strictly before `exp + leeway` ([`JwtError::Expired`]) |
+//! | any lifetime | `exp - iat` at most 15 min ([`JwtError::LifetimeTooLong`]) |
+//! | HMAC with an empty or short key | [`HmacSecret`]: 32+ bytes, not from a literal |
+//! | `typ` ignored | optional explicit typing ([`JwtError::WrongType`]) |
+//! | `crit` ignored | refused ([`JwtError::UnsupportedCrit`]) |
+//! | a multi-megabyte token parsed | 8 KiB limit before decoding ([`JwtError::TooLarge`]) |
+//! | duplicate claim: last value wins | refused ([`JwtError::DuplicateClaim`]) |
+//! | `iss` as an array accepted | a string only ([`JwtError::InvalidClaim`]) |
+//!
+//! Also refused: `alg: none` in any casing, algorithms not configured,
+//! unknown or hostile `kid`s, `jku`/`x5u`/`jwk`/`x5c` headers, bad base64url
+//! or JSON, and of course bad signatures. Every reason is its own
+//! [`JwtError`] variant; none echoes the token.
+
+mod algorithm;
+mod builder;
+mod claims;
+mod error;
+mod issuer;
+mod json;
+mod jwk;
+mod keys;
+mod secret;
+mod validator;
+
+pub use algorithm::JwtAlgorithm;
+pub use builder::{
+    DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_TOKEN_SIZE, DEFAULT_ROLES_CLAIM, JwtValidatorBuilder, MAX_LEEWAY,
+    state,
+};
+pub use claims::ValidatedToken;
+pub use error::{Claim, JwtError, JwtIssueError, JwtKeyError};
+pub use issuer::{DEFAULT_TOKEN_TYPE, JwtIssuer, JwtSigningKey, TokenBuilder};
+pub use keys::{JwtKey, JwtKeys, MAX_KID_LEN, MIN_RSA_BITS, is_valid_kid};
+pub use secret::{GENERATED_HMAC_SECRET_LEN, HmacSecret, MIN_HMAC_SECRET_LEN};
+pub use validator::JwtValidator;

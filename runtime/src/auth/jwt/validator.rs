@@ -1,0 +1,323 @@
+//! `JwtValidator::validate`: every check, in an order where nothing from the
+//! token is trusted before its signature verified.
+//!
+//! 1. size, before any decoding;
+//! 2. shape: three segments, each canonical base64url; header and payload
+//!    strict JSON objects (no duplicate names);
+//! 3. header policy: `alg` not `none`, one of the configured algorithms; no
+//!    `crit`; no `jku`/`x5u`/`jwk`/`x5c`; `typ` if configured; a plain `kid`
+//!    that selects exactly one key, whose own algorithm is the header's;
+//! 4. the signature, with the key's configured algorithm;
+//! 5. claims: required ones present and well-typed, issuer, audience, times.
+//!
+//! Steps 1 to 3 only ever *reject*: the header chooses nothing but which of
+//! the configured keys to use, and the algorithm list is the keys' own.
+
+use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value};
+
+use super::algorithm::JwtAlgorithm;
+use super::builder::{JwtValidatorBuilder, normalize_type};
+use super::claims::{ValidatedToken, check_string_or_list};
+use super::error::{Claim, JwtError};
+use super::json::{StrictJsonError, parse_object};
+use super::keys::{JwtKeys, is_valid_kid};
+use crate::auth::time::unix_now;
+
+/// Header parameters that carry a key or say where to fetch one. Trusting
+/// them lets the token choose its own verification key.
+const KEY_HEADERS: [&str; 4] = ["jku", "x5u", "jwk", "x5c"];
+
+/// Validates JWTs with safe defaults that cannot be turned off: a
+/// configured issuer and audience (a compile error without them), required
+/// `sub`/`exp`/`iat`/`iss`/`aud`, `nbf` honoured, a maximum lifetime, a
+/// small leeway, a size limit, explicit algorithms from the keys, strict
+/// JSON, no `crit`, no keys from headers. See [`JwtError`] for every reason a
+/// token is refused.
+///
+/// Cheap to clone (the configuration is shared), `Send + Sync`.
+///
+/// ```
+/// use apishield::auth::jwt::{HmacSecret, JwtAlgorithm, JwtError, JwtIssuer, JwtKey, JwtSigningKey, JwtValidator};
+///
+/// let secret = HmacSecret::generate()?;
+/// let issuer = JwtIssuer::new(JwtSigningKey::hmac(JwtAlgorithm::HS256, &secret)?, "https://auth.example.com", "orders-api");
+/// let validator = JwtValidator::builder(JwtKey::hmac(JwtAlgorithm::HS256, &secret)?)
+///     .issuer("https://auth.example.com")
+///     .audience("orders-api")
+///     .build();
+///
+/// let token = issuer.token("user-42").roles(["editor"]).sign().unwrap();
+/// let valid = validator.validate(token.expose_secret()).unwrap();
+/// assert_eq!(valid.subject(), "user-42");
+/// assert!(valid.principal().has_role("editor"));
+///
+/// assert_eq!(validator.validate("eyJhbGciOiJub25lIn0.e30.").unwrap_err(), JwtError::AlgorithmNone);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct JwtValidator {
+    config: Arc<Config>,
+}
+
+pub(super) struct Config {
+    pub(super) keys: RwLock<Arc<JwtKeys>>,
+    pub(super) issuers: Box<[String]>,
+    pub(super) audiences: Box<[String]>,
+    pub(super) leeway: i64,
+    pub(super) max_lifetime: i64,
+    pub(super) max_token_size: usize,
+    pub(super) token_type: Option<String>,
+    pub(super) roles_claim: Arc<str>,
+}
+
+impl JwtValidator {
+    /// Starts configuring a validator for these keys: one [`JwtKey`] or a
+    /// [`JwtKeys`] set (e.g. from a JWK set). Then `.issuer(..)`,
+    /// `.audience(..)`, `.build()`.
+    ///
+    /// [`JwtKey`]: super::JwtKey
+    pub fn builder(keys: impl Into<JwtKeys>) -> JwtValidatorBuilder {
+        JwtValidatorBuilder::new(keys.into())
+    }
+
+    pub(super) fn from_config(config: Config) -> JwtValidator {
+        JwtValidator { config: Arc::new(config) }
+    }
+
+    /// Validates a compact JWT (the part after `Bearer `) now.
+    pub fn validate(&self, token: &str) -> Result<ValidatedToken, JwtError> {
+        self.validate_at(token, unix_now())
+    }
+
+    /// Validates a token as of `now` (Unix seconds): for tests, and for
+    /// re-checking a token at a recorded time. Servers call
+    /// [`validate`](Self::validate).
+    pub fn validate_at(&self, token: &str, now: i64) -> Result<ValidatedToken, JwtError> {
+        let result = self.check(token, now);
+        if let Err(error) = &result {
+            // The reason only: never the token, its claims or its `kid`.
+            tracing::debug!(reason = error.code(), "JWT rejected");
+        }
+        result
+    }
+
+    /// Replaces the keys (for every clone of this validator): key rotation,
+    /// e.g. after fetching the identity provider's JWK set again.
+    pub fn replace_keys(&self, keys: impl Into<JwtKeys>) {
+        *self.config.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys.into());
+    }
+
+    /// The current keys.
+    pub fn keys(&self) -> Arc<JwtKeys> {
+        Arc::clone(&self.config.keys.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn check(&self, token: &str, now: i64) -> Result<ValidatedToken, JwtError> {
+        let config = &*self.config;
+        if token.len() > config.max_token_size {
+            return Err(JwtError::TooLarge);
+        }
+
+        // Shape.
+        let (signing_input, signature_b64) = token.rsplit_once('.').ok_or(JwtError::Malformed)?;
+        let (header_b64, payload_b64) = signing_input.split_once('.').ok_or(JwtError::Malformed)?;
+        if header_b64.is_empty() || payload_b64.is_empty() || payload_b64.contains('.') {
+            return Err(JwtError::Malformed);
+        }
+        let header = parse_object(&decode_segment(header_b64)?).map_err(|error| match error {
+            StrictJsonError::Duplicate => JwtError::DuplicateHeader,
+            StrictJsonError::Invalid => JwtError::Json,
+        })?;
+        let claims = parse_object(&decode_segment(payload_b64)?).map_err(|error| match error {
+            StrictJsonError::Duplicate => JwtError::DuplicateClaim,
+            StrictJsonError::Invalid => JwtError::Json,
+        })?;
+
+        // Header policy: rejections only.
+        let alg = header.get("alg").and_then(Value::as_str).ok_or(JwtError::Malformed)?;
+        if alg.eq_ignore_ascii_case("none") {
+            return Err(JwtError::AlgorithmNone);
+        }
+        let keys = self.keys();
+        let algorithm =
+            JwtAlgorithm::from_name(alg).filter(|a| keys.allows(*a)).ok_or(JwtError::AlgorithmNotAllowed)?;
+        if header.contains_key("crit") {
+            return Err(JwtError::UnsupportedCrit);
+        }
+        if KEY_HEADERS.iter().any(|name| header.contains_key(*name)) {
+            return Err(JwtError::UntrustedKeyHeader);
+        }
+        if let Some(expected) = &config.token_type {
+            match header.get("typ") {
+                Some(Value::String(typ)) if normalize_type(typ) == *expected => {}
+                _ => return Err(JwtError::WrongType),
+            }
+        }
+        let kid = match header.get("kid") {
+            None => None,
+            Some(Value::String(kid)) if is_valid_kid(kid) => Some(kid.as_str()),
+            Some(_) => return Err(JwtError::InvalidKid),
+        };
+        let key = keys.select(kid)?;
+        if key.algorithm() != algorithm {
+            return Err(JwtError::AlgorithmMismatch);
+        }
+
+        // Signature.
+        let signature = decode_segment(signature_b64)?;
+        key.verify(signing_input.as_bytes(), &signature)?;
+
+        // Claims.
+        let token = self.read_claims(claims, algorithm, key.kid())?;
+        self.check_claims(&token, now)?;
+        Ok(token)
+    }
+
+    fn read_claims(
+        &self,
+        claims: Map<String, Value>,
+        algorithm: JwtAlgorithm,
+        kid: Option<&str>,
+    ) -> Result<ValidatedToken, JwtError> {
+        let config = &*self.config;
+        let subject = match required(&claims, Claim::Sub)? {
+            Value::String(sub) if !sub.is_empty() => sub.clone(),
+            _ => return Err(JwtError::InvalidClaim(Claim::Sub)),
+        };
+        let expires_at = numeric_date(required(&claims, Claim::Exp)?).ok_or(JwtError::InvalidClaim(Claim::Exp))?;
+        let issued_at = numeric_date(required(&claims, Claim::Iat)?).ok_or(JwtError::InvalidClaim(Claim::Iat))?;
+        // RFC 7519: `iss` is one StringOrURI. jsonwebtoken also accepts an
+        // array and matches any member; a list of issuers is not an issuer.
+        let issuer = match required(&claims, Claim::Iss)? {
+            Value::String(iss) => iss.clone(),
+            _ => return Err(JwtError::InvalidClaim(Claim::Iss)),
+        };
+        let audience = match required(&claims, Claim::Aud)? {
+            Value::String(aud) => vec![aud.clone()],
+            Value::Array(items) if !items.is_empty() => items
+                .iter()
+                .map(|item| item.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or(JwtError::InvalidClaim(Claim::Aud))?,
+            _ => return Err(JwtError::InvalidClaim(Claim::Aud)),
+        };
+        let not_before = match claims.get("nbf") {
+            None => None,
+            Some(nbf) => Some(numeric_date(nbf).ok_or(JwtError::InvalidClaim(Claim::Nbf))?),
+        };
+        if claims.get("jti").is_some_and(|jti| !jti.is_string()) {
+            return Err(JwtError::InvalidClaim(Claim::Jti));
+        }
+        check_string_or_list(claims.get(&*config.roles_claim), Claim::Roles)?;
+        check_string_or_list(claims.get("scope"), Claim::Scope)?;
+        check_string_or_list(claims.get("scp"), Claim::Scope)?;
+        if claims.get("scope").is_some_and(Value::is_array) {
+            return Err(JwtError::InvalidClaim(Claim::Scope));
+        }
+        Ok(ValidatedToken {
+            claims,
+            subject,
+            issuer,
+            audience,
+            expires_at,
+            issued_at,
+            not_before,
+            algorithm,
+            kid: kid.map(str::to_owned),
+            roles_claim: Arc::clone(&config.roles_claim),
+        })
+    }
+
+    fn check_claims(&self, token: &ValidatedToken, now: i64) -> Result<(), JwtError> {
+        let config = &*self.config;
+        if !config.issuers.contains(&token.issuer) {
+            return Err(JwtError::WrongIssuer);
+        }
+        if !token.audience.iter().any(|aud| config.audiences.contains(aud)) {
+            return Err(JwtError::WrongAudience);
+        }
+        let leeway = config.leeway;
+        // Valid strictly before `exp` (RFC 7519 section 4.1.4), so a token
+        // that expired exactly `leeway` seconds ago is refused.
+        if now >= token.expires_at.saturating_add(leeway) {
+            return Err(JwtError::Expired);
+        }
+        if token.not_before.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
+            return Err(JwtError::NotYetValid);
+        }
+        if token.issued_at > now.saturating_add(leeway) {
+            return Err(JwtError::IssuedInFuture);
+        }
+        if token.expires_at < token.issued_at {
+            return Err(JwtError::InvalidClaim(Claim::Exp));
+        }
+        if token.expires_at.saturating_sub(token.issued_at) > config.max_lifetime {
+            return Err(JwtError::LifetimeTooLong);
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for JwtValidator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let config = &*self.config;
+        f.debug_struct("JwtValidator")
+            .field("keys", &self.keys())
+            .field("issuers", &config.issuers)
+            .field("audiences", &config.audiences)
+            .field("leeway_secs", &config.leeway)
+            .field("max_lifetime_secs", &config.max_lifetime)
+            .field("max_token_size", &config.max_token_size)
+            .field("token_type", &config.token_type)
+            .field("roles_claim", &config.roles_claim)
+            .finish()
+    }
+}
+
+/// Unpadded, canonical base64url (RFC 7515 section 2): padding, the
+/// standard alphabet, whitespace and non-zero trailing bits are refused.
+fn decode_segment(segment: &str) -> Result<Vec<u8>, JwtError> {
+    URL_SAFE_NO_PAD.decode(segment).map_err(|_| JwtError::Base64)
+}
+
+fn required(claims: &Map<String, Value>, claim: Claim) -> Result<&Value, JwtError> {
+    claims.get(claim.as_str()).ok_or(JwtError::MissingClaim(claim))
+}
+
+/// A NumericDate (RFC 7519 section 2): a JSON number of seconds, fractions
+/// dropped; anything else (a string, `null`, a bool) is not a date.
+fn numeric_date(value: &Value) -> Option<i64> {
+    let Value::Number(number) = value else {
+        return None;
+    };
+    if let Some(n) = number.as_i64() {
+        return Some(n);
+    }
+    if number.as_u64().is_some() {
+        return Some(i64::MAX);
+    }
+    // `as` saturates at the bounds of i64 for finite values.
+    number.as_f64().filter(|f| f.is_finite()).map(|f| f.floor() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::numeric_date;
+
+    #[test]
+    fn numeric_dates() {
+        assert_eq!(numeric_date(&json!(1_700_000_000)), Some(1_700_000_000));
+        assert_eq!(numeric_date(&json!(1_700_000_000.9)), Some(1_700_000_000));
+        assert_eq!(numeric_date(&json!(u64::MAX)), Some(i64::MAX));
+        assert_eq!(numeric_date(&json!(-1e300)), Some(i64::MIN));
+        assert_eq!(numeric_date(&json!("1700000000")), None);
+        assert_eq!(numeric_date(&json!(null)), None);
+    }
+}

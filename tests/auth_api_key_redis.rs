@@ -1,0 +1,115 @@
+//! The Redis API-key store against a real Redis (`REDIS_URL`): the same
+//! contract as the memory store, shared between two "processes" (two
+//! connections), expiry handed to Redis, and atomic rotation.
+
+mod auth_support;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use apishield::auth::api_key::{
+    ApiKeyEnvironment, ApiKeyError, ApiKeyIssuer, ApiKeyKind, ApiKeyStore, ApiKeyVerifier, EXPIRED_RETENTION,
+    RedisApiKeyStore,
+};
+use auth_support::api_keys::{now, store_contract};
+use redis::aio::ConnectionManager;
+
+async fn connection() -> Option<ConnectionManager> {
+    let url = apishield_tests::redis_url()?;
+    let client = redis::Client::open(url).unwrap();
+    Some(client.get_connection_manager().await.unwrap())
+}
+
+/// A prefix no other test (or run) uses.
+fn unique_prefix(test: &str) -> String {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    format!("apishield-test:{test}:{}:{nanos}:", std::process::id())
+}
+
+async fn cleanup(conn: &mut ConnectionManager, prefix: &str) {
+    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(conn).await.unwrap();
+    if !keys.is_empty() {
+        redis::cmd("DEL").arg(&keys).query_async::<()>(conn).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn redis_store_keeps_the_contract() {
+    let Some(mut conn) = connection().await else { return };
+    let prefix = unique_prefix("contract");
+    store_contract(RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix)).await;
+    cleanup(&mut conn, &prefix).await;
+}
+
+#[tokio::test]
+async fn records_are_shared_hashed_and_expire_in_redis() {
+    let Some(mut conn) = connection().await else { return };
+    let Some(other) = connection().await else { return };
+    let prefix = unique_prefix("shared");
+    let issuing = ApiKeyIssuer::new(RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix), ApiKeyEnvironment::Live);
+    let serving = ApiKeyVerifier::new(RedisApiKeyStore::new(other).with_prefix(&prefix), ApiKeyEnvironment::Live);
+
+    let (key, record) = issuing.issue(ApiKeyKind::Secret, "user-42", ["orders:read"]).await.unwrap();
+    // Another process (connection) verifies it, and sees its revocation.
+    assert_eq!(serving.verify(&key, Some("orders:read")).await.unwrap(), record);
+
+    // What Redis holds: the hash as the key name, no key material anywhere.
+    let name = format!("{prefix}{}", key.hash().to_hex());
+    let fields: std::collections::HashMap<String, String> =
+        redis::cmd("HGETALL").arg(&name).query_async(&mut conn).await.unwrap();
+    assert_eq!(fields["owner"], "user-42");
+    assert_eq!(fields["display_prefix"], key.display_prefix());
+    let dump = format!("{fields:?}");
+    assert!(!dump.contains(&key.expose_secret()[12..]));
+    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut conn).await.unwrap();
+    assert_eq!(keys, std::slice::from_ref(&name));
+
+    // Redis forgets the record a week after the key expires.
+    let ttl: i64 = redis::cmd("TTL").arg(&name).query_async(&mut conn).await.unwrap();
+    let expected = record.expires_at() + EXPIRED_RETENTION.as_secs() as i64 - now();
+    assert!((expected - 5..=expected).contains(&ttl), "ttl {ttl}, expected about {expected}");
+
+    issuing.revoke(record.hash()).await.unwrap();
+    assert_eq!(serving.verify(&key, None).await.unwrap_err(), ApiKeyError::Revoked);
+    cleanup(&mut conn, &prefix).await;
+}
+
+#[tokio::test]
+async fn corrupted_records_are_a_store_failure_not_a_key() {
+    let Some(mut conn) = connection().await else { return };
+    let prefix = unique_prefix("corrupt");
+    let store = RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix);
+    let issuer = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live);
+    let (key, _) = issuer.issue(ApiKeyKind::Secret, "u", ["a"]).await.unwrap();
+    let name = format!("{prefix}{}", key.hash().to_hex());
+    redis::cmd("HSET").arg(&name).arg("expires_at").arg("soon").query_async::<()>(&mut conn).await.unwrap();
+    assert!(store.get(&key.hash()).await.is_err());
+    let verifier = ApiKeyVerifier::new(store, ApiKeyEnvironment::Live);
+    assert_eq!(verifier.verify(&key, None).await.unwrap_err(), ApiKeyError::StoreUnavailable);
+    cleanup(&mut conn, &prefix).await;
+}
+
+#[tokio::test]
+async fn concurrent_rotations_of_one_key_each_make_a_distinct_key() {
+    let Some(mut conn) = connection().await else { return };
+    let prefix = unique_prefix("rotate");
+    let store = RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix);
+    let issuer = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live);
+    let verifier = ApiKeyVerifier::new(store, ApiKeyEnvironment::Live);
+    let (old, record) = issuer.issue(ApiKeyKind::Secret, "svc", ["x"]).await.unwrap();
+    let rotations = (0..8).map(|i| {
+        let issuer = issuer.clone();
+        let hash = *record.hash();
+        tokio::spawn(async move { issuer.rotate(&hash, std::time::Duration::from_secs(60 + i)).await })
+    });
+    let mut new_keys = Vec::new();
+    for handle in rotations {
+        new_keys.push(handle.await.unwrap().unwrap().0);
+    }
+    for key in &new_keys {
+        assert!(verifier.verify(key, None).await.is_ok());
+    }
+    // The old key's expiry only ever moved down, to the shortest grace.
+    let old_record = verifier.verify(&old, None).await.unwrap();
+    assert!(old_record.expires_at() <= now() + 60);
+    cleanup(&mut conn, &prefix).await;
+}
