@@ -36,3 +36,15 @@ pub async fn serve(router: Router) -> SocketAddr {
     });
     addr
 }
+
+/// Like [`serve`], with axum's `ConnectInfo<SocketAddr>` in every request
+/// (the client address a rate limit keys anonymous requests on).
+pub async fn serve_with_connect_info(router: Router) -> SocketAddr {
+    let app = router.layer(middleware::from_fn(test_auth));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
+    });
+    addr
+}

@@ -5,19 +5,28 @@
 //!   size limit, validation) and, as a response, serializes a
 //!   [`Public`](crate::Public) value;
 //! * [`SecureQuery<T>`] extracts a `#[secure_request(query)]` type;
-//! * [`Principal`](crate::Principal) is extracted from the request's
-//!   extensions, where authentication put it (401 if it did not);
+//! * [`Authentication`] is the layer that reads `Authorization` (a bearer
+//!   JWT or an API key) and refuses credentials in query strings;
+//!   [`Principal`](crate::Principal) is extracted from the request's
+//!   extensions, where it put it (401 if it did not);
 //! * [`Verified<T>`](crate::webhook::Verified) is a webhook payload whose
 //!   signature, timestamp and novelty the route's [`WebhookEndpoint`]
 //!   checked before the handler runs;
+//! * [`RateLimit`] is the layer that applies a
+//!   [`RateLimiter`](crate::rate_limit::RateLimiter) per principal or client
+//!   address and puts the decision's headers on every answer;
 //! * [`ApiError`] is an RFC 9457 `application/problem+json` response with a
 //!   generic message; causes go to the logs, never to the client.
 
+mod authenticate;
 mod error;
+mod rate_limit;
 mod extract;
 mod respond;
 mod webhook;
 
+pub use authenticate::{AuthRejection, Authentication, AuthenticationService, CREDENTIAL_QUERY_PARAMS};
 pub use error::ApiError;
+pub use rate_limit::{Decided, RateLimit, RateLimitService};
 pub use extract::{BodyLimit, DEFAULT_BODY_LIMIT, SecureJson, SecureQuery};
 pub use webhook::{DEFAULT_WEBHOOK_BODY_LIMIT, WebhookEndpoint, WebhookRejection};

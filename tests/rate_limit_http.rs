@@ -1,0 +1,192 @@
+//! The `RateLimit` layer over real HTTP on loopback: per client address and
+//! per principal, tiers by role, exact under concurrency, headers on every
+//! answer, 429 without running the route, 503 when Redis is down.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use apishield::axum::RateLimit;
+use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy, RedisOptions, RedisRateLimiter, Window};
+use apishield_tests::http::{serve, serve_with_connect_info};
+use apishield_tests::redis_url;
+use axum::Router;
+use axum::extract::Extension;
+use axum::routing::get;
+
+fn per_minute(n: u32) -> MemoryRateLimiter {
+    MemoryRateLimiter::new(RateLimitPolicy::new(Default::default(), [Window::per_minute(n)]).unwrap())
+}
+
+#[derive(Clone, Default)]
+struct Runs(Arc<AtomicUsize>);
+
+async fn handler(Extension(runs): Extension<Runs>) -> &'static str {
+    runs.0.fetch_add(1, Ordering::SeqCst);
+    "ok"
+}
+
+fn app(limit: RateLimit<impl apishield::rate_limit::RateLimiter + 'static>, runs: Runs) -> Router {
+    Router::new().route("/orders", get(handler)).layer(limit).layer(Extension(runs))
+}
+
+struct Reply {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+async fn call(base: &str, who: Option<&str>, forwarded: Option<&str>) -> Reply {
+    let mut req = reqwest::Client::new().get(format!("{base}/orders"));
+    if let Some(who) = who {
+        req = req.header("authorization", format!("Test {who}"));
+    }
+    if let Some(xff) = forwarded {
+        req = req.header("x-forwarded-for", xff);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    Reply { status, headers, body: resp.text().await.unwrap() }
+}
+
+fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
+    reply.headers.get(name).map(|v| v.to_str().unwrap())
+}
+
+#[tokio::test]
+async fn anonymous_clients_are_limited_by_address_with_headers_on_every_answer() {
+    let runs = Runs::default();
+    let base = format!("http://{}", serve_with_connect_info(app(RateLimit::new(per_minute(3)), runs.clone())).await);
+    for expected_remaining in ["2", "1", "0"] {
+        let reply = call(&base, None, None).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(header(&reply, "x-ratelimit-limit"), Some("3"));
+        assert_eq!(header(&reply, "x-ratelimit-remaining"), Some(expected_remaining));
+        assert_eq!(header(&reply, "ratelimit-policy"), Some(r#""minute";q=3;w=60"#));
+        assert!(
+            header(&reply, "ratelimit")
+                .is_some_and(|v| v.starts_with(&format!(r#""minute";r={expected_remaining};t="#)))
+        );
+    }
+    let refused = call(&base, None, None).await;
+    assert_eq!(refused.status, 429);
+    assert_eq!(header(&refused, "content-type"), Some("application/problem+json"));
+    assert!(refused.body.contains("rate_limited"), "{}", refused.body);
+    let retry: u64 = header(&refused, "retry-after").unwrap().parse().unwrap();
+    // The sliding window frees a unit once the full window's weight has
+    // fallen far enough, at most two windows away.
+    assert!((1..=120).contains(&retry), "{retry}");
+    assert_eq!(runs.0.load(Ordering::SeqCst), 3, "a refused request never reaches the route");
+
+    // X-Forwarded-For is not trusted by default: a client cannot pick a new key.
+    assert_eq!(call(&base, None, Some("198.51.100.9")).await.status, 429);
+}
+
+#[tokio::test]
+async fn principals_have_their_own_budgets_and_roles_pick_the_tier() {
+    let runs = Runs::default();
+    let limit = RateLimit::new(per_minute(2)).role("paid", per_minute(5)).anonymous(per_minute(1));
+    let base = format!("http://{}", serve_with_connect_info(app(limit, runs)).await);
+
+    let count = |who: Option<&'static str>| {
+        let base = base.clone();
+        async move {
+            let mut ok = 0;
+            for _ in 0..8 {
+                if call(&base, who, None).await.status == 200 {
+                    ok += 1;
+                }
+            }
+            ok
+        }
+    };
+    assert_eq!(count(Some("alice")).await, 2);
+    assert_eq!(count(Some("bob")).await, 2, "alice's requests do not spend bob's budget");
+    assert_eq!(count(Some("carol admin")).await, 2, "admin is not a tier");
+    assert_eq!(count(None).await, 1);
+}
+
+#[tokio::test]
+async fn paid_tier_by_role() {
+    // The test authentication only knows the admin role: use it as the tier.
+    let limit = RateLimit::new(per_minute(2)).role("admin", per_minute(5));
+    let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
+    let mut ok = 0;
+    for _ in 0..8 {
+        if call(&base, Some("dana admin"), None).await.status == 200 {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 5);
+}
+
+#[tokio::test]
+async fn trusted_proxies_give_the_client_address() {
+    let limit = RateLimit::new(per_minute(1)).trust_forwarded_for(1);
+    let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
+    assert_eq!(call(&base, None, Some("203.0.113.1")).await.status, 200);
+    assert_eq!(call(&base, None, Some("203.0.113.1")).await.status, 429);
+    assert_eq!(call(&base, None, Some("203.0.113.2")).await.status, 200);
+    // The proxy appends the address it saw: what the client wrote before it does not count.
+    assert_eq!(call(&base, None, Some("6.6.6.6, 203.0.113.2")).await.status, 429);
+    // IPv6 clients are counted by /64.
+    assert_eq!(call(&base, None, Some("2001:db8:1:2::1")).await.status, 200);
+    assert_eq!(call(&base, None, Some("2001:db8:1:2::ffff")).await.status, 429);
+}
+
+#[tokio::test]
+async fn concurrent_requests_over_http_admit_exactly_the_limit() {
+    let runs = Runs::default();
+    let base = format!("http://{}", serve(app(RateLimit::new(per_minute(50)), runs.clone())).await);
+    let tasks: Vec<_> = (0..300)
+        .map(|_| {
+            let base = base.clone();
+            tokio::spawn(async move { call(&base, Some("hot"), None).await.status })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            200 => ok += 1,
+            429 => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(ok, 50);
+    assert_eq!(runs.0.load(Ordering::SeqCst), 50);
+}
+
+#[tokio::test]
+async fn redis_shared_by_two_servers_and_503_when_it_is_down() {
+    if let Some(url) = redis_url() {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let prefix = format!("apishield-test:rl-http:{}:{nanos}:", std::process::id());
+        let options = RedisOptions::default().prefix(prefix).timeout(Duration::from_secs(5));
+        let policy = RateLimitPolicy::new(Default::default(), [Window::per_minute(4)]).unwrap();
+        // Two limiters, two connections: two server processes as far as Redis can tell.
+        let limiter_a = RedisRateLimiter::connect(&url, policy.clone(), options.clone()).await.unwrap();
+        let limiter_b = RedisRateLimiter::connect(&url, policy, options).await.unwrap();
+        let a = format!("http://{}", serve(app(RateLimit::new(limiter_a), Runs::default())).await);
+        let b = format!("http://{}", serve(app(RateLimit::new(limiter_b), Runs::default())).await);
+        let mut ok = 0;
+        for i in 0..10 {
+            if call(if i % 2 == 0 { &a } else { &b }, Some("shared"), None).await.status == 200 {
+                ok += 1;
+            }
+        }
+        assert_eq!(ok, 4, "one budget across both servers");
+    }
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let options = RedisOptions::default().timeout(Duration::from_millis(300));
+    let down = RedisRateLimiter::connect(&format!("redis://127.0.0.1:{port}"), RateLimitPolicy::free(), options)
+        .await
+        .unwrap();
+    let runs = Runs::default();
+    let base = format!("http://{}", serve(app(RateLimit::new(down), runs.clone())).await);
+    let reply = call(&base, Some("alice"), None).await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert!(header(&reply, "retry-after").is_some());
+    assert_eq!(runs.0.load(Ordering::SeqCst), 0);
+}
