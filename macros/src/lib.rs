@@ -162,3 +162,13 @@ pub fn owned_by(args: TokenStream, input: TokenStream) -> TokenStream {
 pub fn idempotent(args: TokenStream, input: TokenStream) -> TokenStream {
     idempotent::expand(args.into(), input.into()).into()
 }
+
+/// The default names of credentials (`api_key`, `access_token`, ...) as a
+/// `&[&str]` expression: the runtime's query-string check uses the list the
+/// macros enforce, from this one source.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __default_credential_fields(_input: TokenStream) -> TokenStream {
+    let names = policy::CREDENTIAL_FIELDS;
+    quote::quote!(&[#(#names),*]).into()
+}

@@ -28,22 +28,7 @@ use crate::auth::jwt::JwtValidator;
 /// Query parameter names refused by default, compared after normalising
 /// case and `-`/`.` to `_`: the names `#[secure_request(query)]` refuses at
 /// compile time, for routes that read their query some other way.
-pub const CREDENTIAL_QUERY_PARAMS: &[&str] = &[
-    "api_key",
-    "apikey",
-    "key",
-    "token",
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "jwt",
-    "password",
-    "secret",
-    "client_secret",
-    "session",
-    "session_id",
-    "signature",
-];
+pub const CREDENTIAL_QUERY_PARAMS: &[&str] = apishield_macros::__default_credential_fields!();
 
 /// Authenticates every request of the routes it wraps.
 ///

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use super::algorithm::{JwtAlgorithm, KeyFamily};
 use super::builder::{DEFAULT_MAX_LIFETIME, DEFAULT_ROLES_CLAIM};
 use super::error::{JwtIssueError, JwtKeyError};
-use super::keys::{JwtKey, MIN_RSA_BITS, is_valid_kid};
+use super::keys::{JwtKey, MIN_RSA_BITS, checked_kid};
 use super::secret::HmacSecret;
 use crate::auth::Secret;
 use crate::auth::time::{secs, unix_now};
@@ -71,11 +71,7 @@ impl JwtSigningKey {
 
     /// The same key with a key id, written into every token's `kid` header.
     pub fn with_kid(mut self, kid: impl Into<String>) -> Result<JwtSigningKey, JwtKeyError> {
-        let kid = kid.into();
-        if !is_valid_kid(&kid) {
-            return Err(JwtKeyError::InvalidKid);
-        }
-        self.kid = Some(kid);
+        self.kid = Some(checked_kid(kid.into())?);
         Ok(self)
     }
 

@@ -32,6 +32,11 @@ pub fn is_valid_kid(kid: &str) -> bool {
         && !kid.contains("..")
 }
 
+/// `kid` if it is plain ([`is_valid_kid`]), for the keys that carry one.
+pub(super) fn checked_kid(kid: String) -> Result<String, JwtKeyError> {
+    if is_valid_kid(&kid) { Ok(kid) } else { Err(JwtKeyError::InvalidKid) }
+}
+
 /// A public key (or HMAC secret) that verifies tokens of one algorithm.
 ///
 /// Loading checks everything a token cannot: the key parses, fits its
@@ -97,11 +102,7 @@ impl JwtKey {
     /// The same key with a key id, which tokens name in their `kid` header.
     /// Fails if the id is not plain ([`is_valid_kid`]).
     pub fn with_kid(mut self, kid: impl Into<String>) -> Result<JwtKey, JwtKeyError> {
-        let kid = kid.into();
-        if !is_valid_kid(&kid) {
-            return Err(JwtKeyError::InvalidKid);
-        }
-        self.kid = Some(kid);
+        self.kid = Some(checked_kid(kid.into())?);
         Ok(self)
     }
 
