@@ -20,13 +20,13 @@
 
 mod authenticate;
 mod error;
-mod rate_limit;
 mod extract;
+mod rate_limit;
 mod respond;
 mod webhook;
 
 pub use authenticate::{AuthRejection, Authentication, AuthenticationService, CREDENTIAL_QUERY_PARAMS};
 pub use error::ApiError;
-pub use rate_limit::{Decided, RateLimit, RateLimitService};
 pub use extract::{BodyLimit, DEFAULT_BODY_LIMIT, SecureJson, SecureQuery};
+pub use rate_limit::{Decided, RateLimit, RateLimitService};
 pub use webhook::{DEFAULT_WEBHOOK_BODY_LIMIT, WebhookEndpoint, WebhookRejection};
