@@ -44,3 +44,10 @@ fn jwt() {
     t.pass("jwt/pass/*.rs");
     t.compile_fail("jwt/fail/*.rs");
 }
+
+#[test]
+fn cors() {
+    let t = trybuild::TestCases::new();
+    t.pass("cors/pass/*.rs");
+    t.compile_fail("cors/fail/*.rs");
+}

@@ -8,6 +8,7 @@
 //! still emitted (without the helper attributes) next to the errors, so the
 //! IDE keeps its type information and each error stands alone.
 
+mod cors;
 mod ctxt;
 mod generics;
 mod idempotent;
@@ -171,4 +172,50 @@ pub fn idempotent(args: TokenStream, input: TokenStream) -> TokenStream {
 pub fn __default_credential_fields(_input: TokenStream) -> TokenStream {
     let names = policy::CREDENTIAL_FIELDS;
     quote::quote!(&[#(#names),*]).into()
+}
+
+/// A CORS policy checked at compile time: an expression of type
+/// `apishield::cors::CorsPolicy` (a `const fn` call, so it can also
+/// initialize a `const` or a `static`).
+///
+/// ```
+/// use apishield::prelude::*;
+///
+/// let policy: CorsPolicy = cors! {
+///     origins: ["https://app.example.com"],
+///     methods: [GET, POST],
+///     headers: ["Authorization", "Content-Type"],
+///     credentials: true,
+///     max_age: 3600,
+///     expose: ["X-RateLimit-Remaining"],
+/// };
+/// assert!(policy.allows_origin("https://app.example.com"));
+/// assert_eq!(policy.headers().collect::<Vec<_>>(), ["authorization", "content-type"]);
+/// ```
+///
+/// Keys: `origins` and `methods` (required), `headers`, `credentials`
+/// (default `false`), `max_age` (seconds, at most 86400; default: not sent),
+/// `expose`, `insecure_localhost` (default `false`). Compile errors, each on
+/// the offending literal with the fix: `*` with `credentials: true`, `*`
+/// next to other origins, the `null` origin, an origin that is not https
+/// (`http://localhost`, `http://127.0.0.1` and `http://[::1]` only with
+/// `insecure_localhost: true`), an origin with a path, a trailing slash, a
+/// query, a fragment, user info, upper-case letters or its default port, a
+/// malformed host or port, a header name that is not an RFC 9110 token (or
+/// `*`), an unknown method (or `OPTIONS`), duplicates, unknown or repeated
+/// keys, `max_age` above 86400:
+///
+/// ```compile_fail
+/// use apishield::prelude::*;
+///
+/// // error: the `*` origin together with `credentials: true`
+/// let policy = cors! { origins: ["*"], methods: [GET], credentials: true };
+/// ```
+///
+/// `origins: ["*"]` alone, without credentials, is a public API: every
+/// origin gets `Access-Control-Allow-Origin: *`. Origins known only at run
+/// time go through `CorsPolicy::builder()`, which applies the same rules.
+#[proc_macro]
+pub fn cors(input: TokenStream) -> TokenStream {
+    cors::expand(input.into()).into()
 }

@@ -56,6 +56,9 @@
 pub mod auth;
 #[cfg(feature = "axum")]
 pub mod axum;
+pub mod cors;
+#[cfg(feature = "axum")]
+pub mod headers;
 pub mod idempotency;
 pub mod rate_limit;
 pub mod request;
@@ -63,11 +66,14 @@ pub mod response;
 pub mod upload;
 pub mod webhook;
 
-pub use apishield_macros::{idempotent, owned_by, secure_request, secure_response};
+pub use apishield_macros::{cors, idempotent, owned_by, secure_request, secure_response};
 pub use auth::api_key::{ApiKey, ApiKeyError, ApiKeyIssuer, ApiKeyStore, ApiKeyVerifier, MemoryApiKeyStore};
 #[cfg(feature = "jwt")]
 pub use auth::jwt::{HmacSecret, JwtError, JwtIssuer, JwtKey, JwtValidator, ValidatedToken};
 pub use auth::{ADMIN_ROLE, Forbidden, Owned, OwnerId, Principal, Secret};
+pub use cors::{CorsError, CorsPolicy};
+#[cfg(feature = "axum")]
+pub use headers::{RequestId, RequestIdLayer, SecurityHeaders};
 pub use rate_limit::{MemoryRateLimiter, RateLimitDecision, RateLimitKey, RateLimitPolicy, RateLimiter, Tier};
 pub use request::{Bounded, ErrorCode, FieldError, FieldPath, RequestError, SecureRequest};
 pub use response::{Authorized, Public, SecureResponse};
@@ -80,13 +86,16 @@ pub mod prelude {
     #[cfg(feature = "jwt")]
     pub use crate::auth::jwt::{JwtValidator, ValidatedToken};
     pub use crate::auth::{Forbidden, Owned, Principal, Secret};
+    pub use crate::cors::CorsPolicy;
+    #[cfg(feature = "axum")]
+    pub use crate::headers::{RequestId, RequestIdLayer, SecurityHeaders};
     #[cfg(feature = "axum")]
     pub use crate::idempotency::IdempotencyKey;
     pub use crate::rate_limit::{RateLimitKey, RateLimitPolicy, RateLimiter};
     pub use crate::request::{Bounded, RequestError, SecureRequest};
     pub use crate::response::{Authorized, Public, SecureResponse};
     pub use crate::webhook::{Verified, WebhookSigner, WebhookVerifier};
-    pub use crate::{idempotent, owned_by, secure_request, secure_response};
+    pub use crate::{cors, idempotent, owned_by, secure_request, secure_response};
 }
 
 /// Not public API: what generated code refers to. May change in any release.
@@ -112,6 +121,8 @@ pub mod __private {
         Content, ContentDeserializer, Tagging, expect_no_content, find_tag, read_adjacent, required_content,
     };
     pub use crate::request::{ErrorCode, SecureRequest};
+
+    pub use crate::cors::policy::checked as cors_policy;
 
     pub use crate::auth::Owned;
     pub use crate::auth::guard::{FromForbidden, deny, require_owner};

@@ -7,18 +7,23 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::auth::Forbidden;
+use crate::headers::RequestId;
 use crate::request::{ErrorCode, RequestError};
 
 /// An error response in the RFC 9457 problem-details format
 /// (`application/problem+json`):
 ///
 /// ```json
-/// {"type": "about:blank", "title": "Forbidden", "status": 403, "code": "forbidden"}
+/// {"type": "about:blank", "title": "Forbidden", "status": 403, "code": "forbidden",
+///  "request_id": "4b0c7e5e-2f0a-4d7c-9a4e-0f1d2c3b4a59"}
 /// ```
 ///
 /// The title is the generic reason phrase of the status; a validation error
 /// adds the field errors (paths and codes, never values). The cause of a
-/// server error goes to the log (`tracing`), never into the body.
+/// server error goes to the log (`tracing`), never into the body. Behind a
+/// [`RequestIdLayer`](crate::headers::RequestIdLayer), `request_id` is the
+/// request's id (also in the `X-Request-Id` header and on the log lines), so
+/// a client's report can be matched with the logs.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
@@ -123,6 +128,8 @@ struct Problem<'a> {
     code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a [crate::request::FieldError]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<RequestId>,
 }
 
 impl IntoResponse for ApiError {
@@ -133,6 +140,7 @@ impl IntoResponse for ApiError {
             status: self.status.as_u16(),
             code: self.code,
             errors: self.errors.as_ref().map(RequestError::errors),
+            request_id: RequestId::current(),
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (self.status, body).into_response();

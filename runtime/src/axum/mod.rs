@@ -15,6 +15,9 @@
 //! * [`RateLimit`] is the layer that applies a
 //!   [`RateLimiter`](crate::rate_limit::RateLimiter) per principal or client
 //!   address and puts the decision's headers on every answer;
+//! * the CORS layer is [`CorsPolicy::layer`](crate::cors::CorsPolicy::layer)
+//!   (from `cors!`), and security headers and request ids are in
+//!   [`headers`](crate::headers);
 //! * [`ApiError`] is an RFC 9457 `application/problem+json` response with a
 //!   generic message; causes go to the logs, never to the client.
 

@@ -1,0 +1,38 @@
+//! CORS: which browser origins may call the API, checked before it runs.
+//!
+//! The security reference's advice is an explicit allowlist; its
+//! anti-patterns (`*` with credentials, reflecting any `Origin`, the `null`
+//! origin) are what [`cors!`](crate::cors!) refuses to compile:
+//!
+//! ```
+//! use apishield::prelude::*;
+//!
+//! let policy: CorsPolicy = cors! {
+//!     origins: ["https://app.example.com", "https://admin.example.com"],
+//!     methods: [GET, POST, PUT, DELETE],
+//!     headers: ["Authorization", "Content-Type"],
+//!     credentials: true,
+//!     max_age: 3600,
+//!     expose: ["X-RateLimit-Remaining"],
+//! };
+//! assert!(policy.allows_origin("https://app.example.com"));
+//! assert!(!policy.allows_origin("https://evil.example"));
+//! ```
+//!
+//! * [`rules`]: what an origin, a header name, a method and a policy must be
+//!   (shared by the macro and the builder, so both say the same thing);
+//! * [`CorsPolicy`]: a checked policy; [`CorsPolicy::builder`] for origins
+//!   known only at run time;
+//! * [`CorsLayer`] (feature `axum`): answers preflights and puts the CORS
+//!   headers on answers, never for an unlisted origin.
+
+#![warn(missing_docs)]
+
+#[cfg(feature = "axum")]
+mod layer;
+pub(crate) mod policy;
+pub mod rules;
+
+#[cfg(feature = "axum")]
+pub use layer::{CorsFuture, CorsLayer, CorsService};
+pub use policy::{CorsError, CorsPolicy, CorsPolicyBuilder, CorsProblem, CorsProblemKind};

@@ -1,0 +1,238 @@
+//! `SecurityHeaders`: the reference checklist's response headers on every
+//! answer, and the server-identifying ones removed.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, PRAGMA, REFERRER_POLICY, SERVER, STRICT_TRANSPORT_SECURITY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, X_XSS_PROTECTION,
+};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use tower_layer::Layer;
+use tower_service::Service;
+
+const PERMISSIONS_POLICY: HeaderName = HeaderName::from_static("permissions-policy");
+const X_POWERED_BY: HeaderName = HeaderName::from_static("x-powered-by");
+
+/// A layer that puts security headers on every answer and removes the
+/// headers that identify the server software.
+///
+/// [`SecurityHeaders::api`] is the security reference's checklist:
+///
+/// | Header | Value |
+/// | --- | --- |
+/// | `X-Content-Type-Options` | `nosniff` |
+/// | `X-Frame-Options` | `DENY` |
+/// | `X-XSS-Protection` | `0` (the legacy filter is off: it caused leaks; CSP replaces it) |
+/// | `Strict-Transport-Security` | `max-age=31536000; includeSubDomains; preload` |
+/// | `Content-Security-Policy` | `default-src 'none'; frame-ancestors 'none'` |
+/// | `Referrer-Policy` | `strict-origin-when-cross-origin` |
+/// | `Permissions-Policy` | `camera=(), microphone=(), geolocation=()` |
+/// | `Cache-Control` | `no-store, no-cache, must-revalidate, private` |
+/// | `Pragma` | `no-cache` |
+/// | `Server`, `X-Powered-By` | removed |
+///
+/// Every value is the reference's except the CSP: the reference's
+/// (`default-src 'self'; ...`) is for HTML pages, and an API that serves
+/// JSON loads nothing at all, so nothing is allowed and no one may frame it.
+/// HSTS carries `preload` as the reference says: with it, anyone can submit
+/// the domain (and all its subdomains) to the browsers' preload lists, which
+/// is hard to undo; replace it with [`header`](Self::header) if every
+/// subdomain is not yet on https.
+///
+/// A route's own value wins: a handler that sets `Cache-Control: public,
+/// max-age=60` for a public resource keeps it (and then gets no `Pragma`),
+/// and one that serves an HTML page can set its own CSP. The defaults fill
+/// in what the route left out. [`enforce`](Self::enforce) makes the layer's
+/// values win instead. `Server` and `X-Powered-By` are always removed.
+///
+/// ```
+/// use apishield::headers::SecurityHeaders;
+/// use axum::http::{HeaderName, HeaderValue};
+/// use axum::{Router, routing::get};
+///
+/// let headers = SecurityHeaders::api()
+///     .header(HeaderName::from_static("strict-transport-security"), HeaderValue::from_static("max-age=31536000"))
+///     .remove(HeaderName::from_static("x-aspnet-version"));
+/// let app: Router = Router::new().route("/", get(|| async { "{}" })).layer(headers);
+/// # let _ = app;
+/// ```
+#[derive(Clone)]
+pub struct SecurityHeaders {
+    config: Arc<Config>,
+}
+
+#[derive(Clone)]
+struct Config {
+    set: Vec<(HeaderName, HeaderValue)>,
+    remove: Vec<HeaderName>,
+    enforce: bool,
+}
+
+impl SecurityHeaders {
+    /// The checklist's headers, for an API (see the table above).
+    pub fn api() -> Self {
+        let set = [
+            (X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (X_FRAME_OPTIONS, "DENY"),
+            (X_XSS_PROTECTION, "0"),
+            (STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains; preload"),
+            (CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"),
+            (REFERRER_POLICY, "strict-origin-when-cross-origin"),
+            (PERMISSIONS_POLICY, "camera=(), microphone=(), geolocation=()"),
+            (CACHE_CONTROL, "no-store, no-cache, must-revalidate, private"),
+            (PRAGMA, "no-cache"),
+        ];
+        SecurityHeaders {
+            config: Arc::new(Config {
+                set: set.into_iter().map(|(name, value)| (name, HeaderValue::from_static(value))).collect(),
+                remove: vec![SERVER, X_POWERED_BY],
+                enforce: false,
+            }),
+        }
+    }
+
+    fn config_mut(&mut self) -> &mut Config {
+        Arc::make_mut(&mut self.config)
+    }
+
+    /// Sets `name` to `value` (replacing the default, if it has one).
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        let config = self.config_mut();
+        config.remove.retain(|n| *n != name);
+        match config.set.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 = value,
+            None => config.set.push((name, value)),
+        }
+        self
+    }
+
+    /// Does not set `name` (one of the defaults, e.g. HSTS when a proxy in
+    /// front sets it).
+    pub fn without(mut self, name: HeaderName) -> Self {
+        self.config_mut().set.retain(|(n, _)| *n != name);
+        self
+    }
+
+    /// Also removes `name` from every answer (e.g. `X-AspNet-Version` of a
+    /// proxied backend).
+    pub fn remove(mut self, name: HeaderName) -> Self {
+        let config = self.config_mut();
+        config.set.retain(|(n, _)| *n != name);
+        if !config.remove.contains(&name) {
+            config.remove.push(name);
+        }
+        self
+    }
+
+    /// The layer's values replace those a route set.
+    pub fn enforce(mut self) -> Self {
+        self.config_mut().enforce = true;
+        self
+    }
+
+    /// The headers set, in order.
+    pub fn headers(&self) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> + '_ {
+        self.config.set.iter().map(|(n, v)| (n, v))
+    }
+
+    /// The headers removed.
+    pub fn removed(&self) -> impl Iterator<Item = &HeaderName> + '_ {
+        self.config.remove.iter()
+    }
+
+    /// Puts the headers on a response's header map.
+    pub fn apply(&self, headers: &mut HeaderMap) {
+        let config = &*self.config;
+        // `Pragma: no-cache` next to a route's own `Cache-Control` would
+        // contradict it for HTTP/1.0 caches.
+        let route_caches = !config.enforce && headers.contains_key(CACHE_CONTROL);
+        // One allocation instead of the map growing step by step.
+        headers.reserve(config.set.len());
+        for (name, value) in &config.set {
+            if config.enforce {
+                headers.insert(name, value.clone());
+            } else if !(route_caches && name == PRAGMA) {
+                headers.entry(name).or_insert_with(|| value.clone());
+            }
+        }
+        for name in &config.remove {
+            headers.remove(name);
+        }
+    }
+}
+
+impl fmt::Debug for SecurityHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecurityHeaders")
+            .field("set", &self.config.set)
+            .field("remove", &self.config.remove)
+            .field("enforce", &self.config.enforce)
+            .finish()
+    }
+}
+
+impl<S> Layer<S> for SecurityHeaders {
+    type Service = SecurityHeadersService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SecurityHeadersService { headers: self.clone(), inner }
+    }
+}
+
+/// The service of the [`SecurityHeaders`] layer.
+#[derive(Clone, Debug)]
+pub struct SecurityHeadersService<S> {
+    headers: SecurityHeaders,
+    inner: S,
+}
+
+impl<S, Req> Service<Req> for SecurityHeadersService<S>
+where
+    S: Service<Req>,
+    S::Response: IntoResponse,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = SecurityHeadersFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Req) -> Self::Future {
+        SecurityHeadersFuture { future: Box::pin(self.inner.call(req)), headers: self.headers.clone() }
+    }
+}
+
+/// The future of [`SecurityHeadersService`].
+pub struct SecurityHeadersFuture<F> {
+    future: Pin<Box<F>>,
+    headers: SecurityHeaders,
+}
+
+impl<F> fmt::Debug for SecurityHeadersFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecurityHeadersFuture").finish_non_exhaustive()
+    }
+}
+
+impl<F, R, E> Future for SecurityHeadersFuture<F>
+where
+    F: Future<Output = Result<R, E>>,
+    R: IntoResponse,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut response = ready!(this.future.as_mut().poll(cx))?.into_response();
+        this.headers.apply(response.headers_mut());
+        Poll::Ready(Ok(response))
+    }
+}

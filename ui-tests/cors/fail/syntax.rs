@@ -1,0 +1,5 @@
+use apishield::prelude::*;
+
+fn main() {
+    let _ = cors! { origins = ["https://app.example.com"], methods: [GET] };
+}

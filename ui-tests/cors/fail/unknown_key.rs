@@ -1,0 +1,10 @@
+use apishield::prelude::*;
+
+fn main() {
+    let _ = cors! {
+        origins: ["https://app.example.com"],
+        methods: [GET],
+        allow_credentials: true,
+        vary: true,
+    };
+}
