@@ -18,10 +18,13 @@
 //! * the CORS layer is [`CorsPolicy::layer`](crate::cors::CorsPolicy::layer)
 //!   (from `cors!`), and security headers and request ids are in
 //!   [`headers`](crate::headers);
+//! * [`SafeDefaults`] stacks request ids, security headers, CORS and the
+//!   body limit on a router in one call;
 //! * [`ApiError`] is an RFC 9457 `application/problem+json` response with a
 //!   generic message; causes go to the logs, never to the client.
 
 mod authenticate;
+mod defaults;
 mod error;
 mod extract;
 mod rate_limit;
@@ -29,6 +32,7 @@ mod respond;
 mod webhook;
 
 pub use authenticate::{AuthRejection, Authentication, AuthenticationService, CREDENTIAL_QUERY_PARAMS};
+pub use defaults::SafeDefaults;
 pub use error::ApiError;
 pub use extract::{BodyLimit, DEFAULT_BODY_LIMIT, SecureJson, SecureQuery};
 pub use rate_limit::{Decided, RateLimit, RateLimitService};

@@ -1,0 +1,113 @@
+//! `SafeDefaults` over real HTTP on loopback: one call puts request ids,
+//! security headers, CORS and the body limit around a router that already
+//! authenticates, in an order where preflights never need credentials and
+//! every refusal still carries the headers and the request id.
+
+use apishield::auth::api_key::{ApiKeyEnvironment, ApiKeyIssuer, ApiKeyKind, ApiKeyVerifier, MemoryApiKeyStore};
+use apishield::axum::{Authentication, SafeDefaults, SecureJson};
+use apishield::prelude::*;
+use apishield_tests::http::serve;
+use axum::Router;
+use axum::routing::post;
+
+#[secure_request]
+pub struct Note {
+    #[shield(len = ..=10_000)]
+    pub text: String,
+}
+
+async fn create(principal: Principal, SecureJson(note): SecureJson<Note>) -> String {
+    format!("{} {}", principal.subject(), note.text.len())
+}
+
+struct Reply {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+async fn send(req: reqwest::RequestBuilder) -> Reply {
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    Reply { status, headers, body: resp.text().await.unwrap() }
+}
+
+fn h<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
+    reply.headers.get(name).map(|v| v.to_str().unwrap())
+}
+
+#[tokio::test]
+async fn one_call_stacks_ids_headers_cors_and_the_body_limit_outside_authentication() {
+    let store = MemoryApiKeyStore::new();
+    let (key, _) = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live)
+        .issue(ApiKeyKind::Secret, "alice", ["notes:write"])
+        .await
+        .unwrap();
+    let routes = Router::new()
+        .route("/notes", post(create))
+        .layer(Authentication::new().api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live)));
+    let cors = cors! {
+        origins: ["https://app.example.com"],
+        methods: [GET, POST],
+        headers: ["Authorization", "Content-Type"],
+        credentials: true,
+    };
+    let app = SafeDefaults::new(cors).body_limit(1024).apply(routes);
+    let base = format!("http://{}", serve(app).await);
+    let http = reqwest::Client::new();
+    let url = format!("{base}/notes");
+    let authorization = format!("ApiKey {}", key.expose_secret());
+
+    // A preflight carries no credentials: CORS answers it before authentication.
+    let preflight = send(
+        http.request(reqwest::Method::OPTIONS, &url)
+            .header("origin", "https://app.example.com")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization, content-type"),
+    )
+    .await;
+    assert_eq!(preflight.status, 204, "{}", preflight.body);
+    assert_eq!(h(&preflight, "access-control-allow-origin"), Some("https://app.example.com"));
+    assert_eq!(h(&preflight, "access-control-allow-credentials"), Some("true"));
+
+    // The real request, authenticated, with every layer's mark on the answer.
+    let ok = send(
+        http.post(&url)
+            .header("origin", "https://app.example.com")
+            .header("authorization", &authorization)
+            .header("content-type", "application/json")
+            .body(r#"{"text":"hello"}"#),
+    )
+    .await;
+    assert_eq!((ok.status, ok.body.as_str()), (200, "alice 5"));
+    assert_eq!(h(&ok, "access-control-allow-origin"), Some("https://app.example.com"));
+    assert_eq!(h(&ok, "x-content-type-options"), Some("nosniff"));
+    assert!(h(&ok, "x-request-id").is_some_and(|id| !id.is_empty()));
+    assert!(h(&ok, "vary").is_some_and(|v| v.to_ascii_lowercase().contains("origin")));
+
+    // Refused by authentication: still the headers, the id, and the id in the body.
+    let refused = send(http.post(&url).header("x-request-id", "ticket-7").body("{}")).await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(h(&refused, "x-request-id"), Some("ticket-7"));
+    assert_eq!(h(&refused, "strict-transport-security"), Some("max-age=31536000; includeSubDomains; preload"));
+    assert!(refused.body.contains(r#""request_id":"ticket-7""#), "{}", refused.body);
+
+    // Over the body limit: 413 from SecureJson, with the id.
+    let big = format!(r#"{{"text":"{}"}}"#, "x".repeat(2000));
+    let too_big = send(
+        http.post(&url)
+            .header("authorization", &authorization)
+            .header("content-type", "application/json")
+            .header("x-request-id", "ticket-8")
+            .body(big),
+    )
+    .await;
+    assert_eq!(too_big.status, 413, "{}", too_big.body);
+    assert!(too_big.body.contains(r#""request_id":"ticket-8""#), "{}", too_big.body);
+
+    // An unlisted origin is never reflected.
+    let other =
+        send(http.post(&url).header("origin", "https://evil.example").header("authorization", &authorization)).await;
+    assert_eq!(h(&other, "access-control-allow-origin"), None);
+}
