@@ -340,7 +340,6 @@ fn leeway_lifetime_and_size_are_configurable() {
     let key =
         JwtKey::from_pem(JwtAlgorithm::RS256, &fixture("test_rsa_public.pem")).unwrap().with_kid("rsa-1").unwrap();
     let validator = JwtValidator::builder(key)
-        .issuer("https://other.example")
         .issuer(ISS)
         .audience(AUD)
         .leeway(Duration::from_secs(5))

@@ -213,7 +213,7 @@ fn jku_x5u_and_embedded_keys_are_never_fetched_or_trusted() {
     let attacker = EncodingKey::from_ec_pem(&fixture("test_ec_p256_private.pem")).unwrap();
     let jwk = r#"{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}"#;
     let embedded = sign_raw(&format!(r#"{{"alg":"ES256","jwk":{jwk}}}"#), &claims(""), Algorithm::ES256, &attacker);
-    assert_eq!(rejects(&validator, &embedded), JwtError::AlgorithmNotAllowed);
+    assert_eq!(rejects(&validator, &embedded), JwtError::UntrustedKeyHeader);
     let embedded_rs = rs256(&format!(r#"{{"alg":"RS256","kid":"rsa-1","jwk":{jwk}}}"#), &claims(""));
     assert_eq!(rejects(&validator, &embedded_rs), JwtError::UntrustedKeyHeader);
 
@@ -392,9 +392,13 @@ fn hmac_tokens_signed_with_an_empty_or_8_byte_key() {
             sign_raw(r#"{"alg":"HS256","typ":"JWT"}"#, &claims(""), Algorithm::HS256, &EncodingKey::from_secret(weak));
         assert_eq!(rejects(&validator, &token), JwtError::BadSignature);
     }
-    // RFC 7515 A.1: a real HS256 token with another (64-byte) key.
+    // RFC 7515 A.1: a real HS256 token with another (64-byte) key. Its
+    // issuer `joe` is not this validator's: refused before any key is tried.
     let rfc = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-    assert_eq!(rejects(&validator, rfc), JwtError::BadSignature);
+    assert_eq!(rejects(&validator, rfc), JwtError::WrongIssuer);
+    let joe =
+        JwtValidator::builder(JwtKey::hmac(JwtAlgorithm::HS256, &secret).unwrap()).issuer("joe").audience(AUD).build();
+    assert_eq!(rejects(&joe, rfc), JwtError::BadSignature);
 }
 
 #[test]

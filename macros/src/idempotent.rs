@@ -6,6 +6,8 @@
 //! request-parts extractor) is deferred into the wrapped code, so that the raw
 //! body can be fingerprinted before it is parsed: the handler's signature
 //! takes the raw `Request` in its place, and extracts from it after the claim.
+//! The wrapped code runs in a task of its own once the key is claimed (see
+//! `run`), so the closure the macro passes owns everything it uses.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -21,6 +23,10 @@ const MAX_TTL: u64 = 7 * 24 * 60 * 60;
 struct Args {
     ttl: Option<u64>,
     lock: Option<u64>,
+    /// Re-run a request whose lock expired without a result.
+    rerun_abandoned: bool,
+    /// Keep (and replay) 5xx answers instead of releasing the key.
+    keep_server_errors: bool,
 }
 
 /// `"24h"`, `"90s"`, `"1h30m"`, `"7d"`: digits and a unit (`s`, `m`, `h`, `d`), repeated.
@@ -49,10 +55,27 @@ fn parse_duration(text: &str) -> Option<u64> {
 }
 
 fn parse_args(cx: &Ctxt, args: TokenStream) -> Args {
-    let mut out = Args { ttl: None, lock: None };
+    let mut out = Args { ttl: None, lock: None, rerun_abandoned: false, keep_server_errors: false };
     let parser = syn::meta::parser(|meta| {
         let name = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
         match name.as_str() {
+            "rerun_abandoned" | "keep_server_errors" => {
+                if meta.input.peek(syn::Token![=]) {
+                    cx.error(
+                        meta.path.span(),
+                        format!("`{name}` takes no value"),
+                        format!("write `#[idempotent({name})]` to turn it on; leave it out to keep it off"),
+                    );
+                    meta.value()?.parse::<syn::Expr>()?;
+                    return Ok(());
+                }
+                let flag =
+                    if name == "rerun_abandoned" { &mut out.rerun_abandoned } else { &mut out.keep_server_errors };
+                if *flag {
+                    cx.error(meta.path.span(), format!("`{name}` is given twice"), "write it once");
+                }
+                *flag = true;
+            }
             "ttl" | "lock" => {
                 let lit: LitStr = meta.value()?.parse()?;
                 match parse_duration(&lit.value()) {
@@ -74,7 +97,7 @@ fn parse_args(cx: &Ctxt, args: TokenStream) -> Args {
                 cx.error(
                     meta.path.span(),
                     format!("unknown argument `{name}`"),
-                    "write `#[idempotent]`, `#[idempotent(ttl = \"24h\")]` or add `lock = \"30s\"`",
+                    "the arguments are `ttl = \"24h\"`, `lock = \"30s\"`, `rerun_abandoned` and `keep_server_errors`",
                 );
                 if meta.input.peek(syn::Token![=]) {
                     meta.value()?.parse::<syn::Expr>()?;
@@ -169,6 +192,13 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let p = quote!(::apishield::__private);
     let ttl = args.ttl.unwrap_or(24 * 60 * 60);
     let lock = args.lock.unwrap_or(30);
+    let mut options = quote!(#p::idempotency::RouteOptions::new(#ttl, #lock));
+    if args.rerun_abandoned {
+        options = quote!(#options.rerun_abandoned());
+    }
+    if args.keep_server_errors {
+        options = quote!(#options.keep_server_errors());
+    }
 
     // The key is passed to the flow; a `_` pattern gets a name.
     let key_ident = format_ident!("__apishield_idempotency_key");
@@ -228,8 +258,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         #key_binding
         #p::idempotency::run(
             #key_ident,
-            ::core::time::Duration::from_secs(#ttl),
-            ::core::time::Duration::from_secs(#lock),
+            #options,
             #request_for_flow,
             move |#request_ident| async move {
                 #extract

@@ -146,19 +146,35 @@ pub fn owned_by(args: TokenStream, input: TokenStream) -> TokenStream {
 ///     -> Result<SecureJson<Payment>, ApiError> { ... }
 /// ```
 ///
-/// Missing or malformed key: 400. Same key, same request, finished: the
-/// stored status, content type and body, with `Idempotent-Replayed: true`.
-/// Same key, another request: 422. Same key, still running: 409. Keys are
-/// scoped to the principal, method and route; 5xx responses free the key;
-/// locks expire after `lock` (default `"30s"`), records after `ttl` (default
-/// `"24h"`, between 1 s and 7 days). The store is the router's `Idempotency`
-/// extension, or one in-memory store per process.
+/// Missing or malformed key: 400. Same key, same request (method, concrete
+/// path, query string and body), finished: the stored status, body and the
+/// headers a client relies on (`Location`, `ETag`, ...; never `Set-Cookie`),
+/// with `Idempotent-Replayed: true`. Same key, another request: 422. Same
+/// key, still running: 409 `idempotency_request_in_progress`. Keys are
+/// scoped to the caller (issuer and subject), method and route.
+///
+/// Exactly once: once the key is claimed, the handler and the recording of
+/// its response run to completion in a task of their own, even if the
+/// client disconnects; its lock (`lock`, default `"30s"`) is renewed while it
+/// runs. A lock that expired without a result (the process stopped) answers
+/// 409 `idempotency_outcome_unknown`, unless the route is safe to repeat and
+/// says `rerun_abandoned`. A finished request never runs again, even if its
+/// response was too large to keep. 5xx answers free the key (the client may
+/// retry) unless `keep_server_errors`, for handlers that can fail after a
+/// side effect. Records live `ttl` (default `"24h"`, between 1 s and 7 days;
+/// 4xx answers 1 min). The store is the router's `Idempotency` extension, or
+/// one in-memory store per process.
+///
+/// ```ignore
+/// #[idempotent(ttl = "24h", lock = "30s", rerun_abandoned, keep_server_errors)]
+/// ```
 ///
 /// The handler's body extractor (its last argument) runs after the key is
 /// claimed, on the same body that was fingerprinted; the handler's return
-/// type becomes `Response`. Compile errors: a non-async fn, a method, a
+/// type becomes `Response`, and its future must be `Send + 'static` (as
+/// axum requires anyway). Compile errors: a non-async fn, a method, a
 /// handler without an `IdempotencyKey` argument, an unparsable or
-/// out-of-range `ttl`.
+/// out-of-range `ttl`, an unknown argument.
 #[proc_macro_attribute]
 pub fn idempotent(args: TokenStream, input: TokenStream) -> TokenStream {
     idempotent::expand(args.into(), input.into()).into()

@@ -70,7 +70,7 @@ pub use apishield_macros::{cors, idempotent, owned_by, secure_request, secure_re
 pub use auth::api_key::{ApiKey, ApiKeyError, ApiKeyIssuer, ApiKeyStore, ApiKeyVerifier, MemoryApiKeyStore};
 #[cfg(feature = "jwt")]
 pub use auth::jwt::{HmacSecret, JwtError, JwtIssuer, JwtKey, JwtValidator, ValidatedToken};
-pub use auth::{ADMIN_ROLE, Forbidden, Owned, OwnerId, Principal, Secret};
+pub use auth::{ADMIN_ROLE, Caller, CallerId, Forbidden, Owned, OwnerId, Principal, Secret};
 pub use cors::{CorsError, CorsPolicy};
 #[cfg(feature = "axum")]
 pub use headers::{RequestId, RequestIdLayer, SecurityHeaders};

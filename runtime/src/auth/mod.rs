@@ -13,6 +13,7 @@
 //! [`pkce`] is for this service's own OAuth clients.
 
 pub mod api_key;
+mod caller;
 pub mod credentials;
 pub(crate) mod guard;
 #[cfg(feature = "jwt")]
@@ -23,6 +24,7 @@ mod principal;
 mod secret;
 mod time;
 
+pub use caller::{Caller, CallerId};
 pub use owner::{Forbidden, Owned, OwnerId};
-pub use principal::{ADMIN_ROLE, Principal};
+pub use principal::{ADMIN_ROLE, LOCAL_ISSUER, Principal};
 pub use secret::Secret;

@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use super::caller::Caller;
+
 /// A resource type with an owner, implemented by `#[owned_by(field)]`.
 ///
 /// An owned type implements no `Serialize` of its own: it leaves the server
@@ -19,6 +21,11 @@ pub trait Owned {
 /// An owner id that can be compared with a principal's subject (the `sub`
 /// of a JWT, the owner of an API key), which is text.
 ///
+/// A plain id (an integer, a string, a UUID) names a *home* user: only
+/// principals of this service's own user base own it, never a caller of an
+/// external issuer with the same subject. [`CallerId`](crate::CallerId)
+/// names any caller, external ones included.
+///
 /// Integers compare in their canonical decimal form only: subject `"007"`
 /// does not own resource `7`; strings compare exactly; UUIDs compare as
 /// UUIDs (any case, hyphenated). An absent owner (`None`) is owned by no one.
@@ -28,8 +35,14 @@ pub trait Owned {
     note = "owner fields are integers, strings or UUIDs (or `Option` of those)"
 )]
 pub trait OwnerId {
-    /// Whether `subject` names this owner.
+    /// Whether `subject` (a home user's id) names this owner.
     fn is_subject(&self, subject: &str) -> bool;
+
+    /// Whether `caller` is this owner: by default, a home caller whose
+    /// subject [`is_subject`](Self::is_subject).
+    fn is_caller(&self, caller: Caller<'_>) -> bool {
+        caller.is_home() && self.is_subject(caller.subject())
+    }
 }
 
 /// The canonical decimal form: optional `-`, no `+`, no leading zeros.
@@ -84,11 +97,19 @@ impl<T: OwnerId + ?Sized> OwnerId for &T {
     fn is_subject(&self, subject: &str) -> bool {
         (**self).is_subject(subject)
     }
+
+    fn is_caller(&self, caller: Caller<'_>) -> bool {
+        (**self).is_caller(caller)
+    }
 }
 
 impl<T: OwnerId> OwnerId for Option<T> {
     fn is_subject(&self, subject: &str) -> bool {
         self.as_ref().is_some_and(|o| o.is_subject(subject))
+    }
+
+    fn is_caller(&self, caller: Caller<'_>) -> bool {
+        self.as_ref().is_some_and(|o| o.is_caller(caller))
     }
 }
 

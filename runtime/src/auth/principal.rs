@@ -1,15 +1,36 @@
 //! The authenticated caller.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
+use super::caller::Caller;
 use super::owner::{Forbidden, Owned, OwnerId};
 use crate::response::Authorized;
 
 /// The role that may read and change every owner's resources.
 pub const ADMIN_ROLE: &str = "admin";
 
-/// The authenticated caller: a subject (user or service id), roles and
-/// scopes. Made by JWT or API-key authentication, never from request data.
+/// The issuer of principals made with [`Principal::new`]: this service's own
+/// users, when no token or key says more.
+pub const LOCAL_ISSUER: &str = "local";
+
+/// The authenticated caller: where its identity comes from (an issuer), a
+/// subject (user or service id), roles and scopes. Made by JWT or API-key
+/// authentication, never from request data.
+///
+/// A caller is the pair (issuer, subject), [`Principal::caller`]: two
+/// identity providers may both have a user `42`, and they are two callers.
+/// Everything apishield keys by caller uses the pair: idempotency records,
+/// rate-limit budgets, ownership.
+///
+/// The identity provider of this service's own users (the validator's
+/// [`issuer`](crate::auth::jwt::JwtValidatorBuilder::issuer)) and this
+/// service's API keys speak for one user base, the *home* one: their
+/// subjects are the user ids the service stores, so a plain owner field
+/// (`user_id: u64`) names a home user. A caller from an
+/// [external issuer](crate::auth::jwt::ExternalIssuer) is someone else's
+/// user: it owns only resources whose owner is stored as the pair
+/// ([`CallerId`](crate::CallerId)).
 ///
 /// ```
 /// use apishield::Principal;
@@ -17,18 +38,45 @@ pub const ADMIN_ROLE: &str = "admin";
 /// let alice = Principal::new("42").with_roles(["editor"]).with_scopes(["orders:read"]);
 /// assert!(alice.has_role("editor") && alice.has_scope("orders:read"));
 /// assert!(alice.require_role("admin").is_err());
+///
+/// let partner = Principal::external("https://partner.example", "42");
+/// assert_ne!(alice.caller(), partner.caller());
+/// assert!(alice.owns(&42u64) && !partner.owns(&42u64));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
+    issuer: Arc<str>,
+    external: bool,
     subject: String,
     roles: BTreeSet<String>,
     scopes: BTreeSet<String>,
 }
 
 impl Principal {
-    /// A principal with this subject and no roles or scopes.
+    /// A home principal ([`LOCAL_ISSUER`]) with this subject and no roles or
+    /// scopes: a user of this service's own user base.
     pub fn new(subject: impl Into<String>) -> Self {
-        Principal { subject: subject.into(), roles: BTreeSet::new(), scopes: BTreeSet::new() }
+        Principal::home(LOCAL_ISSUER, subject)
+    }
+
+    /// A home principal: a user of this service's own user base,
+    /// authenticated by `issuer` (the home identity provider's `iss`, or the
+    /// API-key store).
+    pub fn home(issuer: impl Into<Arc<str>>, subject: impl Into<String>) -> Self {
+        Principal {
+            issuer: issuer.into(),
+            external: false,
+            subject: subject.into(),
+            roles: BTreeSet::new(),
+            scopes: BTreeSet::new(),
+        }
+    }
+
+    /// A principal of an external issuer: its identity is the pair
+    /// (`issuer`, `subject`) everywhere, and it owns no resource by a plain
+    /// owner id.
+    pub fn external(issuer: impl Into<Arc<str>>, subject: impl Into<String>) -> Self {
+        Principal { external: true, ..Principal::home(issuer, subject) }
     }
 
     /// Adds roles.
@@ -53,9 +101,30 @@ impl Principal {
         self
     }
 
-    /// The subject: the caller's user or service id.
+    /// The subject: the caller's user or service id, unique only within its
+    /// issuer (see [`caller`](Self::caller)).
     pub fn subject(&self) -> &str {
         &self.subject
+    }
+
+    /// Who vouched for this principal: the JWT's `iss`, the API-key store's
+    /// name, or [`LOCAL_ISSUER`].
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Whether the principal comes from an external issuer (not this
+    /// service's own user base).
+    pub fn is_external(&self) -> bool {
+        self.external
+    }
+
+    /// The caller's identity: what state is keyed by. Home principals (the
+    /// home identity provider and this service's API keys) share one
+    /// namespace, so a user is one caller whichever of them authenticated
+    /// it; an external principal is its (issuer, subject) pair.
+    pub fn caller(&self) -> Caller<'_> {
+        if self.external { Caller::external(&self.issuer, &self.subject) } else { Caller::home(&self.subject) }
     }
 
     /// The roles, sorted.
@@ -93,9 +162,10 @@ impl Principal {
         if self.has_scope(scope) { Ok(()) } else { Err(self.denied("scope")) }
     }
 
-    /// Whether the principal owns something with this owner id.
+    /// Whether the principal owns something with this owner id: a plain id
+    /// names a home user, a [`CallerId`](crate::CallerId) any caller.
     pub fn owns<O: OwnerId + ?Sized>(&self, owner: &O) -> bool {
-        owner.is_subject(&self.subject)
+        owner.is_caller(self.caller())
     }
 
     /// The ownership check: the owner itself, or an admin. What
@@ -121,7 +191,7 @@ impl Principal {
 
     #[cold]
     fn denied(&self, check: &'static str) -> Forbidden {
-        tracing::info!(subject = %self.subject, check, "access denied");
+        tracing::info!(issuer = %self.issuer, subject = %self.subject, check, "access denied");
         Forbidden
     }
 }

@@ -23,7 +23,7 @@ use crate::rate_limit::{Outcome, RateLimitDecision, RateLimitKey, RateLimiter};
 /// ([`MemoryRateLimiter`](crate::rate_limit::MemoryRateLimiter), or
 /// `RedisRateLimiter` when several processes share the budget).
 ///
-/// * Key: the authenticated [`Principal`]'s subject when there is one (put
+/// * Key: the authenticated [`Principal`]'s [caller](Principal::caller) identity when there is one (put
 ///   the [`Authentication`](super::Authentication) layer outside this one),
 ///   otherwise the client address ([`RateLimitKey::client_ip`], IPv6 by
 ///   /64) from axum's `ConnectInfo` (serve with
@@ -148,7 +148,7 @@ impl<L: RateLimiter + 'static> RateLimit<L> {
         let (limiter, key) = match principal {
             Some(p) => {
                 let limiter = config.roles.iter().find(|(role, _)| p.has_role(role)).map_or(&config.default, |r| &r.1);
-                (limiter, RateLimitKey::principal(p.subject()))
+                (limiter, RateLimitKey::caller(p.caller()))
             }
             None => {
                 let limiter = config.anonymous.as_ref().unwrap_or(&config.default);

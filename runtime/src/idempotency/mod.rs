@@ -26,14 +26,16 @@ mod store;
 
 #[cfg(feature = "axum")]
 pub use self::axum::{
-    DEFAULT_LOCK_TTL, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TTL, Idempotency, IdempotencyKey,
-    REPLAYED_HEADER,
+    DEFAULT_CLIENT_ERROR_TTL, DEFAULT_LOCK_TTL, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TTL,
+    Idempotency, IdempotencyKey, REPLAYED_HEADER, REPLAYED_HEADERS,
 };
 #[cfg(feature = "axum")]
 #[doc(hidden)]
-pub use self::axum::{extract, run, typed};
+pub use self::axum::{RouteOptions, extract, run, typed};
 #[cfg(feature = "redis")]
 pub use self::redis::{DEFAULT_PREFIX, RedisIdempotencyStore};
 pub use key::{KeyError, MAX_KEY_LEN, parse_key};
-pub use memory::{DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, MemoryIdempotencyStore};
-pub use store::{Claim, Fingerprint, IdempotencyStore, LockToken, StoreError, StoreFuture, StoredResponse};
+pub use memory::{DEFAULT_CALLER_SHARE, DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, MemoryIdempotencyStore};
+pub use store::{
+    Claim, ClaimRequest, Fingerprint, IdempotencyStore, LockToken, StoreError, StoreFuture, StoredResponse,
+};

@@ -1,28 +1,37 @@
 //! The Redis store: one record per key, shared by every server process;
-//! claiming, completing and releasing are each one Lua script, so one atomic
-//! round trip.
+//! claiming, renewing, completing and releasing are each one Lua script, so
+//! one atomic round trip. Lock expiry is Redis's own clock (`TIME`), so the
+//! servers' clocks do not matter.
 
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 use redis::{Script, Value};
 
-use super::store::{Claim, Fingerprint, IdempotencyStore, LockToken, StoreError, StoreFuture, StoredResponse};
+use super::store::{Claim, ClaimRequest, IdempotencyStore, LockToken, StoreError, StoreFuture, StoredResponse};
 
-/// The key prefix of the records.
-pub const DEFAULT_PREFIX: &str = "apishield:idem:";
+/// The key prefix of the records (`v2`: records carry headers and lock
+/// expiry since the exactly-once rework; older records are not read).
+pub const DEFAULT_PREFIX: &str = "apishield:idem:v2:";
 
 /// Idempotency records in Redis, for several server processes that must
-/// agree on which one runs a request. Records expire with their TTL (the
-/// lock's while running, the record's once done), so Redis memory stays
-/// bounded. A fresh key costs two round trips (claim, complete), a replay one.
+/// agree on which one runs a request. Records expire with their TTL, so
+/// Redis memory stays bounded (size Redis's `maxmemory` for your peak; there
+/// is no per-caller quota here, unlike the memory store). A fresh key costs
+/// two round trips (claim, complete), a replay one; a handler running longer
+/// than a third of its lock adds one renewal per third.
 #[derive(Clone)]
 pub struct RedisIdempotencyStore {
     connection: ConnectionManager,
     prefix: String,
-    claim: std::sync::Arc<Script>,
-    complete: std::sync::Arc<Script>,
-    release: std::sync::Arc<Script>,
+    scripts: std::sync::Arc<Scripts>,
+}
+
+struct Scripts {
+    claim: Script,
+    renew: Script,
+    complete: Script,
+    release: Script,
 }
 
 impl std::fmt::Debug for RedisIdempotencyStore {
@@ -46,10 +55,11 @@ impl RedisIdempotencyStore {
     ///
     /// The connection's response timeout decides when Redis counts as down
     /// (redis-rs defaults to 500 ms): a claim that times out is answered 503
-    /// before the handler runs, but a *completion* that times out leaves the
-    /// response unkept, so a retry after the lock expires runs the handler
-    /// again. Give the connection a timeout well above Redis's latency under
-    /// your peak load (`ConnectionManagerConfig::set_response_timeout`).
+    /// before the handler runs; a *completion* that fails is retried, and if
+    /// it still fails the request's outcome is unknown to the store (a retry
+    /// after the lock expires gets 409 `idempotency_outcome_unknown`, never a
+    /// second run). Give the connection a timeout well above Redis's latency
+    /// under your peak load (`ConnectionManagerConfig::set_response_timeout`).
     pub fn new(connection: ConnectionManager) -> Self {
         RedisIdempotencyStore::with_prefix(connection, DEFAULT_PREFIX)
     }
@@ -59,9 +69,12 @@ impl RedisIdempotencyStore {
         RedisIdempotencyStore {
             connection,
             prefix: prefix.into(),
-            claim: std::sync::Arc::new(Script::new(include_str!("lua/claim.lua"))),
-            complete: std::sync::Arc::new(Script::new(include_str!("lua/complete.lua"))),
-            release: std::sync::Arc::new(Script::new(include_str!("lua/release.lua"))),
+            scripts: std::sync::Arc::new(Scripts {
+                claim: Script::new(include_str!("lua/claim.lua")),
+                renew: Script::new(include_str!("lua/renew.lua")),
+                complete: Script::new(include_str!("lua/complete.lua")),
+                release: Script::new(include_str!("lua/release.lua")),
+            }),
         }
     }
 
@@ -85,29 +98,33 @@ fn parse_claim(value: &Value) -> Result<Claim, StoreError> {
         Some(Value::Int(0)) => Ok(Claim::Started(LockToken(0))),
         Some(Value::Int(2)) => Ok(Claim::InProgress),
         Some(Value::Int(3)) => Ok(Claim::Mismatch),
+        Some(Value::Int(4)) => Ok(Claim::Abandoned),
         Some(Value::Int(1)) => {
             let status = items.get(1).and_then(bytes).and_then(|b| String::from_utf8(b).ok());
             let status = status.and_then(|s| s.parse::<u16>().ok()).ok_or_else(bad)?;
-            let content_type = items.get(2).and_then(bytes).filter(|b| !b.is_empty());
-            let content_type = content_type.map(String::from_utf8).transpose().map_err(|_| bad())?;
-            let body = items.get(3).and_then(bytes).ok_or_else(bad)?;
-            Ok(Claim::Replay(StoredResponse { status, content_type, body }))
+            let headers = items.get(2).and_then(bytes).unwrap_or_default();
+            let headers = StoredResponse::decode_headers(&headers).ok_or_else(bad)?;
+            let body = items.get(3).and_then(bytes);
+            Ok(Claim::Replay(StoredResponse { status, headers, body }))
         }
         _ => Err(bad()),
     }
 }
 
 impl IdempotencyStore for RedisIdempotencyStore {
-    fn claim<'a>(&'a self, key: &'a str, fingerprint: Fingerprint, lock_ttl: Duration) -> StoreFuture<'a, Claim> {
+    fn claim<'a>(&'a self, request: &'a ClaimRequest<'a>) -> StoreFuture<'a, Claim> {
         Box::pin(async move {
             let token = LockToken::random()?;
             let mut connection = self.connection.clone();
             let reply: Value = self
+                .scripts
                 .claim
-                .key(self.record(key))
-                .arg(&fingerprint[..])
+                .key(self.record(request.key))
+                .arg(&request.fingerprint[..])
                 .arg(token.hex())
-                .arg(millis(lock_ttl))
+                .arg(millis(request.lock_ttl))
+                .arg(millis(request.ttl.max(request.lock_ttl)))
+                .arg(if request.rerun_abandoned { "1" } else { "0" })
                 .invoke_async(&mut connection)
                 .await
                 .map_err(store_error)?;
@@ -115,6 +132,22 @@ impl IdempotencyStore for RedisIdempotencyStore {
                 Claim::Started(_) => Claim::Started(token),
                 other => other,
             })
+        })
+    }
+
+    fn renew<'a>(&'a self, key: &'a str, token: LockToken, lock_ttl: Duration) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let mut connection = self.connection.clone();
+            let renewed: i64 = self
+                .scripts
+                .renew
+                .key(self.record(key))
+                .arg(token.hex())
+                .arg(millis(lock_ttl))
+                .invoke_async(&mut connection)
+                .await
+                .map_err(store_error)?;
+            Ok(renewed == 1)
         })
     }
 
@@ -128,12 +161,14 @@ impl IdempotencyStore for RedisIdempotencyStore {
         Box::pin(async move {
             let mut connection = self.connection.clone();
             let stored: i64 = self
+                .scripts
                 .complete
                 .key(self.record(key))
                 .arg(token.hex())
                 .arg(response.status)
-                .arg(response.content_type.as_deref().unwrap_or(""))
-                .arg(&response.body[..])
+                .arg(response.encode_headers())
+                .arg(response.body.as_deref().unwrap_or_default())
+                .arg(if response.body.is_some() { "1" } else { "0" })
                 .arg(millis(ttl))
                 .invoke_async(&mut connection)
                 .await
@@ -146,6 +181,7 @@ impl IdempotencyStore for RedisIdempotencyStore {
         Box::pin(async move {
             let mut connection = self.connection.clone();
             let released: i64 = self
+                .scripts
                 .release
                 .key(self.record(key))
                 .arg(token.hex())

@@ -105,9 +105,18 @@ impl Hash for RateLimitKey {
 }
 
 impl RateLimitKey {
-    /// An authenticated principal (user or service id).
+    /// An id of your choosing for an authenticated caller (a user or
+    /// service id, a tenant). Ids of several identity providers can collide:
+    /// for a [`Principal`](crate::Principal) use [`caller`](Self::caller).
     pub fn principal(id: impl AsRef<str>) -> RateLimitKey {
         RateLimitKey::with_kind("principal", id.as_ref())
+    }
+
+    /// An authenticated caller, by its (issuer, subject) identity
+    /// ([`Principal::caller`](crate::Principal::caller)): users `42` of two
+    /// identity providers have two budgets.
+    pub fn caller(caller: crate::auth::Caller<'_>) -> RateLimitKey {
+        RateLimitKey::with_kind("caller", &caller.key())
     }
 
     /// An API key, by its public id (never the secret).

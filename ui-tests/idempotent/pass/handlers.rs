@@ -39,8 +39,8 @@ async fn cancel(State(_state): State<AppState>, _: IdempotencyKey, Path(id): Pat
     format!("cancelled {id}")
 }
 
-/// The key last, no body.
-#[idempotent]
+/// The key last, no body; safe to repeat, and its 5xx answers are kept.
+#[idempotent(rerun_abandoned, keep_server_errors)]
 async fn refund(Path(id): Path<u64>, key: IdempotencyKey) -> Result<String, ApiError> {
     if id == 0 {
         return Err(ApiError::not_found());

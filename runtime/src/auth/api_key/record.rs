@@ -131,10 +131,12 @@ impl ApiKeyRecord {
         self.revoked_at.is_some()
     }
 
-    /// The authenticated caller: the owner as subject, the key's scopes, no
-    /// roles (an API key acts for its owner only within its scopes).
+    /// The authenticated caller: a home principal (this service issued the
+    /// key to one of its own users) of issuer [`API_KEY_ISSUER`], the owner
+    /// as subject, the key's scopes, no roles (an API key acts for its owner
+    /// only within its scopes).
     pub fn principal(&self) -> Principal {
-        Principal::new(self.owner.to_string()).with_scopes(self.scopes.iter().cloned())
+        Principal::home(API_KEY_ISSUER, self.owner.to_string()).with_scopes(self.scopes.iter().cloned())
     }
 }
 
@@ -143,6 +145,9 @@ impl From<&ApiKeyRecord> for Principal {
         record.principal()
     }
 }
+
+/// The [`Principal::issuer`] of principals authenticated by an API key.
+pub const API_KEY_ISSUER: &str = "apishield:api-key";
 
 /// A record in plain fields, for stores: what to write to a database row
 /// and read back. Converting back checks the record's consistency.

@@ -6,13 +6,17 @@
 //! jsonwebtoken makes both opt-in. Here they are type states: the builder
 //! starts as `JwtValidatorBuilder<NoIssuer, NoAudience>`, `.issuer(..)` and
 //! `.audience(..)` move it along, and `build()` requires both.
+//!
+//! The builder's keys belong to its one home issuer. Each further issuer
+//! comes with its own keys ([`ExternalIssuer`]), so that one identity
+//! provider's key can never vouch for another's tokens.
 
 use std::marker::PhantomData;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use super::keys::JwtKeys;
-use super::validator::{Config, JwtValidator};
+use super::validator::{Config, JwtValidator, TrustedIssuer};
 use crate::auth::time::secs;
 
 /// The default clock-skew leeway: 30 seconds.
@@ -61,6 +65,15 @@ pub mod state {
     pub trait IssuerIsSet: sealed::Sealed {}
     impl IssuerIsSet for HasIssuer {}
 
+    /// Implemented only by [`NoIssuer`].
+    #[diagnostic::on_unimplemented(
+        message = "the JWT validator already has its home issuer",
+        label = "a second `.issuer(..)` would share the home issuer's keys",
+        note = "another identity provider comes with its own keys: `.external_issuer(ExternalIssuer::new(\"https://idp.example\", its_keys))`, so that neither can sign the other's tokens"
+    )]
+    pub trait IssuerNotSet {}
+    impl IssuerNotSet for NoIssuer {}
+
     /// Implemented only by [`HasAudience`].
     #[diagnostic::on_unimplemented(
         message = "the JWT validator has no audience",
@@ -71,7 +84,49 @@ pub mod state {
     impl AudienceIsSet for HasAudience {}
 }
 
-use state::{AudienceIsSet, HasAudience, HasIssuer, IssuerIsSet, NoAudience, NoIssuer};
+use state::{AudienceIsSet, HasAudience, HasIssuer, IssuerIsSet, IssuerNotSet, NoAudience, NoIssuer};
+
+/// An identity provider other than the home one, with its own keys: its
+/// tokens verify only with its keys, and its callers are its own
+/// (issuer, subject) pairs, never home users (see
+/// [`Principal`](crate::Principal)). Its roles claim is ignored unless
+/// [`trust_roles`](Self::trust_roles): an `admin` minted by a partner's
+/// identity provider is not an admin of this service by default.
+///
+/// ```
+/// use apishield::auth::jwt::{ExternalIssuer, HmacSecret, JwtAlgorithm, JwtKey, JwtValidator};
+///
+/// let home = JwtKey::hmac(JwtAlgorithm::HS256, &HmacSecret::generate()?)?;
+/// let partner = JwtKey::hmac(JwtAlgorithm::HS256, &HmacSecret::generate()?)?;
+/// let validator = JwtValidator::builder(home)
+///     .issuer("https://id.example.com")
+///     .external_issuer(ExternalIssuer::new("https://id.partner.example", partner))
+///     .audience("orders-api")
+///     .build();
+/// # let _ = validator;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct ExternalIssuer {
+    issuer: String,
+    keys: JwtKeys,
+    trust_roles: bool,
+}
+
+impl ExternalIssuer {
+    /// Tokens whose `iss` is `issuer`, verified with `keys` only.
+    pub fn new(issuer: impl Into<String>, keys: impl Into<JwtKeys>) -> Self {
+        ExternalIssuer { issuer: issuer.into(), keys: keys.into(), trust_roles: false }
+    }
+
+    /// Takes this issuer's roles claim as roles here (by default its callers
+    /// have no roles, so its `admin` is no admin of this service).
+    pub fn trust_roles(mut self) -> Self {
+        self.trust_roles = true;
+        self
+    }
+}
 
 /// Configures a [`JwtValidator`]; made by [`JwtValidator::builder`].
 ///
@@ -87,7 +142,8 @@ use state::{AudienceIsSet, HasAudience, HasIssuer, IssuerIsSet, NoAudience, NoIs
 #[must_use = "a builder does nothing until `.build()`"]
 pub struct JwtValidatorBuilder<I = NoIssuer, A = NoAudience> {
     keys: JwtKeys,
-    issuers: Vec<String>,
+    issuer: String,
+    external: Vec<ExternalIssuer>,
     audiences: Vec<String>,
     leeway: Duration,
     max_lifetime: Duration,
@@ -101,7 +157,8 @@ impl JwtValidatorBuilder {
     pub(super) fn new(keys: JwtKeys) -> Self {
         JwtValidatorBuilder {
             keys,
-            issuers: Vec::new(),
+            issuer: String::new(),
+            external: Vec::new(),
             audiences: Vec::new(),
             leeway: DEFAULT_LEEWAY,
             max_lifetime: DEFAULT_MAX_LIFETIME,
@@ -117,7 +174,8 @@ impl<I, A> JwtValidatorBuilder<I, A> {
     fn into_state<I2, A2>(self) -> JwtValidatorBuilder<I2, A2> {
         JwtValidatorBuilder {
             keys: self.keys,
-            issuers: self.issuers,
+            issuer: self.issuer,
+            external: self.external,
             audiences: self.audiences,
             leeway: self.leeway,
             max_lifetime: self.max_lifetime,
@@ -128,11 +186,25 @@ impl<I, A> JwtValidatorBuilder<I, A> {
         }
     }
 
-    /// An accepted issuer: the token's `iss` must equal one of them exactly.
-    /// Call again to accept several.
-    pub fn issuer(mut self, issuer: impl Into<String>) -> JwtValidatorBuilder<HasIssuer, A> {
-        self.issuers.push(issuer.into());
+    /// The home issuer, whose tokens the builder's keys verify: the
+    /// identity provider of this service's own users. The token's `iss`
+    /// must equal it exactly (or an [external issuer](Self::external_issuer)'s).
+    /// Set once: a second identity provider is an [`ExternalIssuer`] with
+    /// its own keys.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> JwtValidatorBuilder<HasIssuer, A>
+    where
+        I: IssuerNotSet,
+    {
+        self.issuer = issuer.into();
         self.into_state()
+    }
+
+    /// Also accepts tokens of another identity provider, verified with its
+    /// own keys only. A token signed with one issuer's key that claims
+    /// another's `iss` is refused ([`JwtError::BadSignature`](super::JwtError::BadSignature)).
+    pub fn external_issuer(mut self, issuer: ExternalIssuer) -> Self {
+        self.external.push(issuer);
+        self
     }
 
     /// An accepted audience: the token's `aud` (a string or an array) must
@@ -187,9 +259,31 @@ impl<I, A> JwtValidatorBuilder<I, A> {
         I: IssuerIsSet,
         A: AudienceIsSet,
     {
-        JwtValidator::from_config(Config {
+        let home = TrustedIssuer {
+            name: self.issuer,
             keys: RwLock::new(Arc::new(self.keys)),
-            issuers: self.issuers.into_boxed_slice(),
+            external: false,
+            trust_roles: true,
+        };
+        let external = self.external.into_iter().map(|e| TrustedIssuer {
+            name: e.issuer,
+            keys: RwLock::new(Arc::new(e.keys)),
+            external: true,
+            trust_roles: e.trust_roles,
+        });
+        let mut issuers: Vec<TrustedIssuer> = Vec::with_capacity(1 + external.len());
+        issuers.push(home);
+        for issuer in external {
+            // The first configuration of a name wins; a later duplicate could
+            // otherwise shadow the home issuer's keys.
+            if issuers.iter().any(|i| i.name == issuer.name) {
+                tracing::warn!(issuer = %issuer.name, "duplicate JWT issuer ignored");
+                continue;
+            }
+            issuers.push(issuer);
+        }
+        JwtValidator::from_config(Config {
+            issuers: issuers.into_boxed_slice(),
             audiences: self.audiences.into_boxed_slice(),
             leeway: secs(self.leeway),
             max_lifetime: secs(self.max_lifetime),

@@ -20,7 +20,7 @@ use crate::auth::Principal;
 pub struct ValidatedToken {
     pub(super) claims: Map<String, Value>,
     pub(super) subject: String,
-    pub(super) issuer: String,
+    pub(super) issuer: Arc<str>,
     pub(super) audience: Vec<String>,
     pub(super) expires_at: i64,
     pub(super) issued_at: i64,
@@ -28,6 +28,10 @@ pub struct ValidatedToken {
     pub(super) algorithm: JwtAlgorithm,
     pub(super) kid: Option<String>,
     pub(super) roles_claim: Arc<str>,
+    /// Made by an [`ExternalIssuer`](super::ExternalIssuer).
+    pub(super) external: bool,
+    /// Whether the issuer's roles claim makes roles here.
+    pub(super) trust_roles: bool,
 }
 
 impl ValidatedToken {
@@ -39,6 +43,12 @@ impl ValidatedToken {
     /// `iss`: who issued the token (one of the configured issuers).
     pub fn issuer(&self) -> &str {
         &self.issuer
+    }
+
+    /// Whether the issuer is an [`ExternalIssuer`](super::ExternalIssuer),
+    /// not the home one.
+    pub fn is_external(&self) -> bool {
+        self.external
     }
 
     /// `aud`: the audiences, as a list even when the token had one string.
@@ -105,9 +115,17 @@ impl ValidatedToken {
         strings(self.claims.get("scope"), true).chain(strings(self.claims.get("scp"), true))
     }
 
-    /// The authenticated caller: subject, roles and scopes.
+    /// The authenticated caller: issuer, subject, roles and scopes. A home
+    /// issuer's token makes a home principal; an external issuer's an
+    /// external one, with roles only if that issuer's roles are trusted.
     pub fn principal(&self) -> Principal {
-        Principal::new(self.subject.clone()).with_roles(self.roles()).with_scopes(self.scopes())
+        let principal = if self.external {
+            Principal::external(Arc::clone(&self.issuer), self.subject.clone())
+        } else {
+            Principal::home(Arc::clone(&self.issuer), self.subject.clone())
+        };
+        let principal = principal.with_scopes(self.scopes());
+        if self.trust_roles { principal.with_roles(self.roles()) } else { principal }
     }
 }
 

@@ -46,8 +46,8 @@ mod validator;
 
 pub use algorithm::JwtAlgorithm;
 pub use builder::{
-    DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_TOKEN_SIZE, DEFAULT_ROLES_CLAIM, JwtValidatorBuilder, MAX_LEEWAY,
-    state,
+    DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_TOKEN_SIZE, DEFAULT_ROLES_CLAIM, ExternalIssuer,
+    JwtValidatorBuilder, MAX_LEEWAY, state,
 };
 pub use claims::ValidatedToken;
 pub use error::{Claim, JwtError, JwtIssueError, JwtKeyError};

@@ -4,13 +4,16 @@
 //! 1. size, before any decoding;
 //! 2. shape: three segments, each canonical base64url; header and payload
 //!    strict JSON objects (no duplicate names);
-//! 3. header policy: `alg` not `none`, one of the configured algorithms; no
-//!    `crit`; no `jku`/`x5u`/`jwk`/`x5c`; `typ` if configured; a plain `kid`
-//!    that selects exactly one key, whose own algorithm is the header's;
-//! 4. the signature, with the key's configured algorithm;
-//! 5. claims: required ones present and well-typed, issuer, audience, times.
+//! 3. header policy: `alg` not `none`; no `crit`; no `jku`/`x5u`/`jwk`/`x5c`;
+//!    `typ` if configured; a plain `kid`;
+//! 4. the issuer: `iss` names one configured issuer, whose keys alone are
+//!    used from here on (one identity provider's key never vouches for
+//!    another's token); `alg` one of those keys' algorithms; the `kid`
+//!    selects exactly one of them, whose own algorithm is the header's;
+//! 5. the signature, with the key's configured algorithm;
+//! 6. claims: required ones present and well-typed, audience, times.
 //!
-//! Steps 1 to 3 only ever *reject*: the header chooses nothing but which of
+//! Steps 1 to 4 only ever *reject*: the token chooses nothing but which of
 //! the configured keys to use, and the algorithm list is the keys' own.
 
 use std::fmt;
@@ -65,14 +68,32 @@ pub struct JwtValidator {
 }
 
 pub(super) struct Config {
-    pub(super) keys: RwLock<Arc<JwtKeys>>,
-    pub(super) issuers: Box<[String]>,
+    /// The home issuer first, then the external ones.
+    pub(super) issuers: Box<[TrustedIssuer]>,
     pub(super) audiences: Box<[String]>,
     pub(super) leeway: i64,
     pub(super) max_lifetime: i64,
     pub(super) max_token_size: usize,
     pub(super) token_type: Option<String>,
     pub(super) roles_claim: Arc<str>,
+}
+
+/// An accepted issuer and the keys that verify its tokens.
+pub(super) struct TrustedIssuer {
+    pub(super) name: String,
+    pub(super) keys: RwLock<Arc<JwtKeys>>,
+    pub(super) external: bool,
+    pub(super) trust_roles: bool,
+}
+
+impl TrustedIssuer {
+    fn keys(&self) -> Arc<JwtKeys> {
+        Arc::clone(&self.keys.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn replace(&self, keys: JwtKeys) {
+        *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
+    }
 }
 
 impl JwtValidator {
@@ -106,15 +127,33 @@ impl JwtValidator {
         result
     }
 
-    /// Replaces the keys (for every clone of this validator): key rotation,
-    /// e.g. after fetching the identity provider's JWK set again.
+    /// Replaces the home issuer's keys (for every clone of this validator):
+    /// key rotation, e.g. after fetching the identity provider's JWK set again.
     pub fn replace_keys(&self, keys: impl Into<JwtKeys>) {
-        *self.config.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys.into());
+        self.config.issuers[0].replace(keys.into());
     }
 
-    /// The current keys.
+    /// Replaces the keys of the external issuer named `issuer`; `false` if
+    /// there is no such external issuer (the home issuer's keys are replaced
+    /// with [`replace_keys`](Self::replace_keys) only).
+    pub fn replace_external_keys(&self, issuer: &str, keys: impl Into<JwtKeys>) -> bool {
+        match self.config.issuers.iter().find(|i| i.external && i.name == issuer) {
+            Some(trusted) => {
+                trusted.replace(keys.into());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The home issuer's current keys.
     pub fn keys(&self) -> Arc<JwtKeys> {
-        Arc::clone(&self.config.keys.read().unwrap_or_else(PoisonError::into_inner))
+        self.config.issuers[0].keys()
+    }
+
+    /// The accepted issuers: the home one first.
+    pub fn issuers(&self) -> impl Iterator<Item = &str> {
+        self.config.issuers.iter().map(|i| i.name.as_str())
     }
 
     fn check(&self, token: &str, now: i64) -> Result<ValidatedToken, JwtError> {
@@ -143,9 +182,6 @@ impl JwtValidator {
         if alg.eq_ignore_ascii_case("none") {
             return Err(JwtError::AlgorithmNone);
         }
-        let keys = self.keys();
-        let algorithm =
-            JwtAlgorithm::from_name(alg).filter(|a| keys.allows(*a)).ok_or(JwtError::AlgorithmNotAllowed)?;
         if header.contains_key("crit") {
             return Err(JwtError::UnsupportedCrit);
         }
@@ -163,6 +199,18 @@ impl JwtValidator {
             Some(Value::String(kid)) if is_valid_kid(kid) => Some(kid.as_str()),
             Some(_) => return Err(JwtError::InvalidKid),
         };
+
+        // The issuer, and with it the only keys that may verify the token.
+        // RFC 7519: `iss` is one StringOrURI. jsonwebtoken also accepts an
+        // array and matches any member; a list of issuers is not an issuer.
+        let issuer = match required(&claims, Claim::Iss)? {
+            Value::String(iss) => iss,
+            _ => return Err(JwtError::InvalidClaim(Claim::Iss)),
+        };
+        let trusted = config.issuers.iter().find(|i| i.name == *issuer).ok_or(JwtError::WrongIssuer)?;
+        let keys = trusted.keys();
+        let algorithm =
+            JwtAlgorithm::from_name(alg).filter(|a| keys.allows(*a)).ok_or(JwtError::AlgorithmNotAllowed)?;
         let key = keys.select(kid)?;
         if key.algorithm() != algorithm {
             return Err(JwtError::AlgorithmMismatch);
@@ -173,7 +221,7 @@ impl JwtValidator {
         key.verify(signing_input.as_bytes(), &signature)?;
 
         // Claims.
-        let token = self.read_claims(claims, algorithm, key.kid())?;
+        let token = self.read_claims(claims, algorithm, key.kid(), trusted)?;
         self.check_claims(&token, now)?;
         Ok(token)
     }
@@ -183,6 +231,7 @@ impl JwtValidator {
         claims: Map<String, Value>,
         algorithm: JwtAlgorithm,
         kid: Option<&str>,
+        trusted: &TrustedIssuer,
     ) -> Result<ValidatedToken, JwtError> {
         let config = &*self.config;
         let subject = match required(&claims, Claim::Sub)? {
@@ -191,12 +240,7 @@ impl JwtValidator {
         };
         let expires_at = numeric_date(required(&claims, Claim::Exp)?).ok_or(JwtError::InvalidClaim(Claim::Exp))?;
         let issued_at = numeric_date(required(&claims, Claim::Iat)?).ok_or(JwtError::InvalidClaim(Claim::Iat))?;
-        // RFC 7519: `iss` is one StringOrURI. jsonwebtoken also accepts an
-        // array and matches any member; a list of issuers is not an issuer.
-        let issuer = match required(&claims, Claim::Iss)? {
-            Value::String(iss) => iss.clone(),
-            _ => return Err(JwtError::InvalidClaim(Claim::Iss)),
-        };
+        let issuer = Arc::from(trusted.name.as_str());
         let audience = match required(&claims, Claim::Aud)? {
             Value::String(aud) => vec![aud.clone()],
             Value::Array(items) if !items.is_empty() => items
@@ -230,14 +274,13 @@ impl JwtValidator {
             algorithm,
             kid: kid.map(str::to_owned),
             roles_claim: Arc::clone(&config.roles_claim),
+            external: trusted.external,
+            trust_roles: trusted.trust_roles,
         })
     }
 
     fn check_claims(&self, token: &ValidatedToken, now: i64) -> Result<(), JwtError> {
         let config = &*self.config;
-        if !config.issuers.contains(&token.issuer) {
-            return Err(JwtError::WrongIssuer);
-        }
         if !token.audience.iter().any(|aud| config.audiences.contains(aud)) {
             return Err(JwtError::WrongAudience);
         }
@@ -266,9 +309,9 @@ impl JwtValidator {
 impl fmt::Debug for JwtValidator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let config = &*self.config;
+        let issuers: Vec<_> = config.issuers.iter().map(|i| (&i.name, i.keys(), i.external)).collect();
         f.debug_struct("JwtValidator")
-            .field("keys", &self.keys())
-            .field("issuers", &config.issuers)
+            .field("issuers", &issuers)
             .field("audiences", &config.audiences)
             .field("leeway_secs", &config.leeway)
             .field("max_lifetime_secs", &config.max_lifetime)

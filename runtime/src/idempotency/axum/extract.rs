@@ -1,0 +1,107 @@
+//! The `IdempotencyKey` extractor: the client's key, scoped to its caller.
+
+use axum::extract::{FromRequestParts, MatchedPath, OriginalUri};
+use axum::http::Method;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+
+use super::Idempotency;
+use crate::auth::Principal;
+use crate::axum::ApiError;
+use crate::idempotency::key::{KeyError, parse_key};
+use crate::idempotency::store::Fingerprint;
+
+/// The client's `Idempotency-Key`, scoped to the authenticated caller
+/// ([`Principal::caller`], issuer and subject), the method and the route:
+/// one client's key never replays another client's response, nor another
+/// endpoint's.
+///
+/// Extraction fails with 400 for a missing or malformed key and 401 without
+/// a principal (idempotent endpoints are mutations of someone's resources).
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    key: String,
+    /// The record's name in the store.
+    pub(super) record: String,
+    /// The caller's key: what per-caller quotas count.
+    pub(super) owner: String,
+    method: Method,
+    /// The concrete path, as requested (not the route template).
+    path: String,
+    query: Option<String>,
+    pub(super) config: Idempotency,
+}
+
+impl IdempotencyKey {
+    /// The key as the client sent it.
+    pub fn as_str(&self) -> &str {
+        &self.key
+    }
+
+    /// The request's fingerprint: its method, concrete path, query string
+    /// and body. The same key with any of them different is 422.
+    pub(super) fn fingerprint(&self, body: &[u8]) -> Fingerprint {
+        let mut hasher = Sha256::new();
+        length_prefixed(&mut hasher, self.method.as_str().as_bytes());
+        length_prefixed(&mut hasher, self.path.as_bytes());
+        match &self.query {
+            // `/a` and `/a?` are different targets.
+            None => hasher.update([0]),
+            Some(query) => {
+                hasher.update([1]);
+                length_prefixed(&mut hasher, query.as_bytes());
+            }
+        }
+        length_prefixed(&mut hasher, body);
+        hasher.finalize().into()
+    }
+}
+
+fn length_prefixed(hasher: &mut Sha256, part: &[u8]) {
+    hasher.update((part.len() as u64).to_le_bytes());
+    hasher.update(part);
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let mut values = parts.headers.get_all("idempotency-key").iter();
+        let key = match (values.next(), values.next()) {
+            (None, _) => Err(KeyError::Missing),
+            (Some(_), Some(_)) => Err(KeyError::Malformed),
+            (Some(value), None) => parse_key(value.as_bytes()),
+        };
+        let key = key.map_err(|e| match e {
+            KeyError::Missing => ApiError::bad_request("idempotency_key_missing"),
+            KeyError::Malformed => ApiError::bad_request("idempotency_key_malformed"),
+        })?;
+        let principal = parts.extensions.get::<Principal>().ok_or_else(ApiError::unauthorized)?;
+        let owner = principal.caller().key();
+        let route = parts.extensions.get::<MatchedPath>().map_or_else(|| parts.uri.path(), MatchedPath::as_str);
+        // The record's name: every part length-prefixed (the caller's key
+        // is already), so distinct (caller, method, route, key) tuples can
+        // never share a record.
+        let mut record = String::with_capacity(32 + owner.len() + route.len() + key.len());
+        record.push_str(&owner);
+        for part in [parts.method.as_str(), route, key] {
+            record.push_str(&part.len().to_string());
+            record.push(':');
+            record.push_str(part);
+            record.push('|');
+        }
+        let config = parts.extensions.get::<Idempotency>().unwrap_or_else(|| Idempotency::process_default()).clone();
+        // A nested router sees its path without the prefix; the request's
+        // target is the whole one.
+        let target = parts.extensions.get::<OriginalUri>().map_or(&parts.uri, |original| &original.0);
+        Ok(IdempotencyKey {
+            key: key.to_owned(),
+            record,
+            owner,
+            method: parts.method.clone(),
+            path: target.path().to_owned(),
+            query: target.query().map(str::to_owned),
+            config,
+        })
+    }
+}

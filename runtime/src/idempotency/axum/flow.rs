@@ -1,0 +1,316 @@
+//! The flow of an `#[idempotent]` handler: claim the key, run the handler
+//! exactly once (detached from the connection, its lock renewed), keep its
+//! outcome, or answer from the record.
+
+use std::collections::VecDeque;
+use std::future::{Future, poll_fn};
+use std::panic::AssertUnwindSafe;
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use super::IdempotencyKey;
+use super::replay::{kept_headers, replay};
+use crate::axum::ApiError;
+use crate::idempotency::store::{Claim, ClaimRequest, LockToken, StoreFuture, StoredResponse};
+
+/// One route's idempotency settings, from `#[idempotent(...)]`.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct RouteOptions {
+    ttl: Duration,
+    lock_ttl: Duration,
+    rerun_abandoned: bool,
+    keep_server_errors: bool,
+}
+
+impl RouteOptions {
+    /// Records kept `ttl_secs`, locks held `lock_secs` between renewals.
+    pub const fn new(ttl_secs: u64, lock_secs: u64) -> Self {
+        RouteOptions {
+            ttl: Duration::from_secs(ttl_secs),
+            lock_ttl: Duration::from_secs(lock_secs),
+            rerun_abandoned: false,
+            keep_server_errors: false,
+        }
+    }
+
+    /// A request whose lock expired without a result runs again.
+    pub const fn rerun_abandoned(mut self) -> Self {
+        self.rerun_abandoned = true;
+        self
+    }
+
+    /// A 5xx answer is kept and replayed like any other.
+    pub const fn keep_server_errors(mut self) -> Self {
+        self.keep_server_errors = true;
+        self
+    }
+}
+
+/// Claims the key, then runs `handler` once and keeps its outcome, or
+/// answers from the record.
+///
+/// `request` carries the body when the handler has a body extractor (the
+/// macro defers that extractor into `handler`, so the raw body can be
+/// fingerprinted first).
+///
+/// Once the key is claimed, the handler and the recording of its response
+/// run in a task of their own: a client that hangs up drops this future,
+/// not the handler, so a refund is never left half-recorded and then run
+/// again by the retry. (Outside a tokio runtime they run in place.)
+#[doc(hidden)]
+pub async fn run<F, Fut>(key: IdempotencyKey, options: RouteOptions, request: Option<Request>, handler: F) -> Response
+where
+    F: FnOnce(Option<Request>) -> Fut + Send + 'static,
+    Fut: Future<Output = Response> + Send + 'static,
+{
+    let config = key.config.clone();
+    let (parts, body) = match request {
+        Some(request) => {
+            let (parts, body) = request.into_parts();
+            match axum::body::to_bytes(body, config.max_request_bytes).await {
+                Ok(bytes) => (Some(parts), bytes),
+                Err(_) => {
+                    return ApiError::with_status(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").into_response();
+                }
+            }
+        }
+        None => (None, Bytes::new()),
+    };
+    let claim = ClaimRequest {
+        key: &key.record,
+        owner: &key.owner,
+        fingerprint: key.fingerprint(&body),
+        lock_ttl: options.lock_ttl,
+        ttl: options.ttl,
+        rerun_abandoned: options.rerun_abandoned,
+    };
+    let token = match config.store.claim(&claim).await {
+        Ok(Claim::Started(token)) => token,
+        Ok(Claim::Replay(stored)) => return replay(stored),
+        Ok(Claim::InProgress) => return ApiError::conflict("idempotency_request_in_progress").into_response(),
+        Ok(Claim::Abandoned) => {
+            // Stripe would re-run; the request may have half happened, so
+            // here it is the client's (or an operator's) call.
+            return ApiError::conflict("idempotency_outcome_unknown").into_response();
+        }
+        Ok(Claim::Mismatch) => {
+            return ApiError::with_status(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused").into_response();
+        }
+        Ok(Claim::OverQuota) => {
+            return ApiError::with_status(StatusCode::TOO_MANY_REQUESTS, "idempotency_quota_exceeded").into_response();
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "idempotent request refused: store unavailable");
+            return ApiError::unavailable().into_response();
+        }
+    };
+    let request = parts.map(|parts| Request::from_parts(parts, Body::from(body)));
+    let job = execute(key, options, token, async move { handler(request).await });
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => match runtime.spawn(job).await {
+            Ok(response) => response,
+            // `execute` catches the handler's panics; this is the runtime
+            // shutting down under it.
+            Err(e) => ApiError::internal(format_args!("idempotent request task ended: {e}")).into_response(),
+        },
+        Err(_) => job.await,
+    }
+}
+
+/// Runs the handler with its lock renewed, then records the outcome.
+async fn execute(
+    key: IdempotencyKey,
+    options: RouteOptions,
+    token: LockToken,
+    handler: impl Future<Output = Response>,
+) -> Response {
+    let handler = catch_unwind(handler);
+    let response = match renewing(&key, token, options.lock_ttl, handler).await {
+        Ok(response) => response,
+        Err(()) => ApiError::internal("idempotent handler panicked").into_response(),
+    };
+    finish(&key, options, token, response).await
+}
+
+/// The handler's answer, or `Err` if it panicked: a panic is a 500 like any
+/// other, so its key is released (or kept) by the same rule.
+async fn catch_unwind<T>(future: impl Future<Output = T>) -> Result<T, ()> {
+    let mut future = pin!(future);
+    poll_fn(|cx| match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+        Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(_) => Poll::Ready(Err(())),
+    })
+    .await
+}
+
+/// Drives `work` while renewing the key's lock every third of its TTL, so
+/// that a handler slower than the lock still holds it. A renewal in flight
+/// does not hold the handler up: both are polled together.
+async fn renewing<T>(key: &IdempotencyKey, token: LockToken, lock_ttl: Duration, work: impl Future<Output = T>) -> T {
+    let store = &*key.config.store;
+    let period = lock_ttl / 3;
+    let mut work = pin!(work);
+    let mut timer = pin!(tokio::time::sleep(period));
+    let mut renewal: Option<StoreFuture<'_, bool>> = None;
+    poll_fn(|cx| {
+        if let Poll::Ready(out) = work.as_mut().poll(cx) {
+            return Poll::Ready(out);
+        }
+        loop {
+            if let Some(pending) = renewal.as_mut() {
+                let Poll::Ready(result) = pending.as_mut().poll(cx) else { return Poll::Pending };
+                match result {
+                    Ok(true) => {}
+                    Ok(false) => tracing::error!("idempotency lock lost while its handler runs"),
+                    Err(e) => tracing::warn!(error = %e, "idempotency lock not renewed; trying again"),
+                }
+                renewal = None;
+                timer.as_mut().reset(tokio::time::Instant::now() + period);
+            }
+            match timer.as_mut().poll(cx) {
+                Poll::Ready(()) => renewal = Some(store.renew(&key.record, token, lock_ttl)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    })
+    .await
+}
+
+/// Responses that must not be replayed: the client should retry them.
+fn releases_key(status: StatusCode, options: RouteOptions) -> bool {
+    (status.is_server_error() && !options.keep_server_errors)
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS
+}
+
+/// Keeps the outcome (or releases the key), and returns the response to send.
+async fn finish(key: &IdempotencyKey, options: RouteOptions, token: LockToken, response: Response) -> Response {
+    let config = &key.config;
+    let status = response.status();
+    if releases_key(status, options) {
+        match config.store.release(&key.record, token).await {
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "idempotency key not released; a retry gets 409 until its lock expires")
+            }
+        }
+        return response;
+    }
+    let ttl = if status.is_client_error() { options.ttl.min(config.client_error_ttl) } else { options.ttl };
+    let (parts, body) = response.into_parts();
+    let headers = kept_headers(&parts.headers, &config.extra_replay_headers);
+    let (kept, body) = match collect(body, config.max_response_bytes).await {
+        Collected::Whole(bytes) => (Some(bytes.to_vec()), Ok(Body::from(bytes))),
+        Collected::TooLarge(body) => {
+            tracing::info!(limit = config.max_response_bytes, "response too large to keep for replay");
+            (None, Ok(body))
+        }
+        Collected::Failed(e) => (None, Err(e)),
+    };
+    let stored = StoredResponse { status: status.as_u16(), headers, body: kept };
+    let mut result = config.store.complete(&key.record, token, &stored, ttl).await;
+    if result.is_err() {
+        // One more try: an outcome not kept leaves retries with 409
+        // `idempotency_outcome_unknown` once the lock expires.
+        result = config.store.complete(&key.record, token, &stored, ttl).await;
+    }
+    match result {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!("idempotency lock taken over by a re-run; this outcome was not kept"),
+        Err(e) => tracing::error!(error = %e, "idempotent outcome not kept; retries get 409 outcome unknown"),
+    }
+    match body {
+        Ok(body) => Response::from_parts(parts, body),
+        Err(e) => ApiError::internal(format_args!("response body failed: {e}")).into_response(),
+    }
+}
+
+enum Collected {
+    /// The whole body, within the limit.
+    Whole(Bytes),
+    /// Over the limit: what was read, then the rest, unread.
+    TooLarge(Body),
+    Failed(axum::Error),
+}
+
+/// Reads `body` up to `limit` bytes: all of it if it fits, else a body that
+/// sends what was read and then the rest (a streamed response is passed on,
+/// not cut).
+async fn collect(body: Body, limit: usize) -> Collected {
+    if HttpBody::size_hint(&body).lower() > limit as u64 {
+        return Collected::TooLarge(body);
+    }
+    let mut body = body;
+    let mut chunks = VecDeque::new();
+    let mut total = 0usize;
+    loop {
+        match poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+            None => break,
+            Some(Err(e)) => return Collected::Failed(e),
+            Some(Ok(frame)) => {
+                // Trailers are not kept (nor sent by a replay).
+                let Ok(data) = frame.into_data() else { continue };
+                total = total.saturating_add(data.len());
+                chunks.push_back(data);
+                if total > limit {
+                    return Collected::TooLarge(Body::new(Prefixed { read: chunks, rest: body }));
+                }
+            }
+        }
+    }
+    if chunks.len() == 1 {
+        return Collected::Whole(chunks.pop_front().unwrap_or_default());
+    }
+    let mut whole = Vec::with_capacity(total);
+    for chunk in chunks {
+        whole.extend_from_slice(&chunk);
+    }
+    Collected::Whole(Bytes::from(whole))
+}
+
+/// A body whose first chunks were already read.
+struct Prefixed {
+    read: VecDeque<Bytes>,
+    rest: Body,
+}
+
+impl HttpBody for Prefixed {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        match self.read.pop_front() {
+            Some(chunk) => Poll::Ready(Some(Ok(http_body::Frame::data(chunk)))),
+            None => Pin::new(&mut self.rest).poll_frame(cx),
+        }
+    }
+}
+
+/// Runs a handler's deferred body extractor on the request whose body was
+/// fingerprinted.
+#[doc(hidden)]
+pub async fn extract<T, M>(request: Option<Request>) -> Result<T, Response>
+where
+    T: FromRequest<(), M>,
+{
+    let request = request.unwrap_or_default();
+    T::from_request(request, &()).await.map_err(IntoResponse::into_response)
+}
+
+/// Keeps a handler body's type where the macro has to name it.
+#[doc(hidden)]
+#[inline(always)]
+pub fn typed<T, F: Future<Output = T>>(future: F) -> F {
+    future
+}

@@ -1,0 +1,110 @@
+//! What a replay repeats of the first response, and what it never does.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::axum::ApiError;
+use crate::idempotency::store::StoredResponse;
+
+/// The header that marks a replayed response.
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+
+/// The response headers a replay repeats: what a client relies on to use
+/// the result (its type, where the created resource is, its version).
+/// Everything else is left out: `Set-Cookie` and any other credential
+/// (a replay goes to whoever holds the key), and headers that describe this
+/// answer rather than the result (`Date`, rate-limit headers, request id:
+/// the layers around the handler add fresh ones).
+pub const REPLAYED_HEADERS: &[&str] = &[
+    "content-type",
+    "content-language",
+    "content-disposition",
+    "location",
+    "content-location",
+    "etag",
+    "last-modified",
+    "link",
+];
+
+/// Headers that describe a body, dropped when the body was not kept.
+const BODY_HEADERS: &[&str] = &["content-type", "content-language", "content-disposition"];
+
+/// Names that may carry a credential, never replayed even if configured.
+pub(super) fn credential_like(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["cookie", "auth", "token", "secret", "session", "key", "password", "signature"].iter().any(|w| name.contains(w))
+}
+
+/// The headers of `headers` a replay repeats, in order.
+pub(super) fn kept_headers(headers: &HeaderMap, extra: &[HeaderName]) -> Vec<(String, Vec<u8>)> {
+    headers
+        .iter()
+        .filter(|(name, _)| REPLAYED_HEADERS.contains(&name.as_str()) || extra.contains(name))
+        .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
+        .collect()
+}
+
+/// The answer to a retry of a finished request.
+pub(super) fn replay(stored: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let kept = stored.body.is_some();
+    let mut response = match stored.body {
+        Some(body) => {
+            let mut response = Response::new(Body::from(body));
+            *response.status_mut() = status;
+            response
+        }
+        // The request ran; its response was too large to keep. The status
+        // and headers (a `Location`, an `ETag`) still tell the client what
+        // happened, the problem body that the rest is gone.
+        None => ApiError::with_status(status, "idempotency_response_not_kept").into_response(),
+    };
+    let headers = response.headers_mut();
+    for (name, value) in stored.headers {
+        if !kept && BODY_HEADERS.contains(&name.as_str()) {
+            continue;
+        }
+        // Stored headers were valid when stored; a corrupt record loses a
+        // header rather than failing the replay.
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_bytes(&value)) {
+            headers.append(name, value);
+        }
+    }
+    headers.insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_result_headers_are_kept() {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("content-type", "application/json"),
+            ("location", "/payments/7"),
+            ("etag", "\"v1\""),
+            ("set-cookie", "session=secret"),
+            ("x-ratelimit-remaining", "9"),
+            ("x-request-id", "abc"),
+            ("x-version", "3"),
+        ] {
+            headers.append(HeaderName::from_static(name), HeaderValue::from_static(value));
+        }
+        let kept = kept_headers(&headers, &[HeaderName::from_static("x-version")]);
+        let names: Vec<&str> = kept.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["content-type", "location", "etag", "x-version"]);
+    }
+
+    #[test]
+    fn credential_like_names() {
+        for name in ["set-cookie", "Authorization", "x-session-id", "x-api-key", "x-access-token", "x-signature"] {
+            assert!(credential_like(name), "{name}");
+        }
+        for name in ["x-version", "retry-after", "x-resource-id"] {
+            assert!(!credential_like(name), "{name}");
+        }
+    }
+}
