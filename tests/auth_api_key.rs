@@ -8,11 +8,16 @@ use apishield::auth::api_key::{
     ApiKey, ApiKeyEnvironment, ApiKeyError, ApiKeyHash, ApiKeyIssuer, ApiKeyKind, ApiKeyRecord, ApiKeyStore,
     ApiKeyVerifier, MemoryApiKeyStore, StoredApiKey, checksum,
 };
-use auth_support::api_keys::store_contract;
+use auth_support::api_keys::{concurrent_rotations, store_contract};
 
 #[tokio::test]
 async fn memory_store_keeps_the_contract() {
     store_contract(MemoryApiKeyStore::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_store_rotates_a_key_once_under_concurrency() {
+    concurrent_rotations(MemoryApiKeyStore::new(), 64).await;
 }
 
 #[test]
@@ -93,6 +98,7 @@ fn stored_records_are_checked_when_read_back() {
         created_at: 100,
         expires_at: 200,
         revoked_at: None,
+        rotated_at: None,
     };
     assert!(ApiKeyRecord::try_from(good.clone()).is_ok());
     for bad in [
@@ -145,6 +151,7 @@ async fn a_record_claiming_more_than_90_days_is_refused() {
         created_at: now - 10,
         expires_at: now + 365 * 86_400,
         revoked_at: None,
+        rotated_at: None,
     };
     let verifier = ApiKeyVerifier::new(Lying(stored.clone()), ApiKeyEnvironment::Live);
     assert_eq!(verifier.verify(&key, None).await.unwrap_err(), ApiKeyError::Expired);

@@ -10,7 +10,7 @@ use apishield::auth::api_key::{
     ApiKeyEnvironment, ApiKeyError, ApiKeyIssuer, ApiKeyKind, ApiKeyStore, ApiKeyVerifier, EXPIRED_RETENTION,
     RedisApiKeyStore,
 };
-use auth_support::api_keys::{now, store_contract};
+use auth_support::api_keys::{concurrent_rotations, now, store_contract};
 use redis::aio::ConnectionManager;
 
 async fn connection() -> Option<ConnectionManager> {
@@ -88,28 +88,31 @@ async fn corrupted_records_are_a_store_failure_not_a_key() {
     cleanup(&mut conn, &prefix).await;
 }
 
-#[tokio::test]
-async fn concurrent_rotations_of_one_key_each_make_a_distinct_key() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_rotations_of_one_key_make_exactly_one_successor() {
+    // The script runs alone on the server: one check-and-mark per rotation.
     let Some(mut conn) = connection().await else { return };
     let prefix = unique_prefix("rotate");
-    let store = RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix);
-    let issuer = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live);
-    let verifier = ApiKeyVerifier::new(store, ApiKeyEnvironment::Live);
+    concurrent_rotations(RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix), 32).await;
+    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut conn).await.unwrap();
+    assert_eq!(keys.len(), 2, "the old record and one successor: {keys:?}");
+    cleanup(&mut conn, &prefix).await;
+}
+
+#[tokio::test]
+async fn the_rotation_mark_is_stored_in_redis() {
+    let Some(mut conn) = connection().await else { return };
+    let prefix = unique_prefix("rotated-at");
+    let issuer = ApiKeyIssuer::new(RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix), ApiKeyEnvironment::Live);
     let (old, record) = issuer.issue(ApiKeyKind::Secret, "svc", ["x"]).await.unwrap();
-    let rotations = (0..8).map(|i| {
-        let issuer = issuer.clone();
-        let hash = *record.hash();
-        tokio::spawn(async move { issuer.rotate(&hash, std::time::Duration::from_secs(60 + i)).await })
-    });
-    let mut new_keys = Vec::new();
-    for handle in rotations {
-        new_keys.push(handle.await.unwrap().unwrap().0);
-    }
-    for key in &new_keys {
-        assert!(verifier.verify(key, None).await.is_ok());
-    }
-    // The old key's expiry only ever moved down, to the shortest grace.
-    let old_record = verifier.verify(&old, None).await.unwrap();
-    assert!(old_record.expires_at() <= now() + 60);
+    let (_, successor) = issuer.rotate(record.hash(), std::time::Duration::from_secs(60)).await.unwrap();
+    let name = format!("{prefix}{}", old.hash().to_hex());
+    let rotated_at: String = redis::cmd("HGET").arg(&name).arg("rotated_at").query_async(&mut conn).await.unwrap();
+    assert_eq!(rotated_at, successor.created_at().to_string());
+    // Another process (a fresh issuer on another connection) is refused too.
+    let Some(other) = connection().await else { return };
+    let elsewhere = ApiKeyIssuer::new(RedisApiKeyStore::new(other).with_prefix(&prefix), ApiKeyEnvironment::Live);
+    let again = elsewhere.rotate(record.hash(), std::time::Duration::from_secs(60)).await.unwrap_err();
+    assert_eq!(again, ApiKeyError::AlreadyRotated);
     cleanup(&mut conn, &prefix).await;
 }

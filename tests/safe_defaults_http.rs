@@ -86,12 +86,15 @@ async fn one_call_stacks_ids_headers_cors_and_the_body_limit_outside_authenticat
     assert!(h(&ok, "x-request-id").is_some_and(|id| !id.is_empty()));
     assert!(h(&ok, "vary").is_some_and(|v| v.to_ascii_lowercase().contains("origin")));
 
-    // Refused by authentication: still the headers, the id, and the id in the body.
+    // Refused by authentication: still the headers, the id, and the id in
+    // the body. The id is the server's own, not the one the client sent.
     let refused = send(http.post(&url).header("x-request-id", "ticket-7").body("{}")).await;
     assert_eq!(refused.status, 401);
-    assert_eq!(h(&refused, "x-request-id"), Some("ticket-7"));
+    let id = h(&refused, "x-request-id").unwrap();
+    assert!(is_generated(id), "{id}");
     assert_eq!(h(&refused, "strict-transport-security"), Some("max-age=31536000; includeSubDomains; preload"));
-    assert!(refused.body.contains(r#""request_id":"ticket-7""#), "{}", refused.body);
+    assert!(refused.body.contains(&format!(r#""request_id":"{id}""#)), "{}", refused.body);
+    assert!(!refused.body.contains("ticket-7"), "{}", refused.body);
 
     // Over the body limit: 413 from SecureJson, with the id.
     let big = format!(r#"{{"text":"{}"}}"#, "x".repeat(2000));
@@ -104,10 +107,45 @@ async fn one_call_stacks_ids_headers_cors_and_the_body_limit_outside_authenticat
     )
     .await;
     assert_eq!(too_big.status, 413, "{}", too_big.body);
-    assert!(too_big.body.contains(r#""request_id":"ticket-8""#), "{}", too_big.body);
+    let id = h(&too_big, "x-request-id").unwrap();
+    assert!(is_generated(id) && too_big.body.contains(&format!(r#""request_id":"{id}""#)), "{}", too_big.body);
 
     // An unlisted origin is never reflected.
     let other =
         send(http.post(&url).header("origin", "https://evil.example").header("authorization", &authorization)).await;
     assert_eq!(h(&other, "access-control-allow-origin"), None);
+}
+
+fn is_generated(id: &str) -> bool {
+    id.len() == 36 && id.as_bytes()[14] == b'4' && id.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit())
+}
+
+/// A client that sends another request's id (read off an answer, a shared
+/// log, a support ticket) gets its own: the safe defaults never let a
+/// client choose the id its requests are logged and reported under, nor
+/// echo a value it chose.
+#[tokio::test]
+async fn the_safe_defaults_never_let_a_client_choose_the_request_id() {
+    let routes = Router::new()
+        .route("/notes", post(create))
+        .layer(Authentication::new().api_keys(ApiKeyVerifier::new(MemoryApiKeyStore::new(), ApiKeyEnvironment::Live)));
+    let app = SafeDefaults::new(cors! { origins: ["https://app.example.com"], methods: [POST] }).apply(routes);
+    let base = format!("http://{}", serve(app).await);
+    let http = reqwest::Client::new();
+    let url = format!("{base}/notes");
+
+    let victim = send(http.post(&url).body("{}")).await;
+    let victim_id = h(&victim, "x-request-id").unwrap().to_owned();
+    assert!(is_generated(&victim_id));
+
+    for claimed in [victim_id.as_str(), "ticket-9", r#"a"b"#, "a\\b"] {
+        let reply = send(http.post(&url).header("x-request-id", claimed).body("{}")).await;
+        assert_eq!(reply.status, 401);
+        let id = h(&reply, "x-request-id").unwrap();
+        assert!(is_generated(id) && id != victim_id, "{claimed} -> {id}");
+        assert_eq!(reply.headers.get_all("x-request-id").iter().count(), 1);
+        let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+        assert_eq!(body["request_id"], id, "{}", reply.body);
+        assert!(!reply.body.contains(claimed), "{claimed}: {}", reply.body);
+    }
 }

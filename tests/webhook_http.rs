@@ -227,6 +227,73 @@ async fn a_failed_processing_can_give_the_event_back_for_the_retry() {
     assert_eq!(processed.list(), ["in_1"]);
 }
 
+/// The sender's first delivery of an event fails in the handler, which
+/// gives the event back (`forget`) and answers 503. Someone who captured
+/// that delivery (a logging proxy, a compromised hop) sends it again under
+/// fresh `X-Webhook-Id`s: the id is not signed in this profile, but the
+/// signature is still on record, so the copies are duplicates and nothing is
+/// processed. The sender's retry, under the event's own id, is processed,
+/// once.
+async fn a_forgotten_event_cannot_be_replayed_under_a_fresh_id(endpoint: WebhookEndpoint) {
+    let processed = Processed::default();
+    let base = format!("http://{}", serve(app(endpoint, processed.clone())).await);
+    let signer = WebhookSigner::new(secret());
+
+    let signed = signer.sign(BODY).unwrap();
+    assert_eq!(send(&base, "/webhooks/flaky", &signed, BODY).await.status, 503);
+
+    let [_, ts, sig] = signed.headers();
+    for fresh_id in ["evt_replayed_1", "evt_replayed_2"] {
+        let replay = deliver(&base, "/webhooks/flaky", &[("x-webhook-id", fresh_id), ts, sig], BODY).await;
+        assert_eq!((replay.status, replay.body.as_str()), (200, ""), "{fresh_id}: a duplicate, not processed");
+    }
+    assert!(processed.list().is_empty(), "{:?}", processed.list());
+
+    // The sender's retry: same event id, new timestamp and signature.
+    let retry = signer.sign_event(signed.event_id(), BODY).unwrap();
+    assert_eq!(send(&base, "/webhooks/flaky", &retry, BODY).await.status, 204);
+    let [_, ts, sig] = retry.headers();
+    let replay = deliver(&base, "/webhooks/flaky", &[("x-webhook-id", "evt_replayed_3"), ts, sig], BODY).await;
+    assert_eq!(replay.status, 200);
+    assert_eq!(processed.list(), ["in_1"]);
+}
+
+/// A sender that retries by resending the very delivery it signed (same id,
+/// timestamp and signature) also gets its event processed after a forget;
+/// the same bytes under another id still do not.
+async fn a_forgotten_event_resent_as_signed_is_processed(endpoint: WebhookEndpoint) {
+    let processed = Processed::default();
+    let base = format!("http://{}", serve(app(endpoint, processed.clone())).await);
+    let signed = WebhookSigner::new(secret()).sign(BODY).unwrap();
+    assert_eq!(send(&base, "/webhooks/flaky", &signed, BODY).await.status, 503);
+    assert_eq!(send(&base, "/webhooks/flaky", &signed, BODY).await.status, 204);
+    assert_eq!(send(&base, "/webhooks/flaky", &signed, BODY).await.status, 200);
+    let [_, ts, sig] = signed.headers();
+    assert_eq!(deliver(&base, "/webhooks/flaky", &[("x-webhook-id", "evt_other"), ts, sig], BODY).await.status, 200);
+    assert_eq!(processed.list(), ["in_1"]);
+}
+
+#[tokio::test]
+async fn forget_keeps_the_signature_so_a_captured_delivery_cannot_return_under_a_fresh_id() {
+    let endpoint = || WebhookEndpoint::new(WebhookVerifier::new(secret()));
+    a_forgotten_event_cannot_be_replayed_under_a_fresh_id(endpoint()).await;
+    a_forgotten_event_resent_as_signed_is_processed(endpoint()).await;
+}
+
+#[tokio::test]
+async fn forget_keeps_the_signature_in_redis_too() {
+    let Some(conn) = redis().await else { return };
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    let endpoint = |test: &str| {
+        let prefix = format!("apishield-test:webhook-http-{test}:{}:{nanos}:", std::process::id());
+        WebhookEndpoint::new(
+            WebhookVerifier::new(secret()).with_store(RedisReplayStore::new(conn.clone()).with_prefix(prefix)),
+        )
+    };
+    a_forgotten_event_cannot_be_replayed_under_a_fresh_id(endpoint("fresh-id")).await;
+    a_forgotten_event_resent_as_signed_is_processed(endpoint("resent")).await;
+}
+
 #[tokio::test]
 async fn a_handler_can_take_the_rejection_itself() {
     let base = format!(

@@ -84,9 +84,27 @@ async fn replay_scenarios<S: ReplayStore + Clone>(store: S, tag: &str) {
         let failed = s.sign_at(&failed_id, NOW + 200, &failed_body).unwrap();
         let verified = v.verify_bytes(failed.as_headers(), &failed_body).await.unwrap();
         v.forget(&verified).await.unwrap();
+        // Forgetting gave back the event id, not the signature: a captured
+        // copy under a fresh id is still refused.
+        let stolen_id = format!("{id}_stolen");
+        let stolen = WebhookHeaders::new(Some(&stolen_id), Some(failed.timestamp_header()), Some(failed.signature()));
+        assert_eq!(v.verify_bytes(stolen, &failed_body).await.unwrap_err(), expected, "{profile:?}");
+        // The event itself, resent as it was signed, is processed again
+        // (the event id was given back) ...
+        let resent = v.verify_bytes(failed.as_headers(), &failed_body).await.unwrap();
+        assert_eq!(resent.event_id(), failed_id);
+        v.forget(&resent).await.unwrap();
+        // ... and so is the sender's retry, signed again.
         now.store(NOW + 260, Ordering::SeqCst);
-        let retried = s.sign_at(&failed_id, NOW + 260, &body(&failed_id)).unwrap();
-        v.verify_bytes(retried.as_headers(), &body(&failed_id)).await.unwrap();
+        let retried = s.sign_at(&failed_id, NOW + 260, &failed_body).unwrap();
+        v.verify_bytes(retried.as_headers(), &failed_body).await.unwrap();
+        // Once it is accepted, every copy is a duplicate again, whatever its id.
+        assert_eq!(v.verify_bytes(failed.as_headers(), &failed_body).await.unwrap_err(), WebhookError::Replayed);
+        assert_eq!(v.verify_bytes(stolen, &failed_body).await.unwrap_err(), expected, "{profile:?}");
+        let other_stolen = format!("{id}_stolen_again");
+        let retried_stolen =
+            WebhookHeaders::new(Some(&other_stolen), Some(retried.timestamp_header()), Some(retried.signature()));
+        assert_eq!(v.verify_bytes(retried_stolen, &failed_body).await.unwrap_err(), expected, "{profile:?}");
     }
 }
 
@@ -271,6 +289,29 @@ async fn redis_records_expire_when_the_window_no_longer_needs_them() {
         .query_async(&mut conn)
         .await
         .unwrap_or(());
+}
+
+#[tokio::test]
+async fn redis_forget_deletes_the_id_and_keeps_the_signature_bound_to_it() {
+    let Some(mut conn) = redis().await else { return };
+    let prefix = unique_prefix("forget");
+    let v = WebhookVerifier::new(secret())
+        .with_clock(|| NOW)
+        .with_store(RedisReplayStore::new(conn.clone()).with_prefix(prefix.clone()));
+    let s = signer(WebhookProfile::XWebhook);
+    let verified = v.verify_bytes(s.sign_at("evt_given_back", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap();
+    v.forget(&verified).await.unwrap();
+
+    let id_left: bool = conn.exists(format!("{prefix}id:evt_given_back")).await.unwrap();
+    assert!(!id_left, "the event id is given back");
+    let macs: Vec<String> = conn.keys(format!("{prefix}mac:*")).await.unwrap();
+    assert_eq!(macs.len(), 1, "the signature is kept");
+    let owner: String = conn.get(&macs[0]).await.unwrap();
+    assert_eq!(owner, "evt_given_back", "bound to the id it was accepted under");
+    let ttl: i64 = conn.ttl(&macs[0]).await.unwrap();
+    assert!((595..=600).contains(&ttl), "{ttl}");
+
+    let _: () = redis::cmd("DEL").arg(&macs).query_async(&mut conn).await.unwrap_or(());
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use apishield::auth::api_key::{
     ApiKey, ApiKeyEnvironment, ApiKeyError, ApiKeyHash, ApiKeyIssuer, ApiKeyKind, ApiKeyRecord, ApiKeyStore,
-    ApiKeyStoreError, ApiKeyVerifier, MAX_KEY_LIFETIME,
+    ApiKeyStoreError, ApiKeyVerifier, MAX_KEY_LIFETIME, StoredApiKey,
 };
 
 pub fn now() -> i64 {
@@ -143,6 +143,34 @@ pub async fn store_contract<S: ApiKeyStore + Clone + std::fmt::Debug>(store: S) 
     assert_eq!(brief_after.expires_at(), brief_record.expires_at());
     assert!(brief_rotated.expires_at() > brief_after.expires_at() - 1);
 
+    // One key, at most one successor: rotating it again during its grace
+    // period is refused and changes nothing; the successor rotates on.
+    let marked = store.get(old_record.hash()).await.unwrap().unwrap();
+    assert_eq!(marked.rotated_at(), Some(new_record.created_at()));
+    assert_eq!(new_record.rotated_at(), None);
+    assert_eq!(
+        issuer.rotate(old_record.hash(), Duration::from_secs(60)).await.unwrap_err(),
+        ApiKeyError::AlreadyRotated
+    );
+    assert_eq!(store.get(old_record.hash()).await.unwrap().unwrap(), marked, "a refused rotation writes nothing");
+    let fresh = ApiKey::generate(ApiKeyKind::Secret, ApiKeyEnvironment::Live).unwrap();
+    let fresh_record = ApiKeyRecord::try_from(StoredApiKey {
+        hash: fresh.hash(),
+        display_prefix: fresh.display_prefix().to_owned(),
+        ..StoredApiKey::from(&new_record)
+    })
+    .unwrap();
+    assert!(!store.rotate(old_record.hash(), &fresh_record, now()).await.unwrap(), "the store refuses it too");
+    assert!(store.get(&fresh.hash()).await.unwrap().is_none());
+    let (third, third_record) = issuer.rotate(new_record.hash(), Duration::from_secs(3600)).await.unwrap();
+    assert!(verifier.verify(&third, Some("invoices:write")).await.is_ok());
+    assert!(verifier.verify(&new, None).await.is_ok(), "in its grace period");
+    assert_eq!(
+        issuer.rotate(new_record.hash(), Duration::from_secs(60)).await.unwrap_err(),
+        ApiKeyError::AlreadyRotated
+    );
+    assert_eq!(third_record.rotated_at(), None);
+
     // Revocation: immediate, and a revoked key cannot be rotated.
     issuer.revoke(new_record.hash()).await.unwrap();
     assert_eq!(verifier.verify(&new, None).await.unwrap_err(), ApiKeyError::Revoked);
@@ -155,4 +183,37 @@ pub async fn store_contract<S: ApiKeyStore + Clone + std::fmt::Debug>(store: S) 
 
     // The store never sees the key, and a record cannot be inserted twice.
     assert!(!store.insert(&record).await.unwrap());
+}
+
+/// Many tasks rotate one key at once: exactly one gets a successor, every
+/// other is told the key was already rotated, and only the old key and that
+/// one successor are live.
+pub async fn concurrent_rotations<S: ApiKeyStore + Clone + 'static>(store: S, tasks: usize) {
+    let issuer = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live);
+    let verifier = ApiKeyVerifier::new(store.clone(), ApiKeyEnvironment::Live);
+    let (old, record) = issuer.issue(ApiKeyKind::Secret, "svc-race", ["x"]).await.unwrap();
+    // Each task waits at the barrier, so the rotations really overlap.
+    let start = Arc::new(tokio::sync::Barrier::new(tasks));
+    let rotations: Vec<_> = (0..tasks)
+        .map(|i| {
+            let (issuer, start, hash) = (issuer.clone(), Arc::clone(&start), *record.hash());
+            tokio::spawn(async move {
+                start.wait().await;
+                issuer.rotate(&hash, Duration::from_secs(60 + i as u64)).await
+            })
+        })
+        .collect();
+    let mut successors = Vec::new();
+    for handle in rotations {
+        match handle.await.unwrap() {
+            Ok((key, new_record)) => successors.push((key, new_record)),
+            Err(e) => assert_eq!(e, ApiKeyError::AlreadyRotated),
+        }
+    }
+    assert_eq!(successors.len(), 1, "exactly one rotation wins");
+    let (winner, winner_record) = &successors[0];
+    assert!(verifier.verify(winner, Some("x")).await.is_ok());
+    let old_now = verifier.verify(&old, None).await.unwrap();
+    assert_eq!(old_now.rotated_at(), Some(winner_record.created_at()));
+    assert!(old_now.expires_at() <= now() + 60 + tasks as i64);
 }

@@ -28,8 +28,10 @@ pub enum WebhookProfile {
     /// ```
     ///
     /// The event id is *not* signed in this scheme, so the verifier also
-    /// remembers each signature it accepted: a captured delivery replayed
-    /// under a new id is still a replay. The price: two events with
+    /// remembers each signature it accepted, bound to the id it came with:
+    /// a captured delivery replayed under a new id is still a replay, also
+    /// after [`WebhookVerifier::forget`](super::WebhookVerifier::forget)
+    /// gave its event back for a retry. The price: two events with
     /// byte-identical payloads sent within the same second carry the same
     /// signature, and the second is taken for a replay of the first. Put the
     /// event (its id, its time) in the payload, as senders usually do, or use

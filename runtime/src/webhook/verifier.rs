@@ -237,13 +237,32 @@ impl<S: ReplayStore> WebhookVerifier<S> {
         self.deduplicate(authentic, body, now).await
     }
 
-    /// Forgets a verified delivery, so that the sender's retry of its event
+    /// Forgets a verified delivery's event, so that the sender's retry of it
     /// is processed instead of being a duplicate.
     ///
     /// The verifier records an event *before* the processing runs, so each
     /// event is processed at most once. If the processing then fails and the
     /// event must not be lost, call this before answering the sender with an
     /// error (5xx): its retry will be verified and processed again.
+    ///
+    /// Only the event id is forgotten. In the `X-Webhook` profile the id is
+    /// not signed, so the verifier also remembers the delivery's signature,
+    /// bound to the id, and that record stays until it expires (as long as
+    /// the timestamp is within the tolerance, at least): a copy of the
+    /// delivery that someone captured cannot come back under a fresh id
+    /// after a forget. What goes through is the event itself, under its own
+    /// id:
+    ///
+    /// * the sender's retry as [`WebhookSigner`](super::WebhookSigner) sends
+    ///   it (same id, new timestamp, new signature), in either profile;
+    /// * a sender that resends the very bytes it signed (same id, timestamp
+    ///   and signature), while the timestamp is within the tolerance.
+    ///
+    /// | After `forget` of event `X` | `X-Webhook` | Standard Webhooks |
+    /// | --- | --- | --- |
+    /// | `X`, re-signed | processed | processed |
+    /// | `X`, the same signed bytes again | processed | processed |
+    /// | the same signed bytes under a new id `Y` | [`Replayed`](WebhookError::Replayed) | [`BadSignature`](WebhookError::BadSignature) (the id is signed) |
     pub async fn forget<T>(&self, verified: &Verified<T>) -> Result<(), WebhookError> {
         self.store.forget(verified.replay_keys()).await.map_err(|e| {
             tracing::error!(error = %e, "webhook replay store failed to forget an event");

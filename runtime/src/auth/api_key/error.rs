@@ -31,6 +31,10 @@ pub enum ApiKeyError {
     Revoked,
     /// The key expired (or its record claims a lifetime above 90 days).
     Expired,
+    /// Rotating: the key was already rotated (its successor exists and it is
+    /// in its grace period). Each key has at most one successor; rotate the
+    /// successor instead, or revoke both.
+    AlreadyRotated,
     /// The key is valid but lacks the scope the operation requires.
     MissingScope,
     /// Issuing: a lifetime above 90 days.
@@ -62,6 +66,7 @@ impl ApiKeyError {
             ApiKeyError::UnknownKey => "unknown_key",
             ApiKeyError::Revoked => "revoked",
             ApiKeyError::Expired => "expired",
+            ApiKeyError::AlreadyRotated => "already_rotated",
             ApiKeyError::MissingScope => "missing_scope",
             ApiKeyError::ExpiryTooLong => "expiry_too_long",
             ApiKeyError::InvalidOwner => "invalid_owner",
@@ -85,6 +90,7 @@ impl fmt::Display for ApiKeyError {
             ApiKeyError::UnknownKey => "API key rejected: unknown key",
             ApiKeyError::Revoked => "API key rejected: revoked",
             ApiKeyError::Expired => "API key rejected: expired",
+            ApiKeyError::AlreadyRotated => "API key not rotated: it was already rotated",
             ApiKeyError::MissingScope => "API key rejected: missing scope",
             ApiKeyError::ExpiryTooLong => "API key not issued: lifetime above 90 days",
             ApiKeyError::InvalidOwner => "API key not issued: invalid owner",

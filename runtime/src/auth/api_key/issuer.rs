@@ -90,12 +90,16 @@ impl<S: ApiKeyStore> ApiKeyIssuer<S> {
     /// own expiry, if sooner), then expires. Fails with
     /// [`ApiKeyError::UnknownKey`], [`Revoked`](ApiKeyError::Revoked) or
     /// [`Expired`](ApiKeyError::Expired) for such an old key.
+    ///
+    /// A key is rotated at most once: a second rotation of the same key (a
+    /// double click, a retried admin call, two operators at once) fails with
+    /// [`ApiKeyError::AlreadyRotated`] instead of minting a second live
+    /// successor, and the store decides atomically, so of concurrent
+    /// rotations exactly one succeeds. The next rotation is the successor's.
     pub async fn rotate(&self, old: &ApiKeyHash, grace: Duration) -> Result<(ApiKey, ApiKeyRecord), ApiKeyError> {
         let now = unix_now();
         let previous = self.store.get(old).await.map_err(unavailable)?.ok_or(ApiKeyError::UnknownKey)?;
-        if previous.is_revoked() {
-            return Err(ApiKeyError::Revoked);
-        }
+        refuse_rotation(&previous)?;
         if now >= previous.expires_at() {
             return Err(ApiKeyError::Expired);
         }
@@ -104,11 +108,14 @@ impl<S: ApiKeyStore> ApiKeyIssuer<S> {
         }
         let key = ApiKey::generate(previous.kind(), self.environment)?;
         let record = ApiKeyRecord::new(&key, previous.owner(), previous.scope_set().clone(), now, self.lifetime)?;
-        match self.store.rotate(old, &record, now.saturating_add(secs(grace))).await.map_err(unavailable)? {
-            true => Ok((key, record)),
-            // Revoked or rotated concurrently.
-            false => Err(ApiKeyError::Revoked),
+        if self.store.rotate(old, &record, now.saturating_add(secs(grace))).await.map_err(unavailable)? {
+            return Ok((key, record));
         }
+        // Lost a race: revoked or rotated meanwhile. Say which.
+        let current = self.store.get(old).await.map_err(unavailable)?.ok_or(ApiKeyError::UnknownKey)?;
+        refuse_rotation(&current)?;
+        // Neither: the new key's hash exists, a 190-bit collision (see `issue`).
+        Err(ApiKeyError::Randomness)
     }
 
     /// Revokes a key at once (on compromise, or when its owner leaves).
@@ -119,6 +126,17 @@ impl<S: ApiKeyStore> ApiKeyIssuer<S> {
             false => Err(ApiKeyError::UnknownKey),
         }
     }
+}
+
+/// A revoked or already rotated key is not rotated (again).
+fn refuse_rotation(record: &ApiKeyRecord) -> Result<(), ApiKeyError> {
+    if record.is_revoked() {
+        return Err(ApiKeyError::Revoked);
+    }
+    if record.is_rotated() {
+        return Err(ApiKeyError::AlreadyRotated);
+    }
+    Ok(())
 }
 
 fn unavailable(error: super::store::ApiKeyStoreError) -> ApiKeyError {

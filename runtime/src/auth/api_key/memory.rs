@@ -89,9 +89,12 @@ impl ApiKeyStore for MemoryApiKeyStore {
         let rotated = if records.contains_key(&new.hash) {
             false
         } else {
+            // Under the write lock: the check of the rotation mark and its
+            // setting are one step, so one of concurrent rotations wins.
             match records.get_mut(old) {
-                Some(record) if record.revoked_at.is_none() => {
+                Some(record) if record.revoked_at.is_none() && record.rotated_at.is_none() => {
                     record.expires_at = record.expires_at.min(old_expires_at);
+                    record.rotated_at = Some(new.created_at);
                     true
                 }
                 _ => false,

@@ -13,7 +13,8 @@
 //! * [`ApiKeyStore`]: [`MemoryApiKeyStore`], or `RedisApiKeyStore` (feature
 //!   `redis`) for several processes;
 //! * [`ApiKeyIssuer`]: issue, rotate (the old key stays valid for a grace
-//!   period), revoke;
+//!   period; a key is rotated at most once, atomically in every store),
+//!   revoke;
 //! * [`ApiKeyVerifier`]: per request; refuses a bad checksum before any
 //!   lookup, a key of the other environment, a publishable key (unless
 //!   allowed), an unknown, revoked or expired key and a missing scope, each

@@ -41,6 +41,7 @@ pub struct ApiKeyRecord {
     pub(super) created_at: i64,
     pub(super) expires_at: i64,
     pub(super) revoked_at: Option<i64>,
+    pub(super) rotated_at: Option<i64>,
 }
 
 impl ApiKeyRecord {
@@ -73,6 +74,7 @@ impl ApiKeyRecord {
             created_at,
             expires_at: created_at.saturating_add(crate::auth::time::secs(lifetime)),
             revoked_at: None,
+            rotated_at: None,
         })
     }
 
@@ -131,6 +133,18 @@ impl ApiKeyRecord {
         self.revoked_at.is_some()
     }
 
+    /// When the key was rotated (its successor's creation time), if it was.
+    /// A rotated key stays valid until its (shortened) expiry, but cannot be
+    /// rotated again: one key, at most one successor.
+    pub fn rotated_at(&self) -> Option<i64> {
+        self.rotated_at
+    }
+
+    /// Whether the key was rotated.
+    pub fn is_rotated(&self) -> bool {
+        self.rotated_at.is_some()
+    }
+
     /// The authenticated caller: a home principal (this service issued the
     /// key to one of its own users) of issuer [`API_KEY_ISSUER`], the owner
     /// as subject, the key's scopes, no roles (an API key acts for its owner
@@ -171,6 +185,9 @@ pub struct StoredApiKey {
     pub expires_at: i64,
     /// [`ApiKeyRecord::revoked_at`].
     pub revoked_at: Option<i64>,
+    /// [`ApiKeyRecord::rotated_at`]: a store must persist it, since it is
+    /// what refuses a second rotation of the same key.
+    pub rotated_at: Option<i64>,
 }
 
 impl From<&ApiKeyRecord> for StoredApiKey {
@@ -185,6 +202,7 @@ impl From<&ApiKeyRecord> for StoredApiKey {
             created_at: record.created_at,
             expires_at: record.expires_at,
             revoked_at: record.revoked_at,
+            rotated_at: record.rotated_at,
         }
     }
 }
@@ -218,6 +236,7 @@ impl TryFrom<StoredApiKey> for ApiKeyRecord {
             created_at: stored.created_at,
             expires_at: stored.expires_at,
             revoked_at: stored.revoked_at,
+            rotated_at: stored.rotated_at,
         })
     }
 }

@@ -44,10 +44,13 @@ return 1
 
 /// `KEYS[1]` the old record, `KEYS[2]` the new; `ARGV[1]` the old record's
 /// new expiry, `ARGV[2]` the new record's EXPIREAT, `ARGV[3]` the retention
-/// in seconds; then the new record's field, value pairs. One script, so no
-/// other client sees the new key without the old one's shortened expiry.
+/// in seconds, `ARGV[4]` the rotation time; then the new record's field,
+/// value pairs. One script, so no other client sees the new key without the
+/// old one's shortened expiry, and of concurrent rotations of one key only
+/// the first finds no `rotated_at` mark.
 const ROTATE_LUA: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'revoked_at') == 1 then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'rotated_at') == 1 then return 0 end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 local current = tonumber(redis.call('HGET', KEYS[1], 'expires_at'))
 if current == nil then return 0 end
@@ -56,7 +59,8 @@ if wanted < current then
   redis.call('HSET', KEYS[1], 'expires_at', ARGV[1])
   redis.call('EXPIREAT', KEYS[1], wanted + tonumber(ARGV[3]))
 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], 'rotated_at', ARGV[4])
+redis.call('HSET', KEYS[2], unpack(ARGV, 5))
 redis.call('EXPIREAT', KEYS[2], ARGV[2])
 return 1
 ";
@@ -67,8 +71,8 @@ static ROTATE: LazyLock<Script> = LazyLock::new(|| Script::new(ROTATE_LUA));
 
 /// API-key records in Redis, one hash per key at `<prefix><sha256 hex>`
 /// with fields `display_prefix`, `kind`, `environment`, `owner`, `scopes`
-/// (space-separated), `created_at`, `expires_at` and, once revoked,
-/// `revoked_at`. Each record expires in Redis [`EXPIRED_RETENTION`] after the
+/// (space-separated), `created_at`, `expires_at`, once rotated `rotated_at`
+/// and, once revoked, `revoked_at`. Each record expires in Redis [`EXPIRED_RETENTION`] after the
 /// key itself. Writes are Lua scripts, so insert, revoke and rotate are
 /// atomic; on Redis Cluster put a hash tag in the prefix (`{apikeys}:`) so a
 /// rotation's two records share a slot.
@@ -116,8 +120,8 @@ impl fmt::Debug for RedisApiKeyStore {
     }
 }
 
-/// The record's fields as Redis hash field, value pairs (without
-/// `revoked_at`: new records are never revoked).
+/// The record's fields as Redis hash field, value pairs (`revoked_at` and
+/// `rotated_at` only when set).
 fn fields(record: &ApiKeyRecord) -> Vec<(&'static str, String)> {
     let mut fields = vec![
         ("display_prefix", record.display_prefix().to_owned()),
@@ -130,6 +134,9 @@ fn fields(record: &ApiKeyRecord) -> Vec<(&'static str, String)> {
     ];
     if let Some(at) = record.revoked_at() {
         fields.push(("revoked_at", at.to_string()));
+    }
+    if let Some(at) = record.rotated_at() {
+        fields.push(("rotated_at", at.to_string()));
     }
     fields
 }
@@ -156,6 +163,7 @@ fn parse(hash: &ApiKeyHash, mut map: HashMap<String, String>) -> Result<Option<A
         created_at: number(take("created_at")?)?,
         expires_at: number(take("expires_at")?)?,
         revoked_at: take("revoked_at").ok().map(number).transpose()?,
+        rotated_at: take("rotated_at").ok().map(number).transpose()?,
     };
     ApiKeyRecord::try_from(stored).map(Some).map_err(ApiKeyStoreError::new)
 }
@@ -207,7 +215,8 @@ impl ApiKeyStore for RedisApiKeyStore {
             .key(self.key(new.hash()))
             .arg(old_expires_at)
             .arg(expire_at(new))
-            .arg(secs(EXPIRED_RETENTION));
+            .arg(secs(EXPIRED_RETENTION))
+            .arg(new.created_at());
         for (name, value) in fields(new) {
             invocation.arg(name).arg(value);
         }

@@ -13,7 +13,8 @@ use super::record::ApiKeyRecord;
 ///
 /// A database-backed store implements these four operations on a table
 /// keyed by the hash (see [`StoredApiKey`](super::StoredApiKey)); `rotate`
-/// must be atomic (a transaction).
+/// must be atomic (a transaction, or an `UPDATE ... WHERE rotated_at IS NULL
+/// AND revoked_at IS NULL` whose row count decides).
 pub trait ApiKeyStore: Send + Sync {
     /// The record with this hash, if any.
     fn get(&self, hash: &ApiKeyHash) -> impl Future<Output = Result<Option<ApiKeyRecord>, ApiKeyStoreError>> + Send;
@@ -25,10 +26,16 @@ pub trait ApiKeyStore: Send + Sync {
     /// time is kept); `false` if there is no such record.
     fn revoke(&self, hash: &ApiKeyHash, at: i64) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send;
 
-    /// Atomically: if `old` exists and is not revoked and `new`'s hash does
-    /// not exist, inserts `new` and lowers `old`'s expiry to
-    /// `old_expires_at` (if that is earlier), and answers `true`; otherwise
-    /// writes nothing and answers `false`.
+    /// Atomically: if `old` exists, is neither revoked nor already rotated,
+    /// and `new`'s hash does not exist, inserts `new`, marks `old` rotated at
+    /// `new`'s creation time ([`ApiKeyRecord::rotated_at`]) and lowers its
+    /// expiry to `old_expires_at` (if that is earlier), and answers `true`;
+    /// otherwise writes nothing and answers `false`.
+    ///
+    /// The check of the mark and its setting must be one step (a Lua script,
+    /// a transaction with a conditional update): of concurrent rotations of
+    /// one key exactly one may succeed, or a key would get several live
+    /// successors.
     fn rotate(
         &self,
         old: &ApiKeyHash,

@@ -30,11 +30,12 @@ pub struct MemoryReplayStore {
     capacity: usize,
 }
 
-/// Each map: key -> Unix second from which it is forgotten.
+/// Each map: key -> Unix second from which it is forgotten; a signature
+/// also keeps the event id it was accepted under (see [`ReplayStore`]).
 #[derive(Debug, Default)]
 struct Records {
     ids: HashMap<Box<str>, i64>,
-    signatures: HashMap<[u8; 32], i64>,
+    signatures: HashMap<[u8; 32], (i64, Box<str>)>,
     next_sweep: i64,
 }
 
@@ -45,13 +46,18 @@ impl Records {
 
     fn sweep(&mut self, now: i64) {
         self.ids.retain(|_, expires| *expires > now);
-        self.signatures.retain(|_, expires| *expires > now);
+        self.signatures.retain(|_, (expires, _)| *expires > now);
         self.next_sweep = now.saturating_add(SWEEP_INTERVAL_SECS);
     }
 
+    /// A repeat: the id is recorded, or the signature is, under another id.
     fn seen(&self, keys: &ReplayKeys, now: i64) -> bool {
-        let live = |expires: Option<&i64>| expires.is_some_and(|&expires| expires > now);
-        live(self.ids.get(keys.event_id())) || keys.signature().is_some_and(|sig| live(self.signatures.get(sig)))
+        let id_seen = self.ids.get(keys.event_id()).is_some_and(|&expires| expires > now);
+        let signature_taken = keys
+            .signature()
+            .and_then(|sig| self.signatures.get(sig))
+            .is_some_and(|(expires, owner)| *expires > now && **owner != *keys.event_id());
+        id_seen || signature_taken
     }
 }
 
@@ -84,8 +90,10 @@ impl MemoryReplayStore {
     }
 
     fn record_now(&self, keys: &ReplayKeys, now: i64, ttl_secs: u64) -> Result<Sighting, ReplayStoreError> {
-        let needed = 1 + usize::from(keys.signature().is_some());
         let mut records = self.lock();
+        // A signature kept after `forget` is rewritten in place, not added.
+        let new_signature = keys.signature().is_some_and(|sig| !records.signatures.contains_key(sig));
+        let needed = 1 + usize::from(new_signature);
         if now >= records.next_sweep || records.len() + needed > self.capacity {
             records.sweep(now);
         }
@@ -101,17 +109,15 @@ impl MemoryReplayStore {
         let expires = now.saturating_add(i64::try_from(ttl_secs).unwrap_or(i64::MAX));
         records.ids.insert(keys.event_id().into(), expires);
         if let Some(signature) = keys.signature() {
-            records.signatures.insert(*signature, expires);
+            records.signatures.insert(*signature, (expires, keys.event_id().into()));
         }
         Ok(Sighting::First)
     }
 
+    /// Forgets the event id only: the signature stays bound to it, so the
+    /// captured delivery cannot come back under a fresh id.
     fn forget_now(&self, keys: &ReplayKeys) {
-        let mut records = self.lock();
-        records.ids.remove(keys.event_id());
-        if let Some(signature) = keys.signature() {
-            records.signatures.remove(signature);
-        }
+        self.lock().ids.remove(keys.event_id());
     }
 }
 
@@ -180,11 +186,28 @@ mod tests {
     }
 
     #[test]
-    fn forgotten_keys_are_new_again() {
+    fn a_forgotten_id_is_new_again_but_its_signature_stays_bound_to_it() {
         let store = MemoryReplayStore::new();
         store.record_now(&id_and_sig("a", 7), 0, 600).unwrap();
         store.forget_now(&id_and_sig("a", 7));
-        assert!(store.is_empty());
+        assert_eq!(store.len(), 1, "the signature outlives the forget");
+        // The signature under another id: a captured delivery with a fresh id.
+        assert_eq!(store.record_now(&id_and_sig("b", 7), 1, 600).unwrap(), Sighting::Repeat);
+        // The event itself, re-signed or resent as it was: new again.
         assert_eq!(store.record_now(&id_and_sig("a", 7), 1, 600).unwrap(), Sighting::First);
+        assert_eq!(store.len(), 2);
+        assert_eq!(store.record_now(&id_and_sig("a", 8), 2, 600).unwrap(), Sighting::Repeat);
+        store.forget_now(&id_and_sig("a", 7));
+        assert_eq!(store.record_now(&id_and_sig("a", 8), 3, 600).unwrap(), Sighting::First);
+        assert_eq!(store.record_now(&id_and_sig("b", 8), 3, 600).unwrap(), Sighting::Repeat);
+    }
+
+    #[test]
+    fn a_signature_kept_after_forget_needs_no_new_place() {
+        let store = MemoryReplayStore::with_capacity(2);
+        store.record_now(&id_and_sig("a", 7), 0, 10).unwrap();
+        store.forget_now(&id_and_sig("a", 7));
+        assert_eq!(store.record_now(&id_and_sig("a", 7), 1, 10).unwrap(), Sighting::First);
+        assert_eq!(store.len(), 2);
     }
 }

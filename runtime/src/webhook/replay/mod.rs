@@ -41,6 +41,8 @@ pub enum Sighting {
 ///
 /// As text (for stores keyed by strings) each key is `id:<event id>` or
 /// `mac:<signature in URL-safe base64>`; see [`ReplayKeys::for_each_key`].
+/// A store keeps the event id as the value of the `mac:` key (see
+/// [`ReplayStore`]).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ReplayKeys {
     event_id: Box<str>,
@@ -61,6 +63,16 @@ impl ReplayKeys {
     /// profile only).
     pub fn signature(&self) -> Option<&[u8; 32]> {
         self.signature.as_ref()
+    }
+
+    /// `<prefix>id:<event id>`: the first key of [`for_each_key`](Self::for_each_key).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn id_key(&self, prefix: &str) -> String {
+        let mut key = String::with_capacity(prefix.len() + 3 + self.event_id.len());
+        key.push_str(prefix);
+        key.push_str("id:");
+        key.push_str(&self.event_id);
+        key
     }
 
     /// Writes each key, `prefix` first, into a reused buffer and hands it to
@@ -97,11 +109,22 @@ impl fmt::Debug for ReplayKeys {
 /// keep them. Implementations must check and record **atomically**: two
 /// concurrent deliveries of the same event must not both see
 /// [`Sighting::First`].
+///
+/// A signature (`X-Webhook` profile) is recorded *bound to the event id* it
+/// was accepted under, and outlives [`forget`](Self::forget): the id is not
+/// signed in that profile, so once a delivery was accepted its signature may
+/// never again be accepted under another id, whether or not the event was
+/// given back for a retry.
 pub trait ReplayStore: Send + Sync {
-    /// If none of `keys` is recorded, records all of them for `ttl_secs`
-    /// seconds from `now` (Unix seconds, from the verifier's clock) and
-    /// answers [`Sighting::First`]; otherwise writes nothing and answers
-    /// [`Sighting::Repeat`].
+    /// Answers [`Sighting::Repeat`], writing nothing, if the event id is
+    /// recorded, or if the signature (when `keys` has one) is recorded under
+    /// another event id. Otherwise records the id, and the signature bound
+    /// to the id, for `ttl_secs` seconds from `now` (Unix seconds, from the
+    /// verifier's clock), and answers [`Sighting::First`].
+    ///
+    /// A signature recorded under the *same* id is no repeat once that id
+    /// was forgotten: it is the given-back event itself, resent as it was
+    /// signed.
     fn record(
         &self,
         keys: &ReplayKeys,
@@ -109,7 +132,8 @@ pub trait ReplayStore: Send + Sync {
         ttl_secs: u64,
     ) -> impl Future<Output = Result<Sighting, ReplayStoreError>> + Send;
 
-    /// Removes the records of `keys` (see
+    /// Removes the record of the event id of `keys`, and only that: the
+    /// signature's record, bound to the id, stays until it expires (see
     /// [`WebhookVerifier::forget`](super::WebhookVerifier::forget)).
     fn forget(&self, keys: &ReplayKeys) -> impl Future<Output = Result<(), ReplayStoreError>> + Send;
 }

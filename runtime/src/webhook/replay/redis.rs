@@ -15,15 +15,19 @@ pub const DEFAULT_REDIS_PREFIX: &str = "apishield:webhook:";
 
 /// Check-and-record in one atomic step: a script runs alone on the server,
 /// so two instances receiving the same event at once cannot both see it as
-/// new. `KEYS` are the delivery's keys, `ARGV[1]` the time to live in
-/// seconds; answers 1 if recorded, 0 if any key existed.
+/// new. `KEYS[1]` is the event id's key, `KEYS[2]` (`X-Webhook` profile)
+/// the signature's, whose value is the event id it was accepted under;
+/// `ARGV[1]` the time to live in seconds, `ARGV[2]` the event id. Answers 1
+/// if recorded, 0 if the id is recorded or the signature is, under another
+/// id.
 const RECORD_LUA: &str = r"
-for _, key in ipairs(KEYS) do
-  if redis.call('EXISTS', key) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if KEYS[2] then
+  local owner = redis.call('GET', KEYS[2])
+  if owner and owner ~= ARGV[2] then return 0 end
 end
-for _, key in ipairs(KEYS) do
-  redis.call('SET', key, '1', 'EX', ARGV[1])
-end
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+if KEYS[2] then redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[1]) end
 return 1
 ";
 
@@ -33,9 +37,10 @@ static RECORD: LazyLock<Script> = LazyLock::new(|| Script::new(RECORD_LUA));
 /// replay is caught whichever instance it reaches.
 ///
 /// Each record is a key `<prefix>id:<event id>` (and, in the `X-Webhook`
-/// profile, `<prefix>mac:<signature>`, see [`ReplayKeys::for_each_key`])
-/// with a Redis expiry, so the server
-/// forgets records by itself. The keys of one delivery are read and written
+/// profile, `<prefix>mac:<signature>` holding the event id, see
+/// [`ReplayKeys::for_each_key`]) with a Redis expiry, so the server
+/// forgets records by itself; [`forget`](ReplayStore::forget) deletes the
+/// `id:` key only. The keys of one delivery are read and written
 /// by one script; on Redis Cluster they must hash to one slot, which a hash
 /// tag in the prefix gives (`{webhooks}:`). Use one prefix per sender if
 /// several senders might reuse each other's event ids.
@@ -97,7 +102,7 @@ impl ReplayStore for RedisReplayStore {
             invocation.key(key);
         }
         // Redis refuses `EX 0`; a record always lives at least a second.
-        invocation.arg(ttl_secs.max(1));
+        invocation.arg(ttl_secs.max(1)).arg(keys.event_id());
         let mut conn = self.conn.clone();
         async move {
             let recorded: i64 = invocation.invoke_async(&mut conn).await.map_err(ReplayStoreError::new)?;
@@ -106,8 +111,9 @@ impl ReplayStore for RedisReplayStore {
     }
 
     fn forget(&self, keys: &ReplayKeys) -> impl Future<Output = Result<(), ReplayStoreError>> + Send {
-        let full = self.keys(keys);
+        // The id's key only: the signature stays bound to it.
+        let id_key = keys.id_key(&self.prefix);
         let mut conn = self.conn.clone();
-        async move { redis::cmd("DEL").arg(&full).query_async::<()>(&mut conn).await.map_err(ReplayStoreError::new) }
+        async move { redis::cmd("DEL").arg(&id_key).query_async::<()>(&mut conn).await.map_err(ReplayStoreError::new) }
     }
 }
