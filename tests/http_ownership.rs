@@ -67,6 +67,29 @@ async fn get_any_order(principal: Principal, Path(order_id): Path<u64>) -> Resul
     Ok(principal.authorize(order)?)
 }
 
+/// What a summary page shows of an order: a projection of the owned
+/// `Order`, which converts only from `&Authorized<Order>` (from `&Order` it
+/// does not compile).
+#[secure_response(from = Order)]
+pub struct OrderSummary {
+    pub id: u64,
+    pub total_cents: i64,
+}
+
+/// Without a path owner: the order's own owner decides, then it is projected.
+async fn get_order_summary(
+    principal: Principal,
+    Path(order_id): Path<u64>,
+) -> Result<SecureJson<OrderSummary>, ApiError> {
+    let order = orders().into_iter().find(|o| o.id == order_id).ok_or_else(ApiError::not_found)?;
+    Ok(SecureJson(OrderSummary::from(&principal.authorize(order)?)))
+}
+
+/// A list page: only the caller's orders are projected.
+async fn list_order_summaries(principal: Principal) -> SecureJson<Vec<OrderSummary>> {
+    SecureJson(principal.authorize_all(orders()).iter().map(OrderSummary::from).collect())
+}
+
 #[owned_by(user_id)]
 async fn create_order(
     principal: Principal,
@@ -99,6 +122,8 @@ async fn serve() -> SocketAddr {
         .route("/users/{user_id}/orders", get(list_orders).post(create_order))
         .route("/users/{user_id}/orders/{order_id}", get(get_order))
         .route("/orders/{order_id}", get(get_any_order))
+        .route("/orders/{order_id}/summary", get(get_order_summary))
+        .route("/order-summaries", get(list_order_summaries))
         .layer(middleware::from_fn(test_auth));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -180,6 +205,30 @@ async fn object_level_checks_hold_without_a_path_owner() {
     assert_eq!(c.get("/orders/2", Some("1")).await.0, 403);
     assert_eq!(c.get("/orders/2", Some("2")).await.0, 200);
     assert_eq!(c.get("/orders/777", Some("2")).await.0, 404);
+}
+
+#[tokio::test]
+async fn a_projection_of_an_owned_order_reaches_only_its_owner() {
+    let c = Client::new().await;
+    // Order 2 belongs to user 2.
+    let (status, body) = c.get("/orders/2/summary", Some("2")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap(),
+        serde_json::json!({"id": 2, "total_cents": 200})
+    );
+    let (status, body) = c.get("/orders/2/summary", Some("1")).await;
+    assert_eq!(status, 403);
+    assert!(!body.contains("total_cents") && !body.contains("200"), "{body}");
+    assert_eq!(c.get("/orders/2/summary", Some("root admin")).await.0, 200);
+    assert_eq!(c.get("/orders/2/summary", None).await.0, 401);
+
+    let (status, body) = c.get("/order-summaries", Some("1")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap(),
+        serde_json::json!([{"id": 1, "total_cents": 100}, {"id": 4, "total_cents": 400}])
+    );
 }
 
 #[tokio::test]

@@ -36,6 +36,24 @@ struct Ratio {
     value: f64,
 }
 
+/// An `f32` with an exclusive upper bound: `0.99999999` is below 1.0 as
+/// an f64 but 1.0 as an f32.
+#[secure_request]
+#[derive(Debug, PartialEq)]
+struct Ratio32 {
+    #[shield(range = 0.0..1.0)]
+    value: f32,
+}
+
+/// Bounds that are not exact in binary: `0.1` as an f32 is slightly above
+/// 0.1 as an f64.
+#[secure_request]
+#[derive(Debug, PartialEq)]
+struct Tenths32 {
+    #[shield(range = 0.1..=0.9)]
+    value: f32,
+}
+
 #[secure_request]
 #[derive(Debug, PartialEq)]
 struct Tags {
@@ -64,6 +82,41 @@ struct Contact {
 struct Counts {
     #[shield(max_items = 3, keys(len = 1..=3), each(range = 0..=9))]
     value: BTreeMap<String, u8>,
+}
+
+/// Values just below, at and above the bounds, as text (the shortest
+/// round-trip form, or with 17 significant digits): what rounding to f32 turns
+/// into the bound itself.
+fn near(bound: f64) -> impl Strategy<Value = String> {
+    (-2_000i64..=2_000, any::<bool>()).prop_map(move |(steps, long)| {
+        let v = bound + steps as f64 * 1e-11;
+        if long { format!("{v:.17}") } else { format!("{v}") }
+    })
+}
+
+#[test]
+fn an_f32_that_rounds_to_its_exclusive_bound_is_out_of_range() {
+    // Below 1.0 as an f64, 1.0 once stored in the f32 field.
+    assert_eq!(0.99999999_f64 as f32, 1.0);
+    for result in [Ratio32::from_json(br#"{"value":0.99999999}"#), Ratio32::from_query("value=0.99999999")] {
+        let e = result.unwrap_err();
+        assert_eq!(e.at("value").map(|e| e.code()), Some(apishield::ErrorCode::OutOfRange), "{e}");
+    }
+    // The largest f32 below 1.0 is in range, from either format.
+    let largest = 1.0f32.next_down();
+    let text = format!("{largest}");
+    assert_eq!(Ratio32::from_json(format!(r#"{{"value":{text}}}"#).as_bytes()).unwrap().value, largest);
+    assert_eq!(Ratio32::from_query(&format!("value={text}")).unwrap().value, largest);
+}
+
+#[test]
+fn an_f32_bound_is_the_f32_the_attribute_names() {
+    // 0.1 as an f64 is below 0.1 as an f32; the field holds the f32, which is the bound.
+    for result in [Tenths32::from_json(br#"{"value":0.1}"#), Tenths32::from_query("value=0.1")] {
+        assert_eq!(result.unwrap().value, 0.1f32);
+    }
+    let below = format!("{}", 0.1f32.next_down());
+    assert!(Tenths32::from_query(&format!("value={below}")).is_err());
 }
 
 fn json_of(value: &impl serde::Serialize) -> Vec<u8> {
@@ -130,6 +183,38 @@ proptest! {
         if v.is_finite() {
             let from_json = Ratio::from_json(&json_of(&v));
             prop_assert_eq!(from_json.is_ok(), (0.0..1.0).contains(&v));
+        }
+    }
+
+    /// Whatever the text, an accepted f32 satisfies its own rule (its
+    /// `validate_request` passes and the value lies in the range), and a
+    /// value is accepted exactly when its f32 rounding is in range.
+    #[test]
+    fn every_accepted_f32_satisfies_its_own_bound(
+        text in prop_oneof![near(1.0), near(0.0), near(0.1), near(0.9), any::<f32>().prop_map(|v| v.to_string()),
+                            any::<u64>().prop_map(|b| f64::from_bits(b).to_string())],
+    ) {
+        let parsed: f64 = text.parse().unwrap();
+        let query = Ratio32::from_query(&format!("value={text}"));
+        let rounded = parsed as f32;
+        prop_assert_eq!(query.is_ok(), rounded.is_finite() && (0.0..1.0).contains(&rounded), "{}: {:?}", text, query);
+        let tenths = Tenths32::from_query(&format!("value={text}"));
+        prop_assert_eq!(tenths.is_ok(), (0.1f32..=0.9).contains(&rounded), "{}: {:?}", text, tenths);
+        if let Ok(t) = &tenths {
+            prop_assert!(t.validate_request().is_ok() && (0.1f32..=0.9).contains(&t.value));
+        }
+        if let Ok(r) = &query {
+            prop_assert!(r.validate_request().is_ok() && (0.0f32..1.0).contains(&r.value));
+        }
+        if parsed.is_finite() {
+            // serde_json may round differently from `str::parse`; compare with what it reads.
+            let json = format!(r#"{{"value":{text}}}"#);
+            let read: f64 = serde_json::from_str(&text).unwrap();
+            let from_json = Ratio32::from_json(json.as_bytes());
+            prop_assert_eq!(from_json.is_ok(), (0.0f32..1.0).contains(&(read as f32)), "{}: {:?}", text, from_json);
+            if let Ok(r) = from_json {
+                prop_assert!(r.validate_request().is_ok() && (0.0f32..1.0).contains(&r.value));
+            }
         }
     }
 

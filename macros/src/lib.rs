@@ -95,6 +95,42 @@ pub fn secure_request(args: TokenStream, input: TokenStream) -> TokenStream {
 /// let body = serde_json::to_string(&UserResponse::from(&user)).unwrap();
 /// assert_eq!(body, r#"{"id":7,"name":"Ada"}"#);
 /// ```
+///
+/// If the model has an owner (`#[owned_by]`), the conversion is from
+/// `&Authorized<Model>` only: `From<&Model>` exists but using it is a
+/// compile error (`` `Order` has an owner: `OrderSummary` converts from
+/// `&Authorized<Order>`, not from `&Order` ``). The model must be a concrete
+/// type (`from = Page<T>` with the response's own `T` is refused: whether it
+/// has an owner cannot be checked).
+///
+/// ```
+/// use apishield::prelude::*;
+///
+/// #[owned_by(user_id)]
+/// #[secure_response]
+/// pub struct Order { pub id: u64, pub user_id: u64, pub total_cents: i64 }
+///
+/// #[secure_response(from = Order)]
+/// pub struct OrderSummary { pub id: u64, pub total_cents: i64 }
+///
+/// let authorized = Principal::new("7").authorize(Order { id: 1, user_id: 7, total_cents: 1250 }).unwrap();
+/// let body = serde_json::to_string(&OrderSummary::from(&authorized)).unwrap();
+/// assert_eq!(body, r#"{"id":1,"total_cents":1250}"#);
+/// ```
+///
+/// ```compile_fail
+/// use apishield::prelude::*;
+///
+/// #[owned_by(user_id)]
+/// #[secure_response]
+/// pub struct Order { pub id: u64, pub user_id: u64, pub total_cents: i64 }
+///
+/// #[secure_response(from = Order)]
+/// pub struct OrderSummary { pub id: u64, pub total_cents: i64 }
+///
+/// // error: `Order` has an owner: `OrderSummary` converts from `&Authorized<Order>`, not from `&Order`
+/// let _ = OrderSummary::from(&Order { id: 1, user_id: 7, total_cents: 1250 });
+/// ```
 #[proc_macro_attribute]
 pub fn secure_response(args: TokenStream, input: TokenStream) -> TokenStream {
     response::expand(args.into(), input.into()).into()

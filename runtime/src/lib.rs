@@ -129,10 +129,10 @@ pub mod __private {
     #[cfg(feature = "axum")]
     pub use crate::idempotency;
     pub use crate::response::{
-        AuthorizeBeforeSerializing, FromModel, Probe, ResponsePolicy, ViaClone, ViaMismatch, ViaModel, assert_public,
-        serialize_field,
+        AuthorizeBeforeSerializing, FromModel, HasOwner, NoOwner, OwnerGate, Probe, ProjectWithoutOwnershipCheck,
+        ResponsePolicy, ViaClone, ViaMismatch, ViaModel, assert_public, serialize_field,
     };
-    pub use crate::response::{Public, SecureResponse};
+    pub use crate::response::{Authorized, Public, SecureResponse};
     #[cfg(feature = "axum")]
     pub use ::axum;
 

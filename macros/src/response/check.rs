@@ -5,6 +5,7 @@ use syn::Type;
 
 use super::model::{Body, Container, Field};
 use crate::ctxt::Ctxt;
+use crate::generics::GenericNames;
 use crate::names::{normalize, unraw};
 use crate::policy::Policy;
 
@@ -54,9 +55,30 @@ fn is_secret_type(ty: &Type) -> bool {
 }
 
 pub(crate) fn check(cx: &Ctxt, policy: &Policy, c: &Container<'_>) {
+    if let Some(model) = &c.args.from {
+        check_model(cx, c, model);
+    }
     let Body::Struct(fields) = &c.body else { return };
     for f in fields {
         check_field(cx, policy, f);
+    }
+}
+
+/// `from = Model`: the generated conversion asks the compiler whether the
+/// model has an owner, which it can answer only for a concrete type.
+fn check_model(cx: &Ctxt, c: &Container<'_>, model: &syn::Path) {
+    let ty: Type = syn::parse_quote!(#model);
+    if GenericNames::of(c.generics).mentioned_in(&ty) {
+        cx.error_on(
+            model,
+            format!(
+                "`from = {}` depends on the type parameters of `{}`, so whether the model has an owner \
+                 (`#[owned_by]`) cannot be checked",
+                quote::quote!(#model).to_string().replace(' ', ""),
+                c.ident
+            ),
+            "project from a concrete model type, or write the `From` impl by hand (from `&Authorized<Model>` if the model has an owner)",
+        );
     }
 }
 

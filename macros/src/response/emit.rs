@@ -2,7 +2,7 @@
 //! that leave the server), `Serialize` and `Public` unless the type is owned,
 //! the `Public` assertion of every sent field's type, and `From<&Model>`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Group, Ident, Spacing, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
@@ -41,7 +41,8 @@ pub(crate) fn emit(c: &Container<'_>) -> TokenStream {
                     #(#cfgs)* #ident::#variant => #p::serde::Serializer::serialize_unit_variant(__serializer, #name, #index, #wire),
                 }
             });
-            let body = if variants.is_empty() { quote!(match *self {}) } else { quote!(match self { #(#arms)* }) };
+            let body =
+                if variants.is_empty() { quote!(match *__value {}) } else { quote!(match __value { #(#arms)* }) };
             (body, variants.iter().map(|(_, wire, _)| wire.clone()).collect())
         }
     };
@@ -56,21 +57,31 @@ pub(crate) fn emit(c: &Container<'_>) -> TokenStream {
     };
     // An owned type gets no `Serialize` and no `Public`: `#[owned_by]` gives
     // it a `Serialize` that can never be used, and `Authorized<T>` serializes
-    // it through `SecureResponse`.
-    let public = c.args.owned_by.is_none().then(|| {
-        quote! {
+    // it through `SecureResponse::__serialize`, which takes an
+    // `&Authorized<Self>` and so cannot be called without the check. Any
+    // other type serializes itself, and `__serialize` forwards to that.
+    let (public, secure_serialize) = if c.args.owned_by.is_none() {
+        let public = quote! {
             #[automatically_derived]
             impl #impl_g #p::serde::Serialize for #ident #ty_g #where_g {
-                #[inline]
                 fn serialize<__S: #p::serde::Serializer>(&self, __serializer: __S) -> #p::Result<__S::Ok, __S::Error> {
-                    #p::SecureResponse::__serialize(self, __serializer)
+                    let __value = self;
+                    #serialize_body
                 }
             }
 
             #[automatically_derived]
             impl #impl_g #p::Public for #ident #ty_g #where_g {}
-        }
-    });
+        };
+        let forward = quote!(#p::serde::Serialize::serialize(::core::ops::Deref::deref(__this), __serializer));
+        (Some(public), forward)
+    } else {
+        let body = quote! {
+            let __value: &Self = ::core::ops::Deref::deref(__this);
+            #serialize_body
+        };
+        (None, body)
+    };
     let from = c.args.from.as_ref().map(|model| from_model(c, model));
     let assertions = generics.assertion_fn(&assertions);
     quote! {
@@ -82,8 +93,11 @@ pub(crate) fn emit(c: &Container<'_>) -> TokenStream {
                 const POLICY: &'static #p::ResponsePolicy =
                     &#p::ResponsePolicy::__new(#name, &[#(#wire_names),*], #owned_by);
 
-                fn __serialize<__S: #p::serde::Serializer>(&self, __serializer: __S) -> #p::Result<__S::Ok, __S::Error> {
-                    #serialize_body
+                fn __serialize<__S: #p::serde::Serializer>(
+                    __this: &#p::Authorized<Self>,
+                    __serializer: __S,
+                ) -> #p::Result<__S::Ok, __S::Error> {
+                    #secure_serialize
                 }
             }
 
@@ -99,7 +113,7 @@ fn serialize_struct(name: &str, sent: &[&Field<'_>]) -> TokenStream {
     let conditional = sent.iter().filter_map(|f| {
         let ident = f.ident;
         let cfgs = &f.cfgs;
-        f.skip_if.as_ref().map(|path| quote!(#(#cfgs)* if !#path(&self.#ident) { __len += 1; }))
+        f.skip_if.as_ref().map(|path| quote!(#(#cfgs)* if !#path(&__value.#ident) { __len += 1; }))
     });
     let fields = sent.iter().map(|f| {
         let ident = f.ident;
@@ -107,14 +121,14 @@ fn serialize_struct(name: &str, sent: &[&Field<'_>]) -> TokenStream {
         let cfgs = &f.cfgs;
         match &f.skip_if {
             None => quote! {
-                #(#cfgs)* #p::serialize_field(&mut __state, #wire, &self.#ident)?;
+                #(#cfgs)* #p::serialize_field(&mut __state, #wire, &__value.#ident)?;
             },
             Some(path) => quote! {
                 #(#cfgs)*
-                if #path(&self.#ident) {
+                if #path(&__value.#ident) {
                     #p::serde::ser::SerializeStruct::skip_field(&mut __state, #wire)?;
                 } else {
-                    #p::serialize_field(&mut __state, #wire, &self.#ident)?;
+                    #p::serialize_field(&mut __state, #wire, &__value.#ident)?;
                 }
             },
         }
@@ -129,10 +143,16 @@ fn serialize_struct(name: &str, sent: &[&Field<'_>]) -> TokenStream {
     }
 }
 
-/// `From<&Model>`: every field from the model field of the same name, either
-/// converted (a nested response from its model) or cloned (the same type).
-/// A model without the field, or with an incompatible type, is a compile
-/// error on the response field.
+/// `From<&Model>` and `From<&Authorized<Model>>`: every field from the model
+/// field of the same name, either converted (a nested response from its
+/// model) or cloned (the same type). A model without the field, or with an
+/// incompatible type, is a compile error on the response field.
+///
+/// The macro cannot see whether `Model` has an owner (`#[owned_by]`), so the
+/// conversion from `&Model` carries a bound that holds only when it has none
+/// (see `apishield::response::project`); the one from `&Authorized<Model>`
+/// always works. The projection itself is a function private to the
+/// generated block, so no path reaches it without one of the two.
 fn from_model(c: &Container<'_>, model: &syn::Path) -> TokenStream {
     let p = private();
     let ident = c.ident;
@@ -149,22 +169,75 @@ fn from_model(c: &Container<'_>, model: &syn::Path) -> TokenStream {
             #(#cfgs)* #field: (&&#p::Probe::<_, #ty>::new(&__model.#field)).project()
         }
     });
+    // Constants cannot name lifetime parameters; ownership does not depend on them.
+    let gate_model = static_lifetimes(quote!(#model));
+    let mut gated = c.generics.clone();
+    gated.make_where_clause().predicates.push(syn::parse_quote! {
+        for<'__apishield> #p::HasOwner<{ <#p::OwnerGate<#gate_model>>::HAS_OWNER }>:
+            #p::ProjectWithoutOwnershipCheck<#model, #ident #ty_g>
+    });
+    let (_, _, gated_where) = gated.split_for_impl();
     quote! {
+        #[allow(unused_imports)]
+        use #p::NoOwner as _;
+
+        #[inline]
+        fn __apishield_project #impl_g (__model: &#model) -> #ident #ty_g #where_g {
+            #[allow(unused_imports)]
+            use #p::{ViaClone as _, ViaMismatch as _, ViaModel as _};
+            #ident { #(#inits),* }
+        }
+
         #[automatically_derived]
-        impl #impl_g ::core::convert::From<&#model> for #ident #ty_g #where_g {
+        impl #impl_g ::core::convert::From<&#model> for #ident #ty_g #gated_where {
+            #[inline]
             fn from(__model: &#model) -> Self {
-                #[allow(unused_imports)]
-                use #p::{ViaClone as _, ViaMismatch as _, ViaModel as _};
-                Self { #(#inits),* }
+                __apishield_project(__model)
             }
         }
 
         #[automatically_derived]
-        impl #impl_g #p::FromModel<#model> for #ident #ty_g #where_g {
+        impl #impl_g ::core::convert::From<&#p::Authorized<#model>> for #ident #ty_g #where_g {
+            #[inline]
+            fn from(__model: &#p::Authorized<#model>) -> Self {
+                __apishield_project(::core::ops::Deref::deref(__model))
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_g #p::FromModel<#model> for #ident #ty_g #gated_where {
             #[inline]
             fn from_model(__model: &#model) -> Self {
-                ::core::convert::From::from(__model)
+                __apishield_project(__model)
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_g #p::FromModel<#p::Authorized<#model>> for #ident #ty_g #where_g {
+            #[inline]
+            fn from_model(__model: &#p::Authorized<#model>) -> Self {
+                __apishield_project(::core::ops::Deref::deref(__model))
             }
         }
     }
+}
+
+/// The tokens with every lifetime (`'a`, `'_`) replaced by `'static`.
+fn static_lifetimes(tokens: TokenStream) -> TokenStream {
+    let mut out = Vec::new();
+    let mut after_quote = false;
+    for tt in tokens {
+        let tt = match tt {
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), static_lifetimes(g.stream()));
+                group.set_span(g.span());
+                TokenTree::Group(group)
+            }
+            TokenTree::Ident(i) if after_quote => TokenTree::Ident(Ident::new("static", i.span())),
+            other => other,
+        };
+        after_quote = matches!(&tt, TokenTree::Punct(p) if p.as_char() == '\'' && p.spacing() == Spacing::Joint);
+        out.push(tt);
+    }
+    out.into_iter().collect()
 }

@@ -183,8 +183,10 @@ impl Authentication {
                 || ApiKey::parse(&value).is_ok()
                 || looks_like_jwt(&value);
             if refused {
-                // The parameter's name may be logged; its value never.
-                tracing::warn!(parameter = %name, "credential in the query string refused");
+                // The parameter's name may be logged if it reads like a name
+                // (it is the client's text too); its value never.
+                let parameter = if crate::request::echo::may_echo(&name) { &*name } else { "(not shown)" };
+                tracing::warn!(parameter, "credential in the query string refused");
                 return Err(AuthRejection { kind: RejectionKind::CredentialInQuery });
             }
         }
@@ -401,6 +403,50 @@ mod tests {
         }
         assert_eq!(normalize("access-token"), "access_token");
         assert_eq!(normalize("APIKEY"), "apikey");
+    }
+
+    /// Records the fields of every event, as text.
+    #[derive(Default)]
+    struct Recorder(std::sync::Mutex<String>);
+
+    impl tracing::field::Visit for &Recorder {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            if let Ok(mut log) = self.0.lock() {
+                log.push_str(&format!("{}={value:?} ", field.name()));
+            }
+        }
+    }
+
+    impl tracing::Subscriber for &'static Recorder {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            event.record(&mut &**self);
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    #[test]
+    fn a_refused_parameter_is_logged_by_name_unless_the_name_is_a_credential() {
+        let recorder: &'static Recorder = Box::leak(Box::default());
+        let auth = super::Authentication::new();
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln";
+        tracing::subscriber::with_default(recorder, || {
+            assert!(auth.check_query("access_token=abc").is_err());
+            // A client that sent its token as the name and as the value.
+            assert!(auth.check_query(&format!("{jwt}={jwt}")).is_err());
+        });
+        let log = recorder.0.lock().map(|l| l.clone()).unwrap_or_default();
+        assert!(log.contains("access_token"), "{log}");
+        assert!(log.contains("(not shown)"), "{log}");
+        assert!(!log.contains("eyJ"), "{log}");
     }
 
     #[test]

@@ -420,7 +420,7 @@ where
                 }
             };
             let text = key.key_text();
-            let at = self.at.key(&text);
+            let at = self.at.entry(&text, count);
             let value = map.next_value_seed(ReadSeed::new(&self.rules.each, self.cx, &at))?;
             if let Some(value) = value {
                 if valid {
@@ -465,12 +465,12 @@ where
             too_many(cx, at, self.max_items);
             return;
         }
-        for (key, value) in value.entries() {
+        for (n, (key, value)) in value.entries().enumerate() {
             let before = cx.error_count();
             self.keys.check(key, cx, at);
             if cx.error_count() == before {
                 let text = key.key_text();
-                self.each.check(value, cx, &at.key(&text));
+                self.each.check(value, cx, &at.entry(&text, n));
             }
         }
     }

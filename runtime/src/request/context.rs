@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use super::echo::may_echo;
 use super::error::{ErrorCode, FieldError, FieldPath, Message, PathSegment, RequestError};
 
 /// How many errors one request reports at most; the rest are counted as one
@@ -30,6 +31,8 @@ enum Segment<'a> {
     Field(&'static str),
     Index(usize),
     Key(&'a str),
+    /// A map entry: its key, or its position when the key is not safe to show.
+    Entry(&'a str, usize),
 }
 
 impl Path<'static> {
@@ -50,11 +53,20 @@ impl<'a> Path<'a> {
         Path { parent: Some(self), segment: Segment::Index(index) }
     }
 
-    /// The entry `key` of the map at `self`. Only keys that passed their rules
-    /// appear in paths.
+    /// The key `key` of the object at `self`, shown as it is: only for text
+    /// already known to be safe to repeat.
     #[inline]
     pub fn key(&'a self, key: &'a str) -> Path<'a> {
         Path { parent: Some(self), segment: Segment::Key(key) }
+    }
+
+    /// The entry with key `key`, the `index`-th of the map at `self`. Only
+    /// keys that passed their rules get here; an error names the key if it
+    /// reads like a name (`labels.env`), else the position (`labels[2]`), so
+    /// a credential used as a key is not repeated.
+    #[inline]
+    pub fn entry(&'a self, key: &'a str, index: usize) -> Path<'a> {
+        Path { parent: Some(self), segment: Segment::Entry(key, index) }
     }
 
     /// The owned path, root first.
@@ -67,6 +79,8 @@ impl<'a> Path<'a> {
                 Segment::Field(name) => segments.push(PathSegment::Field(Cow::Borrowed(name))),
                 Segment::Index(i) => segments.push(PathSegment::Index(i)),
                 Segment::Key(k) => segments.push(PathSegment::Field(Cow::Owned(k.to_owned()))),
+                Segment::Entry(k, _) if may_echo(k) => segments.push(PathSegment::Field(Cow::Owned(k.to_owned()))),
+                Segment::Entry(_, i) => segments.push(PathSegment::Index(i)),
             }
             node = p.parent;
         }

@@ -13,6 +13,7 @@
 
 pub mod collection;
 pub mod context;
+pub(crate) mod echo;
 pub mod email;
 pub mod error;
 pub mod field;

@@ -205,19 +205,15 @@ pub enum Key {
     Unknown(UnknownName),
 }
 
-/// An unknown key, kept only if it is safe to show in an error path: a short
-/// identifier. Anything else may be the client's data and is not echoed.
+/// An unknown key, kept only if it is safe to show in an error path: a name
+/// a developer would write, never anything credential-like (see
+/// `request::echo`). Anything else may be the client's data and is not echoed.
 #[derive(Debug)]
 pub struct UnknownName(Option<Box<str>>);
 
 impl UnknownName {
-    const MAX_SHOWN: usize = 64;
-
     fn new(key: &str) -> Self {
-        let shown = key.len() <= Self::MAX_SHOWN
-            && !key.is_empty()
-            && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        UnknownName(shown.then(|| key.into()))
+        UnknownName(super::echo::may_echo(key).then(|| key.into()))
     }
 }
 

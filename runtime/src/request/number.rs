@@ -181,7 +181,7 @@ impl<N: Int> Check<N> for IntRules<N> {
 
 /// A float type a field can have.
 pub trait Float: Copy + PartialOrd + fmt::Display + 'static {
-    /// Converts from `f64`; the caller has checked the range, so the value fits.
+    /// Converts from `f64`, rounding to the nearest value of the type.
     fn from_f64(v: f64) -> Self;
     /// Widens to `f64`.
     fn to_f64(self) -> f64;
@@ -201,7 +201,8 @@ impl Float for f64 {
 impl Float for f32 {
     #[inline]
     fn from_f64(v: f64) -> Self {
-        // In range by the caller's check; rounding to the nearest f32 is the intended conversion.
+        // Rounds to the nearest f32 (beyond `f32::MAX`: infinity); the
+        // caller checks the range on the result.
         #[allow(clippy::cast_possible_truncation)]
         let v = v as f32;
         v
@@ -219,10 +220,14 @@ impl<N: Float> FloatRules<N> {
             cx.report(at, ErrorCode::NotFinite, "must be a finite number");
             return None;
         }
-        let (min, max) = (self.min.to_f64(), self.max.to_f64());
-        let below_max = if self.max_exclusive { v < max } else { v <= max };
-        if min <= v && below_max {
-            Some(N::from_f64(v))
+        // The range applies to the value the field will hold: `0.99999999`
+        // is below 1.0 as an f64 but rounds to 1.0 as an f32, which
+        // `0.0..1.0` excludes (and `validate_request` would then refuse).
+        let converted = N::from_f64(v);
+        let (w, min, max) = (converted.to_f64(), self.min.to_f64(), self.max.to_f64());
+        let below_max = if self.max_exclusive { w < max } else { w <= max };
+        if min <= w && below_max {
+            Some(converted)
         } else {
             let (min, max) = (Number::Float(self.min.to_f64()), Number::Float(self.max.to_f64()));
             cx.report(at, ErrorCode::OutOfRange, Message::range(min, max, self.max_exclusive));

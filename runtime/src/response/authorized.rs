@@ -37,7 +37,7 @@ impl<T> Deref for Authorized<T> {
 
 impl<T: SecureResponse> Serialize for Authorized<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.__serialize(serializer)
+        T::__serialize(self, serializer)
     }
 }
 

@@ -1,5 +1,6 @@
 //! `#[secure_response(from = Model)]`: filling a response field from the
-//! model field of the same name.
+//! model field of the same name, and refusing to project an owned model
+//! without its ownership check.
 //!
 //! The macro sees the response field's type but not the model's, so the
 //! choice between "convert" and "copy" is made by the compiler with
@@ -10,6 +11,57 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
 use std::marker::PhantomData;
+
+use crate::auth::Owned;
+
+// ------------------------------------------------------------ ownership gate
+//
+// `#[secure_response(from = Order)]` cannot see `Order`'s definition, so it
+// does not know whether `Order` has an owner. The compiler does: for a
+// concrete type, `<OwnerGate<Order>>::HAS_OWNER` is the inherent constant
+// (`true`) when `Order: Owned` and the trait's default (`false`) otherwise,
+// because inherent items win over trait items and an inherent impl whose
+// bounds fail is skipped. The generated `From<&Order>` requires
+// `HasOwner<{ that constant }>: ProjectWithoutOwnershipCheck<..>`, which
+// holds only for `false`. The bound sits under a `for<'a>` binder, so it is
+// checked where the conversion is used, not where it is defined: a crate
+// that only converts from `&Authorized<Order>` compiles.
+
+/// Not public API: answers whether `M` has an owner, for a concrete `M`.
+#[derive(Debug)]
+pub struct OwnerGate<M: ?Sized>(PhantomData<fn() -> PhantomData<M>>);
+
+/// Not public API: the answer for types without an owner. Generated code
+/// brings it into scope.
+pub trait NoOwner {
+    /// `M` has no owner.
+    const HAS_OWNER: bool = false;
+}
+
+impl<M: ?Sized> NoOwner for OwnerGate<M> {}
+
+impl<M: ?Sized + Owned> OwnerGate<M> {
+    /// `M` has an owner (`#[owned_by]`).
+    pub const HAS_OWNER: bool = true;
+}
+
+/// Not public API: whether a projection's model has an owner, as a type.
+#[derive(Debug)]
+pub struct HasOwner<const YES: bool>;
+
+/// Not public API: implemented only for `HasOwner<false>`; its message is the
+/// error for projecting an owned model without its ownership check.
+#[diagnostic::on_unimplemented(
+    message = "`{M}` has an owner: `{V}` converts from `&Authorized<{M}>`, not from `&{M}`",
+    label = "converted without an ownership check",
+    note = "authorize it first: `{V}::from(&principal.authorize(value)?)` (its owner or an admin), or `principal.authorize_all(values)` for a list",
+    note = "projecting an #[owned_by] type into another response would send it to anyone; `Authorized<{M}>` is the proof that the check ran"
+)]
+pub trait ProjectWithoutOwnershipCheck<M: ?Sized, V: ?Sized> {}
+
+impl<M: ?Sized, V: ?Sized> ProjectWithoutOwnershipCheck<M, V> for HasOwner<false> {}
+
+// ----------------------------------------------------------------- projection
 
 /// A response type built from a model type (`#[secure_response(from = M)]`).
 pub trait FromModel<M: ?Sized> {
@@ -89,7 +141,8 @@ impl<T: Clone> ViaClone<T> for &Probe<'_, T, T> {
 #[diagnostic::on_unimplemented(
     message = "the response field of type `{Self}` cannot be filled from the model field of type `{M}`",
     label = "no conversion from the model field",
-    note = "give both fields the same type, or make `{Self}` a #[secure_response(from = {M})] type"
+    note = "give both fields the same type, or make `{Self}` a #[secure_response(from = {M})] type",
+    note = "if the model field holds #[owned_by] values, they convert only once authorized: hold them as `Authorized<..>` (`Vec<Authorized<Order>>`)"
 )]
 pub trait FillableFrom<M: ?Sized> {}
 
