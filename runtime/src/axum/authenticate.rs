@@ -191,15 +191,17 @@ impl Authentication {
         }
         let mut values = headers.get_all(AUTHORIZATION).iter();
         let Some(value) = values.next() else { return Ok(None) };
+        // Refused before any verification: the reason, logged only if the
+        // throttle lets the request through.
         let credentials = if values.next().is_some() {
-            Err(self.unauthorized("two Authorization headers", false))
+            Err("two Authorization headers")
         } else {
             match value.to_str() {
                 Ok(value) => Credentials::from_authorization(value).map_err(|e| match e {
-                    AuthorizationError::ApiKey(e) => self.unauthorized(e.code(), false),
-                    e => self.unauthorized(authorization_code(&e), false),
+                    AuthorizationError::ApiKey(e) => e.code(),
+                    e => authorization_code(&e),
                 }),
-                Err(_) => Err(self.unauthorized("Authorization is not visible ASCII", false)),
+                Err(_) => Err("Authorization is not visible ASCII"),
             }
         };
         let key_prefix = match &credentials {
@@ -217,7 +219,7 @@ impl Authentication {
         let outcome = match credentials {
             Ok(Credentials::Bearer(token)) => self.bearer(token),
             Ok(Credentials::ApiKey(key)) => self.api_key(&key).await,
-            Err(rejection) => Err(rejection),
+            Err(reason) => Err(self.unauthorized(reason, false)),
         };
         if let Err(AuthRejection { kind: RejectionKind::Unauthorized { .. } }) = &outcome {
             failures.record_failure(&subjects).await;
@@ -239,7 +241,19 @@ impl Authentication {
         let proxies = &self.inner.proxies;
         warn_if_behind_an_unconfigured_proxy(proxies, peer, headers);
         match proxies.resolve_headers(peer, headers) {
-            Ok(client) => Ok(failures.subjects(client.rate_limit_key().as_ref(), key_prefix)),
+            Ok(client) => {
+                let key = client.rate_limit_key();
+                if key.is_none() {
+                    static WARNED: AtomicBool = AtomicBool::new(false);
+                    if !WARNED.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(
+                            "authentication: no client address (serve with into_make_service_with_connect_info); \
+                             refused credentials are counted per API-key prefix only"
+                        );
+                    }
+                }
+                Ok(failures.subjects(key.as_ref(), key_prefix))
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "authentication: a trusted proxy's forwarding header names no client");
                 Err(AuthRejection { kind: RejectionKind::BadForwarded })
