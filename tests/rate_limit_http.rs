@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use apishield::axum::RateLimit;
+use apishield::client_addr::TrustedProxies;
 use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy, RedisOptions, RedisRateLimiter, Window};
 use apishield_tests::http::{serve, serve_with_connect_info};
 use apishield_tests::redis_url;
@@ -37,12 +38,21 @@ struct Reply {
 }
 
 async fn call(base: &str, who: Option<&str>, forwarded: Option<&str>) -> Reply {
-    let mut req = reqwest::Client::new().get(format!("{base}/orders"));
+    let mut headers = Vec::new();
     if let Some(who) = who {
-        req = req.header("authorization", format!("Test {who}"));
+        headers.push(("authorization", format!("Test {who}")));
     }
     if let Some(xff) = forwarded {
-        req = req.header("x-forwarded-for", xff);
+        headers.push(("x-forwarded-for", xff.to_owned()));
+    }
+    call_with(base, &headers).await
+}
+
+/// A request with these header lines, in order (a name may repeat).
+async fn call_with(base: &str, headers: &[(&str, String)]) -> Reply {
+    let mut req = reqwest::Client::new().get(format!("{base}/orders"));
+    for (name, value) in headers {
+        req = req.header(*name, value);
     }
     let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
@@ -133,6 +143,69 @@ async fn trusted_proxies_give_the_client_address() {
     // IPv6 clients are counted by /64.
     assert_eq!(call(&base, None, Some("2001:db8:1:2::1")).await.status, 200);
     assert_eq!(call(&base, None, Some("2001:db8:1:2::ffff")).await.status, 429);
+}
+
+#[tokio::test]
+async fn a_malformed_forwarded_for_never_falls_back_to_the_proxy_address() {
+    let limit = RateLimit::new(per_minute(1)).trust_forwarded_for(1);
+    let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
+    // Ports are not part of the address.
+    assert_eq!(call(&base, None, Some("203.0.113.1:4711")).await.status, 200);
+    assert_eq!(call(&base, None, Some("203.0.113.1:4712")).await.status, 429);
+    assert_eq!(call(&base, None, Some("[2001:db8::1]:443")).await.status, 200);
+    assert_eq!(call(&base, None, Some("2001:db8::2")).await.status, 429, "the same /64");
+    // An entry that names no client is refused: it spends nobody's budget,
+    // least of all the one every client behind the proxy would share.
+    for bad in ["garbage", "unknown", "203.0.113.9:99999", "[2001:db8::1", " , "] {
+        let reply = call(&base, None, Some(bad)).await;
+        assert_eq!(reply.status, 400, "{bad:?}");
+        assert!(reply.body.contains("invalid_forwarded_header"), "{bad:?}: {}", reply.body);
+    }
+    // The proxy's own request (no header) still has the proxy's full budget.
+    assert_eq!(call(&base, None, None).await.status, 200);
+    // Several header lines are one list, read from the right of the last.
+    let lines = [("x-forwarded-for", "6.6.6.6".to_owned()), ("x-forwarded-for", "198.51.100.3".to_owned())];
+    assert_eq!(call_with(&base, &lines).await.status, 200);
+    assert_eq!(call(&base, None, Some("198.51.100.3")).await.status, 429);
+    // Bytes that are not text, before the client's entry, are never read.
+    let lines = [("x-forwarded-for", "caf\u{e9}, 198.51.100.4".to_owned())];
+    assert_eq!(call_with(&base, &lines).await.status, 200);
+}
+
+#[tokio::test]
+async fn trusted_proxy_networks_are_walked_from_the_right() {
+    // The test client connects from 127.0.0.1: the proxy, in a trusted network.
+    let proxies = TrustedProxies::parse(["127.0.0.0/8", "10.0.0.0/8"]).unwrap();
+    let limit = RateLimit::new(per_minute(1)).trusted_proxies(proxies.clone());
+    let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
+    assert_eq!(call(&base, None, Some("6.6.6.6, 203.0.113.1, 10.0.0.2")).await.status, 200);
+    // Another spoofed entry, another inner proxy: the same client.
+    assert_eq!(call(&base, None, Some("7.7.7.7, 203.0.113.1:80, 10.9.9.9")).await.status, 429);
+    assert_eq!(call(&base, None, Some("203.0.113.2")).await.status, 200);
+    // A client inside: every hop trusted, the leftmost is the client.
+    assert_eq!(call(&base, None, Some("10.1.1.1, 10.0.0.2")).await.status, 200);
+    assert_eq!(call(&base, None, Some("garbage, 10.0.0.2")).await.status, 400);
+
+    let limit = RateLimit::new(per_minute(1)).trusted_proxies(proxies.forwarded());
+    let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
+    let rfc = |v: &str| [("forwarded", v.to_owned())];
+    assert_eq!(call_with(&base, &rfc(r#"for="[2001:db8:1::1]:443";proto=https, for=10.0.0.2"#)).await.status, 200);
+    assert_eq!(call_with(&base, &rfc("for=10.0.0.5;by=10.0.0.6, for=\"[2001:db8:2::9]\"")).await.status, 200);
+    assert_eq!(call_with(&base, &rfc(r#"for="[2001:db8:1::2]""#)).await.status, 429, "the same /64");
+    assert_eq!(call_with(&base, &rfc("for=_mobile7")).await.status, 200, "an obfuscated client");
+    assert_eq!(call_with(&base, &rfc("for=_mobile7")).await.status, 429);
+    assert_eq!(call_with(&base, &rfc("for=unknown")).await.status, 400);
+    // X-Forwarded-For is not read when Forwarded is: the peer is the client.
+    assert_eq!(call(&base, None, Some("198.51.100.1")).await.status, 200);
+    assert_eq!(call(&base, None, Some("198.51.100.2")).await.status, 429);
+
+    // A peer outside the trusted networks: its header is not read at all.
+    let only_tens = TrustedProxies::parse(["10.0.0.0/8"]).unwrap();
+    let limit = RateLimit::new(per_minute(1)).trusted_proxies(only_tens);
+    let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
+    assert_eq!(call(&base, None, Some("203.0.113.1")).await.status, 200);
+    assert_eq!(call(&base, None, Some("203.0.113.2")).await.status, 429);
+    assert_eq!(call(&base, None, Some("garbage")).await.status, 429, "not read, so not malformed");
 }
 
 #[tokio::test]

@@ -294,3 +294,22 @@ fn a_flood_of_distinct_keys_stays_within_max_keys_and_idle_keys_go() {
     limiter.sweep();
     assert_eq!(limiter.tracked_keys(), 0);
 }
+
+#[test]
+fn memory_limiters_never_share_budgets_across_instances() {
+    let key = RateLimitKey::client_ip("203.0.113.50".parse().unwrap());
+    let login = MemoryRateLimiter::new(policy(Algorithm::SlidingWindow, [Window::per_minute(5)]));
+    let search = MemoryRateLimiter::new(policy(Algorithm::SlidingWindow, [Window::per_minute(100)]));
+    let login_again = MemoryRateLimiter::new(policy(Algorithm::SlidingWindow, [Window::per_minute(5)]));
+    for _ in 0..5 {
+        assert!(login.check_now(&key, 1).unwrap().is_allowed());
+    }
+    assert_eq!(login.check_now(&key, 1).unwrap().outcome(), Outcome::Limited);
+    // Each instance has its own state: one policy or another, nothing is shared.
+    assert_eq!(search.check_now(&key, 1).unwrap().remaining(), Some(99));
+    assert_eq!(login_again.check_now(&key, 1).unwrap().remaining(), Some(4));
+    // Sharing is explicit: one instance behind an Arc.
+    let shared = Arc::new(login_again);
+    let other = Arc::clone(&shared);
+    assert_eq!(other.check_now(&key, 1).unwrap().remaining(), Some(3));
+}

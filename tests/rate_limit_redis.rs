@@ -374,3 +374,38 @@ async fn a_redis_that_stops_answering_or_drops_connections_then_recovers() {
         cleanup(&url, &prefix).await;
     }
 }
+
+#[tokio::test]
+async fn limiters_with_different_policies_on_one_prefix_keep_separate_budgets() {
+    let Some(url) = redis_url() else { return };
+    for algorithm in ALGORITHMS {
+        let prefix = unique_prefix("policies");
+        let login = RateLimitPolicy::new(algorithm, [Window::per_minute(5)]).unwrap();
+        let search = RateLimitPolicy::new(algorithm, [Window::per_minute(100)]).unwrap();
+        let login_a = RedisRateLimiter::connect(&url, login.clone(), options(&prefix)).await.unwrap();
+        let search_a = RedisRateLimiter::connect(&url, search, options(&prefix)).await.unwrap();
+        // Another server: its own connection, the same login policy.
+        let login_b = RedisRateLimiter::connect(&url, login, options(&prefix)).await.unwrap();
+        let key = RateLimitKey::client_ip("203.0.113.50".parse().unwrap());
+        let allowed = |d: apishield::RateLimitDecision| d.outcome() == Outcome::Allowed;
+
+        for _ in 0..3 {
+            assert!(allowed(search_a.check(&key, 1).await.unwrap()), "{algorithm:?}");
+        }
+        // Three searches spent none of the login budget.
+        for i in 0..5 {
+            assert!(allowed(login_a.check(&key, 1).await.unwrap()), "{algorithm:?}: login {i}");
+        }
+        assert_eq!(login_a.check(&key, 1).await.unwrap().outcome(), Outcome::Limited, "{algorithm:?}");
+        // The same policy in another process: one budget, already spent.
+        assert_eq!(login_b.check(&key, 1).await.unwrap().outcome(), Outcome::Limited, "{algorithm:?}");
+        // Five logins spent none of the search budget: 97 more searches pass.
+        for i in 0..97 {
+            assert!(allowed(search_a.check(&key, 1).await.unwrap()), "{algorithm:?}: search {i}");
+        }
+        assert_eq!(search_a.check(&key, 1).await.unwrap().outcome(), Outcome::Limited, "{algorithm:?}");
+        assert_ne!(login_a.redis_key(&key, 0), search_a.redis_key(&key, 0));
+        assert_eq!(login_a.redis_key(&key, 0), login_b.redis_key(&key, 0));
+        cleanup(&url, &prefix).await;
+    }
+}

@@ -114,6 +114,22 @@ pub(crate) fn normalize(name: &str) -> String {
     out
 }
 
+/// The parts of a wire name that a server may read as a parameter name,
+/// normalized: nothing from a NUL on, control characters and whitespace
+/// around it dropped, and `api_key[]` / `auth[token]` read as their parts
+/// (`api_key`; `auth`, `token`), as the runtime's query-string check reads
+/// them.
+pub(crate) fn credential_parts(name: &str) -> Vec<String> {
+    let name = name.split('\0').next().unwrap_or_default();
+    name.split(['[', ']'])
+        .map(|part| {
+            let part: String = part.chars().filter(|c| !c.is_control()).collect();
+            normalize(part.trim())
+        })
+        .filter(|part| !part.is_empty())
+        .collect()
+}
+
 /// The Rust name of an identifier without its `r#` prefix.
 pub(crate) fn unraw(ident: &syn::Ident) -> String {
     let s = ident.to_string();
@@ -132,6 +148,15 @@ mod tests {
         assert_eq!(normalize("apiKey"), "api_key");
         assert_eq!(normalize("APIKey"), "apikey");
         assert_eq!(normalize("pageSize2"), "page_size2");
+    }
+
+    #[test]
+    fn credential_parts_read_brackets_and_drop_padding() {
+        assert_eq!(credential_parts("api_key[]"), ["api_key"]);
+        assert_eq!(credential_parts("auth[token]"), ["auth", "token"]);
+        assert_eq!(credential_parts(" X-Api-Key\t"), ["x_api_key"]);
+        assert_eq!(credential_parts("token\0.png"), ["token"]);
+        assert_eq!(credential_parts("page"), ["page"]);
     }
 
     #[test]

@@ -64,6 +64,15 @@ pub(crate) const CREDENTIAL_FIELDS: &[&str] = &[
     "session",
     "session_id",
     "signature",
+    "x_api_key",
+    "api_token",
+    "apitoken",
+    "auth",
+    "auth_token",
+    "authorization",
+    "bearer",
+    "private_key",
+    "secret_key",
 ];
 
 /// Names of page-size parameters.

@@ -56,6 +56,7 @@
 pub mod auth;
 #[cfg(feature = "axum")]
 pub mod axum;
+pub mod client_addr;
 pub mod cors;
 #[cfg(feature = "axum")]
 pub mod headers;

@@ -12,6 +12,7 @@ use super::attr::{Bound, Num, Rules, Value, ValueLit};
 use super::model::{Body, Container, Field, VariantKind};
 use super::shape::Shape;
 use crate::ctxt::Ctxt;
+use crate::names::credential_parts;
 use crate::policy::Policy;
 
 /// RFC 5321's limit, which `email` implies (the runtime's `MAX_EMAIL_LEN`).
@@ -123,10 +124,15 @@ fn check_field(cx: &Ctxt, policy: &Policy, f: &Field<'_>, query: bool) {
             "remove `client_settable`",
         );
     }
-    if query && names.iter().any(|n| policy.is_credential(n)) {
+    let credential = if names.iter().any(|n| policy.is_credential(n)) {
+        Some(&f.wire)
+    } else {
+        f.client_names().find(|name| credential_parts(name).iter().any(|n| policy.is_credential(n)))
+    };
+    if query && let Some(name) = credential {
         cx.error(
             f.ident.span(),
-            format!("`{}` looks like a credential, and credentials must not travel in URLs", f.wire),
+            format!("`{name}` looks like a credential, and credentials must not travel in URLs"),
             "URLs end up in server logs, browser history and Referer headers: send it in a header \
              (`Authorization: ...`) or in the request body",
         );

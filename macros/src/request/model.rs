@@ -51,6 +51,12 @@ impl Field<'_> {
     pub(crate) fn names(&self) -> [String; 2] {
         [normalize(&unraw(self.ident)), normalize(&self.wire)]
     }
+
+    /// The names a client may send the field under: the wire name and
+    /// the aliases.
+    pub(crate) fn client_names(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.wire).chain(&self.aliases)
+    }
 }
 
 pub(crate) struct Variant<'a> {

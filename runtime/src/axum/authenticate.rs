@@ -7,27 +7,35 @@
 use std::collections::BTreeSet;
 use std::fmt;
 use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
-use axum::extract::Request;
-use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use axum::extract::{ConnectInfo, Request};
+use axum::http::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::auth_throttle::{FailedAuthLimit, Refusal, Subjects};
 use super::error::ApiError;
+use super::query_credentials::{self, normalize};
+use super::rate_limit::INVALID_FORWARDED;
 use crate::auth::Principal;
 use crate::auth::api_key::{ApiKey, ApiKeyError, ApiKeyRecord, ApiKeyStore, ApiKeyVerifier};
 use crate::auth::credentials::{AuthorizationError, Credentials};
 #[cfg(feature = "jwt")]
 use crate::auth::jwt::JwtValidator;
+use crate::client_addr::{ForwardedHeader, TrustedProxies};
 
 /// Query parameter names refused by default, compared after normalising
-/// case and `-`/`.` to `_`: the names `#[secure_request(query)]` refuses at
-/// compile time, for routes that read their query some other way.
+/// case and `-`/`.` to `_`, dropping control characters and whitespace
+/// around the name and reading `api_key[]` or `auth[token]` as their parts:
+/// the names `#[secure_request(query)]` refuses at compile time, for routes
+/// that read their query some other way.
 pub const CREDENTIAL_QUERY_PARAMS: &[&str] = apishield_macros::__default_credential_fields!();
 
 /// Authenticates every request of the routes it wraps.
@@ -38,8 +46,19 @@ pub const CREDENTIAL_QUERY_PARAMS: &[&str] = apishield_macros::__default_credent
 /// | `Authorization: Bearer <jwt>` that the [`JwtValidator`](crate::auth::jwt::JwtValidator) accepts (feature `jwt`) | passes with the token's principal |
 /// | `Authorization: ApiKey <key>` that the [`ApiKeyVerifier`] accepts | passes with the key's principal |
 /// | any other `Authorization` (malformed, refused, two headers, a scheme not configured) | 401 problem+json with `WWW-Authenticate`, the reason only in the logs |
+/// | a credential from a client address (or for an API-key prefix) with too many refused credentials lately | 429 `authentication_throttled` with `Retry-After`, before the credential is verified (see [`FailedAuthLimit`]) |
 /// | the API-key store unreachable | 503 |
-/// | a credential in the query string (`?access_token=`, `?api_key=`, ... or any value that is an apishield API key or looks like a JWT) | 400 `credential_in_query`, even if the header is fine: URLs end up in logs, histories and `Referer` headers |
+/// | a credential in the query string (`?access_token=`, `?api_key[]=`, `?X-Api-Key=`, ... or any value that is an apishield API key, looks like a JWT, or reads `Bearer ...`, `ApiKey ...`, `Basic ...`) | 400 `credential_in_query`, even if the header is fine: URLs end up in logs, histories and `Referer` headers |
+/// | a credential through a trusted proxy whose forwarding header names no client | 400 `invalid_forwarded_header` (see [`client_addr`](crate::client_addr)) |
+///
+/// Failed authentication is rate limited by default: [`FailedAuthLimit::new`]
+/// counts refused credentials per client address and per API-key prefix,
+/// in memory; give it Redis limiters to share the counts between processes,
+/// or turn it off with [`FailedAuthLimit::off`]. The client address is the
+/// peer's (serve with `into_make_service_with_connect_info::<SocketAddr>()`)
+/// or, behind [`trusted_proxies`](Self::trusted_proxies), the one they
+/// report: give this layer the same [`TrustedProxies`] as the
+/// [`RateLimit`](super::RateLimit) layer.
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {
@@ -73,12 +92,15 @@ struct Config {
     jwt: Option<JwtValidator>,
     api_keys: Option<Arc<dyn VerifyApiKey>>,
     refused_query_params: BTreeSet<String>,
+    failures: FailedAuthLimit,
+    proxies: TrustedProxies,
 }
 
 impl Authentication {
     /// A layer that accepts no credential yet: add [`jwt`](Self::jwt)
     /// and/or [`api_keys`](Self::api_keys). It already refuses credentials
-    /// in query strings.
+    /// in query strings and throttles refused credentials
+    /// ([`FailedAuthLimit::new`]).
     pub fn new() -> Self {
         Authentication {
             inner: Arc::new(Config {
@@ -86,6 +108,8 @@ impl Authentication {
                 jwt: None,
                 api_keys: None,
                 refused_query_params: CREDENTIAL_QUERY_PARAMS.iter().map(|s| (*s).to_owned()).collect(),
+                failures: FailedAuthLimit::new(),
+                proxies: TrustedProxies::none(),
             }),
         }
     }
@@ -125,10 +149,40 @@ impl Authentication {
         self
     }
 
+    /// How refused credentials are throttled (default
+    /// [`FailedAuthLimit::new`]; [`FailedAuthLimit::off`] for none).
+    pub fn failed_attempts(mut self, limit: FailedAuthLimit) -> Self {
+        self.config_mut().failures = limit;
+        self
+    }
+
+    /// The proxies that may report the client's address, for the
+    /// per-address budget of refused credentials (default: none, the peer
+    /// is the client). The same as the [`RateLimit`](super::RateLimit)
+    /// layer's.
+    pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.config_mut().proxies = proxies;
+        self
+    }
+
     /// Authenticates a request from its headers and query string, outside
-    /// a tower stack: `Ok(None)` for an anonymous request.
+    /// a tower stack: `Ok(None)` for an anonymous request. Without a client
+    /// address, refused credentials are only counted per API-key prefix;
+    /// [`authenticate_from`](Self::authenticate_from) takes the address.
     pub async fn authenticate(
         &self,
+        headers: &HeaderMap,
+        query: Option<&str>,
+    ) -> Result<Option<Principal>, AuthRejection> {
+        self.authenticate_from(None, headers, query).await
+    }
+
+    /// [`authenticate`](Self::authenticate) a request from `peer`, the
+    /// address of the connection (a proxy's, if it is a
+    /// [trusted](Self::trusted_proxies) one).
+    pub async fn authenticate_from(
+        &self,
+        peer: Option<IpAddr>,
         headers: &HeaderMap,
         query: Option<&str>,
     ) -> Result<Option<Principal>, AuthRejection> {
@@ -136,17 +190,74 @@ impl Authentication {
             self.check_query(query)?;
         }
         let mut values = headers.get_all(AUTHORIZATION).iter();
-        let value = match (values.next(), values.next()) {
-            (None, _) => return Ok(None),
-            (Some(value), None) => value,
-            (Some(_), Some(_)) => return Err(self.unauthorized("two Authorization headers", false)),
+        let Some(value) = values.next() else { return Ok(None) };
+        // Refused before any verification: the reason, logged only if the
+        // throttle lets the request through.
+        let credentials = if values.next().is_some() {
+            Err("two Authorization headers")
+        } else {
+            match value.to_str() {
+                Ok(value) => Credentials::from_authorization(value).map_err(|e| match e {
+                    AuthorizationError::ApiKey(e) => e.code(),
+                    e => authorization_code(&e),
+                }),
+                Err(_) => Err("Authorization is not visible ASCII"),
+            }
         };
-        let value = value.to_str().map_err(|_| self.unauthorized("Authorization is not visible ASCII", false))?;
-        match Credentials::from_authorization(value) {
+        let key_prefix = match &credentials {
+            Ok(Credentials::ApiKey(key)) => Some(key.display_prefix()),
+            _ => None,
+        };
+        let subjects = self.subjects(peer, headers, key_prefix)?;
+        let failures = &self.inner.failures;
+        failures.admit(&subjects).await.map_err(|refusal| match refusal {
+            Refusal::Throttled { retry_after_secs } => {
+                AuthRejection { kind: RejectionKind::Throttled { retry_after_secs } }
+            }
+            Refusal::Unavailable => AuthRejection { kind: RejectionKind::Unavailable },
+        })?;
+        let outcome = match credentials {
             Ok(Credentials::Bearer(token)) => self.bearer(token),
             Ok(Credentials::ApiKey(key)) => self.api_key(&key).await,
-            Err(AuthorizationError::ApiKey(e)) => Err(self.unauthorized(e.code(), false)),
-            Err(e) => Err(self.unauthorized(authorization_code(&e), false)),
+            Err(reason) => Err(self.unauthorized(reason, false)),
+        };
+        if let Err(AuthRejection { kind: RejectionKind::Unauthorized { .. } }) = &outcome {
+            failures.record_failure(&subjects).await;
+        }
+        outcome
+    }
+
+    /// The budgets of refused credentials this request is counted in.
+    fn subjects(
+        &self,
+        peer: Option<IpAddr>,
+        headers: &HeaderMap,
+        key_prefix: Option<&str>,
+    ) -> Result<Subjects, AuthRejection> {
+        let failures = &self.inner.failures;
+        if !failures.counts_clients() {
+            return Ok(failures.subjects(None, key_prefix));
+        }
+        let proxies = &self.inner.proxies;
+        warn_if_behind_an_unconfigured_proxy(proxies, peer, headers);
+        match proxies.resolve_headers(peer, headers) {
+            Ok(client) => {
+                let key = client.rate_limit_key();
+                if key.is_none() {
+                    static WARNED: AtomicBool = AtomicBool::new(false);
+                    if !WARNED.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(
+                            "authentication: no client address (serve with into_make_service_with_connect_info); \
+                             refused credentials are counted per API-key prefix only"
+                        );
+                    }
+                }
+                Ok(failures.subjects(key.as_ref(), key_prefix))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "authentication: a trusted proxy's forwarding header names no client");
+                Err(AuthRejection { kind: RejectionKind::BadForwarded })
+            }
         }
     }
 
@@ -179,10 +290,7 @@ impl Authentication {
 
     fn check_query(&self, query: &str) -> Result<(), AuthRejection> {
         for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-            let refused = self.inner.refused_query_params.contains(&normalize(&name))
-                || ApiKey::parse(&value).is_ok()
-                || looks_like_jwt(&value);
-            if refused {
+            if query_credentials::is_credential(&self.inner.refused_query_params, &name, &value) {
                 // The parameter's name may be logged if it reads like a name
                 // (it is the client's text too); its value never.
                 let parameter = if crate::request::echo::may_echo(&name) { &*name } else { "(not shown)" };
@@ -221,6 +329,8 @@ impl fmt::Debug for Authentication {
         d.field("jwt", &self.inner.jwt.is_some());
         d.field("api_keys", &self.inner.api_keys.is_some())
             .field("refused_query_params", &self.inner.refused_query_params)
+            .field("failures", &self.inner.failures)
+            .field("proxies", &self.inner.proxies)
             .finish()
     }
 }
@@ -234,17 +344,28 @@ pub struct AuthRejection {
 #[derive(Debug, Clone)]
 enum RejectionKind {
     Unauthorized { challenge: String },
+    Throttled { retry_after_secs: u64 },
     Unavailable,
     CredentialInQuery,
+    BadForwarded,
 }
 
 impl AuthRejection {
-    /// The status of the answer: 401, 503 or 400.
+    /// The status of the answer: 401, 429, 503 or 400.
     pub fn status(&self) -> StatusCode {
         match self.kind {
             RejectionKind::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            RejectionKind::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             RejectionKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            RejectionKind::CredentialInQuery => StatusCode::BAD_REQUEST,
+            RejectionKind::CredentialInQuery | RejectionKind::BadForwarded => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// For a 429: how many seconds to wait before trying again.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self.kind {
+            RejectionKind::Throttled { retry_after_secs } => Some(retry_after_secs),
+            _ => None,
         }
     }
 }
@@ -253,8 +374,10 @@ impl fmt::Display for AuthRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self.kind {
             RejectionKind::Unauthorized { .. } => "credentials refused",
+            RejectionKind::Throttled { .. } => "too many refused credentials",
             RejectionKind::Unavailable => "credential store unavailable",
             RejectionKind::CredentialInQuery => "credential in the query string",
+            RejectionKind::BadForwarded => "the forwarding header names no client",
         })
     }
 }
@@ -273,8 +396,15 @@ impl IntoResponse for AuthRejection {
                 }
                 response
             }
+            RejectionKind::Throttled { retry_after_secs } => {
+                let mut response =
+                    ApiError::with_status(StatusCode::TOO_MANY_REQUESTS, "authentication_throttled").into_response();
+                response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                response
+            }
             RejectionKind::Unavailable => ApiError::unavailable().into_response(),
             RejectionKind::CredentialInQuery => ApiError::bad_request("credential_in_query").into_response(),
+            RejectionKind::BadForwarded => ApiError::bad_request(INVALID_FORWARDED).into_response(),
         }
     }
 }
@@ -317,7 +447,8 @@ where
         Box::pin(async move {
             // Whatever a previous layer put there is not this layer's word.
             req.extensions_mut().remove::<Principal>();
-            match auth.authenticate(req.headers(), req.uri().query()).await {
+            let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+            match auth.authenticate_from(peer, req.headers(), req.uri().query()).await {
                 Ok(Some(principal)) => {
                     req.extensions_mut().insert(principal);
                 }
@@ -351,60 +482,31 @@ fn authorization_code(error: &AuthorizationError) -> &'static str {
     }
 }
 
-/// `apiKey`, `API-KEY`, `api.key` -> `api_key`.
-fn normalize(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 2);
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.' | ' ') {
-            if !out.is_empty() && !out.ends_with('_') {
-                out.push('_');
-            }
-            prev_lower = false;
-        } else if c.is_uppercase() {
-            if prev_lower && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-            prev_lower = false;
-        } else {
-            out.push(c);
-            prev_lower = c.is_lowercase() || c.is_ascii_digit();
-        }
+/// Behind a proxy that is not configured, every client's refused
+/// credentials count against the proxy's address: say so, once.
+fn warn_if_behind_an_unconfigured_proxy(proxies: &TrustedProxies, peer: Option<IpAddr>, headers: &HeaderMap) {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if *proxies != TrustedProxies::none() || WARNED.load(Ordering::Relaxed) {
+        return;
     }
-    while out.ends_with('_') {
-        out.pop();
-    }
-    out
-}
-
-/// A compact JWS: three base64url segments, the first a JSON object
-/// (`eyJ` is the base64url of `{"`).
-fn looks_like_jwt(value: &str) -> bool {
-    let mut segments = value.split('.');
-    let (Some(header), Some(payload), Some(_signature), None) =
-        (segments.next(), segments.next(), segments.next(), segments.next())
-    else {
-        return false;
+    let internal = match peer {
+        Some(IpAddr::V4(v4)) => v4.is_loopback() || v4.is_private(),
+        Some(IpAddr::V6(v6)) => v6.is_loopback() || v6.is_unique_local(),
+        None => false,
     };
-    header.starts_with("eyJ")
-        && !payload.is_empty()
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    let forwarded =
+        [ForwardedHeader::XForwardedFor, ForwardedHeader::Forwarded].iter().any(|h| headers.contains_key(h.name()));
+    if internal && forwarded && !WARNED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            "authentication: requests from a private address carry a forwarding header, but no trusted proxies are \
+             configured: refused credentials of every client behind the proxy count against one address \
+             (Authentication::trusted_proxies)"
+        );
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{looks_like_jwt, normalize};
-
-    #[test]
-    fn parameter_names_normalize_like_field_names() {
-        for n in ["api_key", "apiKey", "API-KEY", "api.key", "Api_Key_"] {
-            assert_eq!(normalize(n), "api_key", "{n}");
-        }
-        assert_eq!(normalize("access-token"), "access_token");
-        assert_eq!(normalize("APIKEY"), "apikey");
-    }
-
     /// Records the fields of every event, as text.
     #[derive(Default)]
     struct Recorder(std::sync::Mutex<String>);
@@ -447,15 +549,5 @@ mod tests {
         assert!(log.contains("access_token"), "{log}");
         assert!(log.contains("(not shown)"), "{log}");
         assert!(!log.contains("eyJ"), "{log}");
-    }
-
-    #[test]
-    fn jwt_shapes() {
-        assert!(looks_like_jwt("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"));
-        assert!(looks_like_jwt("eyJhbGciOiJub25lIn0.e30."));
-        assert!(!looks_like_jwt("eyJhbGciOiJIUzI1NiJ9.e30"));
-        assert!(!looks_like_jwt("a.b.c"));
-        assert!(!looks_like_jwt("eyJ.x.y.z"));
-        assert!(!looks_like_jwt("eyJ a.b.c"));
     }
 }

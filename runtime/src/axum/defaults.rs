@@ -21,8 +21,9 @@ use crate::headers::{RequestIdLayer, SecurityHeaders};
 /// 4. the body limit, 1 MiB unless set: for `SecureJson` ([`BodyLimit`]) and
 ///    for axum's own extractors (`DefaultBodyLimit`);
 /// 5. the routes, with the layers the router already had, such as
-///    [`Authentication`](super::Authentication) and
-///    [`RateLimit`](super::RateLimit).
+///    [`Authentication`](super::Authentication) (which throttles refused
+///    credentials by itself, see [`FailedAuthLimit`](super::FailedAuthLimit))
+///    and [`RateLimit`](super::RateLimit).
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {

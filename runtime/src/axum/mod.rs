@@ -6,7 +6,8 @@
 //!   [`Public`](crate::Public) value;
 //! * [`SecureQuery<T>`] extracts a `#[secure_request(query)]` type;
 //! * [`Authentication`] is the layer that reads `Authorization` (a bearer
-//!   JWT or an API key) and refuses credentials in query strings;
+//!   JWT or an API key), refuses credentials in query strings and throttles
+//!   refused credentials ([`FailedAuthLimit`]);
 //!   [`Principal`](crate::Principal) is extracted from the request's
 //!   extensions, where it put it (401 if it did not);
 //! * [`Verified<T>`](crate::webhook::Verified) is a webhook payload whose
@@ -23,14 +24,17 @@
 //! * [`ApiError`] is an RFC 9457 `application/problem+json` response with a
 //!   generic message; causes go to the logs, never to the client.
 
+mod auth_throttle;
 mod authenticate;
 mod defaults;
 mod error;
 mod extract;
+mod query_credentials;
 mod rate_limit;
 mod respond;
 mod webhook;
 
+pub use auth_throttle::FailedAuthLimit;
 pub use authenticate::{AuthRejection, Authentication, AuthenticationService, CREDENTIAL_QUERY_PARAMS};
 pub use defaults::SafeDefaults;
 pub use error::ApiError;

@@ -17,7 +17,12 @@ use tower_service::Service;
 
 use super::error::ApiError;
 use crate::auth::Principal;
+use crate::client_addr::{ClientAddr, TrustedProxies};
 use crate::rate_limit::{Outcome, RateLimitDecision, RateLimitKey, RateLimiter};
+
+/// The code of the 400 answered when a trusted proxy's forwarding header
+/// names no client.
+pub(super) const INVALID_FORWARDED: &str = "invalid_forwarded_header";
 
 /// Limits the requests of the routes it wraps with a [`RateLimiter`]
 /// ([`MemoryRateLimiter`](crate::rate_limit::MemoryRateLimiter), or
@@ -27,9 +32,12 @@ use crate::rate_limit::{Outcome, RateLimitDecision, RateLimitKey, RateLimiter};
 ///   the [`Authentication`](super::Authentication) layer outside this one),
 ///   otherwise the client address ([`RateLimitKey::client_ip`], IPv6 by
 ///   /64) from axum's `ConnectInfo` (serve with
-///   `into_make_service_with_connect_info::<SocketAddr>()`), or from
-///   `X-Forwarded-For` behind [`trust_forwarded_for`](Self::trust_forwarded_for)
-///   proxies.
+///   `into_make_service_with_connect_info::<SocketAddr>()`), or, behind
+///   [`trusted_proxies`](Self::trusted_proxies), the address they report in
+///   `X-Forwarded-For` or `Forwarded` (see [`client_addr`](crate::client_addr)).
+///   A forwarding header from a trusted proxy whose client entry is
+///   malformed is answered 400 `invalid_forwarded_header`: keying by the
+///   proxy's own address would put every client behind it into one budget.
 /// * Limiter: the one of the principal's first matching
 ///   [`role`](Self::role), else the default; requests without a principal
 ///   use the [`anonymous`](Self::anonymous) limiter if set. So the
@@ -65,7 +73,7 @@ struct Config<L> {
     roles: Vec<(String, Arc<L>)>,
     anonymous: Option<Arc<L>>,
     cost: u32,
-    trusted_proxies: usize,
+    proxies: TrustedProxies,
 }
 
 impl<L> Clone for Config<L> {
@@ -75,7 +83,7 @@ impl<L> Clone for Config<L> {
             roles: self.roles.clone(),
             anonymous: self.anonymous.clone(),
             cost: self.cost,
-            trusted_proxies: self.trusted_proxies,
+            proxies: self.proxies.clone(),
         }
     }
 }
@@ -101,7 +109,7 @@ impl<L: RateLimiter + 'static> RateLimit<L> {
                 roles: Vec::new(),
                 anonymous: None,
                 cost: 1,
-                trusted_proxies: 0,
+                proxies: TrustedProxies::none(),
             }),
         }
     }
@@ -133,13 +141,34 @@ impl<L: RateLimiter + 'static> RateLimit<L> {
         self
     }
 
-    /// The server sits behind `proxies` reverse proxies that each append to
-    /// `X-Forwarded-For`: the client is the entry `proxies` from the right.
-    /// Without proxies (the default) the header is ignored, since a client
-    /// can write anything into it and choose its own key.
-    pub fn trust_forwarded_for(mut self, proxies: usize) -> Self {
-        self.config_mut().trusted_proxies = proxies;
+    /// The proxies that may report the client's address (default: none,
+    /// the peer address is the client, since a client can write anything
+    /// into a forwarding header and choose its own key). Give the
+    /// [`Authentication`](super::Authentication) layer the same.
+    ///
+    /// ```
+    /// # #[cfg(feature = "axum")] {
+    /// use apishield::axum::RateLimit;
+    /// use apishield::client_addr::TrustedProxies;
+    /// use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy};
+    ///
+    /// let proxies = TrustedProxies::parse(["10.0.0.0/8"]).expect("valid networks");
+    /// let limit = RateLimit::new(MemoryRateLimiter::new(RateLimitPolicy::unauthenticated())).trusted_proxies(proxies);
+    /// # let _ = limit;
+    /// # }
+    /// ```
+    pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.config_mut().proxies = proxies;
         self
+    }
+
+    /// The server sits behind `proxies` reverse proxies that each append to
+    /// `X-Forwarded-For`: the client is the entry `proxies` from the right
+    /// ([`TrustedProxies::hops`]). It cannot check that the request came
+    /// through them: prefer [`trusted_proxies`](Self::trusted_proxies) with
+    /// the proxies' networks.
+    pub fn trust_forwarded_for(self, proxies: usize) -> Self {
+        self.trusted_proxies(TrustedProxies::hops(proxies))
     }
 
     /// Decides one request: which limiter and key, then the limiter's word.
@@ -152,36 +181,37 @@ impl<L: RateLimiter + 'static> RateLimit<L> {
             }
             None => {
                 let limiter = config.anonymous.as_ref().unwrap_or(&config.default);
-                (limiter, RateLimitKey::client_ip(self.client_ip(headers, peer)))
+                match config.proxies.resolve_headers(peer, headers) {
+                    Ok(client) => (limiter, client_key(&client)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "rate limit: a trusted proxy's forwarding header names no client");
+                        return Decided(Verdict::BadForwarded);
+                    }
+                }
             }
         };
         match limiter.check(&key, config.cost).await {
-            Ok(decision) => Decided(Ok(decision)),
+            Ok(decision) => Decided(Verdict::Decision(decision)),
             Err(e) => {
                 tracing::error!(error = %e, "rate limit misconfigured");
-                Decided(Err(()))
+                Decided(Verdict::Misconfigured)
             }
         }
     }
+}
 
-    fn client_ip(&self, headers: &HeaderMap, peer: Option<IpAddr>) -> IpAddr {
-        let proxies = self.inner.trusted_proxies;
-        if proxies > 0
-            && let Some(ip) = forwarded_client(headers, proxies)
-        {
-            return ip;
+/// The key of an anonymous client; without an address, one shared key.
+fn client_key(client: &ClientAddr) -> RateLimitKey {
+    client.rate_limit_key().unwrap_or_else(|| {
+        static WARNED: AtomicBool = AtomicBool::new(false);
+        if !WARNED.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                "rate limit: no client address (serve with into_make_service_with_connect_info); \
+                 anonymous requests share one budget"
+            );
         }
-        peer.unwrap_or_else(|| {
-            static WARNED: AtomicBool = AtomicBool::new(false);
-            if !WARNED.swap(true, Ordering::Relaxed) {
-                tracing::warn!(
-                    "rate limit: no client address (serve with into_make_service_with_connect_info); \
-                     anonymous requests share one budget"
-                );
-            }
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
-        })
-    }
+        RateLimitKey::client_ip(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    })
 }
 
 impl<L> fmt::Debug for RateLimit<L> {
@@ -191,27 +221,43 @@ impl<L> fmt::Debug for RateLimit<L> {
             .field("roles", &c.roles.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>())
             .field("anonymous", &c.anonymous.is_some())
             .field("cost", &c.cost)
-            .field("trusted_proxies", &c.trusted_proxies)
+            .field("proxies", &c.proxies)
             .finish()
     }
 }
 
-/// What [`RateLimit::decide`] decided: the limiter's decision, or a
-/// configuration error (a cost no window can hold).
+/// What [`RateLimit::decide`] decided: the limiter's decision, a
+/// configuration error (a cost no window can hold), or a forwarding header
+/// that names no client.
 #[derive(Debug, Clone)]
-pub struct Decided(Result<RateLimitDecision, ()>);
+pub struct Decided(Verdict);
+
+// The decision is the common case: boxing it would allocate per request.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+enum Verdict {
+    Decision(RateLimitDecision),
+    Misconfigured,
+    BadForwarded,
+}
 
 impl Decided {
     /// The limiter's decision, if it could decide.
     pub fn decision(&self) -> Option<&RateLimitDecision> {
-        self.0.as_ref().ok()
+        match &self.0 {
+            Verdict::Decision(decision) => Some(decision),
+            Verdict::Misconfigured | Verdict::BadForwarded => None,
+        }
     }
 
     /// The refusal to send instead of the route's answer, if any.
     fn refusal(&self) -> Option<Response> {
         let decision = match &self.0 {
-            Ok(decision) => decision,
-            Err(()) => return Some(ApiError::internal("rate limit cost exceeds the policy").into_response()),
+            Verdict::Decision(decision) => decision,
+            Verdict::Misconfigured => {
+                return Some(ApiError::internal("rate limit cost exceeds the policy").into_response());
+            }
+            Verdict::BadForwarded => return Some(ApiError::bad_request(INVALID_FORWARDED).into_response()),
         };
         let mut response = match decision.outcome() {
             Outcome::Allowed | Outcome::Unchecked => return None,
@@ -221,17 +267,6 @@ impl Decided {
         decision.write_headers(response.headers_mut());
         Some(response)
     }
-}
-
-/// The client address `proxies` entries from the right of
-/// `X-Forwarded-For` (all its lines, in order).
-fn forwarded_client(headers: &HeaderMap, proxies: usize) -> Option<IpAddr> {
-    let mut entries = Vec::new();
-    for value in headers.get_all("x-forwarded-for") {
-        entries.extend(value.to_str().ok()?.split(',').map(str::trim));
-    }
-    let index = entries.len().checked_sub(proxies)?;
-    entries.get(index)?.parse().ok()
 }
 
 impl<S, L> Layer<S> for RateLimit<L> {
@@ -291,27 +326,5 @@ where
             }
             Ok(response)
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use axum::http::{HeaderMap, HeaderValue};
-
-    use super::forwarded_client;
-
-    #[test]
-    fn the_client_is_counted_from_the_right() {
-        let mut h = HeaderMap::new();
-        h.append("x-forwarded-for", HeaderValue::from_static("6.6.6.6, 203.0.113.7"));
-        h.append("x-forwarded-for", HeaderValue::from_static("10.0.0.2"));
-        assert_eq!(forwarded_client(&h, 1), Some("10.0.0.2".parse().unwrap()));
-        assert_eq!(forwarded_client(&h, 2), Some("203.0.113.7".parse().unwrap()));
-        // A client-written entry is only reached by trusting too many proxies.
-        assert_eq!(forwarded_client(&h, 3), Some("6.6.6.6".parse().unwrap()));
-        assert_eq!(forwarded_client(&h, 4), None);
-        assert_eq!(forwarded_client(&HeaderMap::new(), 1), None);
-        h.append("x-forwarded-for", HeaderValue::from_static("not-an-ip"));
-        assert_eq!(forwarded_client(&h, 1), None);
     }
 }

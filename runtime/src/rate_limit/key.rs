@@ -144,6 +144,20 @@ impl RateLimitKey {
         RateLimitKey::from_rendered(format!("ip:{}", canonical(ip)))
     }
 
+    /// A client that a trusted proxy named by an RFC 7239 obfuscated
+    /// identifier (`for=_hidden`): `client:_hidden`.
+    pub(crate) fn obfuscated_client(id: &str) -> RateLimitKey {
+        RateLimitKey::with_kind("client", id)
+    }
+
+    /// `key` in a namespace of its own, `<scope>/<key>`: a budget that
+    /// never meets the unscoped key's in a limiter both use (no kind
+    /// contains `/`).
+    #[cfg(feature = "axum")]
+    pub(crate) fn scoped(scope: &str, key: &RateLimitKey) -> RateLimitKey {
+        RateLimitKey::from_rendered(format!("{scope}/{}", key.rendered))
+    }
+
     fn with_kind(kind: &str, id: &str) -> RateLimitKey {
         let rendered = if id.len() <= MAX_ID_LEN {
             let mut s = String::with_capacity(kind.len() + 1 + id.len());

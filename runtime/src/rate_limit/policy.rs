@@ -54,9 +54,9 @@ pub enum Algorithm {
     SlidingLog,
 }
 
-#[cfg(feature = "redis")]
 impl Algorithm {
     /// Short tag used in Redis key names.
+    #[cfg(feature = "redis")]
     pub(crate) const fn tag(self) -> &'static str {
         match self {
             Algorithm::TokenBucket => "tb",
@@ -65,7 +65,7 @@ impl Algorithm {
         }
     }
 
-    /// Number the Redis script dispatches on.
+    /// Number the Redis script dispatches on (and the policy id hashes).
     pub(crate) const fn code(self) -> u8 {
         match self {
             Algorithm::TokenBucket => 1,
@@ -480,6 +480,44 @@ impl RateLimitPolicy {
             let _ = write!(out, "\"{}\";q={};w={}", s.name, s.capacity, s.window_secs);
         }
         out
+    }
+
+    /// A stable identity of what this policy enforces: 16 hex digits of a
+    /// SHA-256 over the algorithm and every window's name, limit, period
+    /// and burst, in order.
+    ///
+    /// Equal policies have equal ids in every process and every release
+    /// that keeps this format; policies that count differently have
+    /// different ids. The Redis limiter puts it in its key names, so a
+    /// login limit of 5 per minute and a search limit of 100 per minute on
+    /// one key prefix never count in one Redis key, while two servers with
+    /// the same policy still share one budget.
+    ///
+    /// ```
+    /// use apishield::rate_limit::{RateLimitPolicy, Window};
+    ///
+    /// let login = RateLimitPolicy::new(Default::default(), [Window::per_minute(5)])?;
+    /// let search = RateLimitPolicy::new(Default::default(), [Window::per_minute(100)])?;
+    /// assert_ne!(login.id(), search.id());
+    /// assert_eq!(login.id(), login.clone().id());
+    /// assert_eq!(login.id().len(), 16);
+    /// # Ok::<(), apishield::rate_limit::PolicyError>(())
+    /// ```
+    pub fn id(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        // Versioned and length-prefixed, so no two policies share an encoding.
+        hasher.update(b"apishield-rate-limit-policy-v1");
+        hasher.update([self.algorithm.code()]);
+        for s in self.specs() {
+            let name = s.name.as_str().as_bytes();
+            hasher.update([name.len() as u8]);
+            hasher.update(name);
+            for n in [s.rate, s.period_ms, s.capacity] {
+                hasher.update(n.to_be_bytes());
+            }
+        }
+        hex::encode(&hasher.finalize()[..8])
     }
 
     #[inline]

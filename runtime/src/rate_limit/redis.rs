@@ -129,9 +129,13 @@ impl RedisOptions {
 ///   request that timed out may still reach Redis later and be counted:
 ///   the error is on the side of the limit, never past it.
 ///
-/// Keys are `{prefix}{<rendered key>}:<algorithm>:<window>`, e.g.
-/// `apishield:rl:{principal:user-42}:sw:minute`: the braces make every
-/// window of one key a single Redis Cluster hash slot, as a script needs.
+/// Keys are `{prefix}{<rendered key>}:<policy id>:<algorithm>:<window>`,
+/// e.g. `apishield:rl:{principal:user-42}:3f1c0a9b5e2d7c64:sw:minute`: the
+/// braces make every window of one key a single Redis Cluster hash slot, as
+/// a script needs, and the [policy id](RateLimitPolicy::id) keeps limiters
+/// with different policies apart on one prefix (a login limit of 5 per
+/// minute never spends a search limit of 100 per minute), while limiters
+/// with the same policy, in any number of processes, share one budget.
 ///
 /// ```no_run
 /// use apishield::rate_limit::{RateLimitKey, RateLimitPolicy, RateLimiter, RedisOptions, RedisRateLimiter};
@@ -157,7 +161,7 @@ struct Inner {
     conn: ConnectionManager,
     script: redis::Script,
     options: RedisOptions,
-    /// Per window: `:<algorithm>:<name>` after the key's hash tag.
+    /// Per window: `:<policy id>:<algorithm>:<name>` after the key's hash tag.
     suffixes: Vec<String>,
     health: Health,
 }
@@ -219,8 +223,8 @@ impl RedisRateLimiter {
     /// A limiter for `policy` over an existing connection manager (shared
     /// with the rest of the application, say).
     pub fn from_manager(conn: ConnectionManager, policy: RateLimitPolicy, options: RedisOptions) -> Self {
-        let tag = policy.algorithm().tag();
-        let suffixes = policy.specs().iter().map(|s| format!(":{tag}:{}", s.name)).collect();
+        let (id, tag) = (policy.id(), policy.algorithm().tag());
+        let suffixes = policy.specs().iter().map(|s| format!(":{id}:{tag}:{}", s.name)).collect();
         RedisRateLimiter {
             inner: Arc::new(Inner {
                 max_cost: policy.max_cost(),

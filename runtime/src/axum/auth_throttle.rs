@@ -1,0 +1,265 @@
+//! Refused credentials, counted: the [`Authentication`](super::Authentication)
+//! layer's brake on guessing.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::rate_limit::{
+    MemoryRateLimiter, Outcome, RateLimitDecision, RateLimitError, RateLimitKey, RateLimitPolicy, RateLimiter, Window,
+};
+
+/// The namespace of the throttle's keys, so that a limiter shared with a
+/// [`RateLimit`](super::RateLimit) layer never mixes failures with requests.
+const SCOPE: &str = "authfail";
+
+/// How many refused credentials the [`Authentication`](super::Authentication)
+/// layer takes before it stops looking at more.
+///
+/// Each refused credential (malformed, unknown, expired, revoked, a bad
+/// signature...) counts once against the client's address and, for an API
+/// key, once against the key's display prefix (`sk-live-AbCd`), so that one
+/// key guessed at from many addresses is throttled too. Once either budget
+/// is spent, requests with a credential from that address or for that
+/// prefix are answered 429 (problem+json `authentication_throttled`, with
+/// `Retry-After`) **before** any signature is checked or any store is
+/// asked. Accepted credentials are checked against the budgets but never
+/// spend them, and requests without a credential are not counted at all.
+///
+/// The default ([`FailedAuthLimit::new`], what `Authentication::new()`
+/// starts with) keeps its counts in memory: 10 per minute and 100 per hour
+/// per client address ([`default_per_client_policy`](Self::default_per_client_policy)),
+/// 20 per minute and 200 per hour per API-key prefix
+/// ([`default_per_key_policy`](Self::default_per_key_policy)). Several
+/// server processes share counts through `RedisRateLimiter`s (feature
+/// `redis`) given to [`per_client`](Self::per_client) and
+/// [`per_key`](Self::per_key). [`off`](Self::off) turns it off, explicitly.
+///
+/// Limits and trade-offs:
+///
+/// * the client address is the peer's, or the one trusted proxies report
+///   ([`Authentication::trusted_proxies`](super::Authentication::trusted_proxies));
+///   behind a proxy that is not configured, every client shares the proxy's
+///   budget (a warning says so once). Without `ConnectInfo` there is no
+///   address, and only the per-key budget applies;
+/// * a budget is checked before verification and spent after it, so a
+///   burst of concurrent guesses can exceed it by the burst's size;
+/// * the per-key budget can be spent by anyone who knows a key's display
+///   prefix, locking that key out until it refills: keep it above the
+///   per-client one, or turn it off with
+///   [`without_per_key`](Self::without_per_key) if that matters more than
+///   guesses spread over many addresses;
+/// * bearer tokens are counted per address only: a JWT's `kid` names a
+///   signing key shared by every token, and budgeting it would let one
+///   client lock out all of them.
+///
+/// ```
+/// # #[cfg(feature = "axum")] {
+/// use apishield::axum::{Authentication, FailedAuthLimit};
+/// use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy, Window};
+///
+/// let three_per_minute = RateLimitPolicy::new(Default::default(), [Window::per_minute(3)]).unwrap();
+/// let auth = Authentication::new()
+///     .failed_attempts(FailedAuthLimit::new().per_client(MemoryRateLimiter::new(three_per_minute)));
+/// let no_brake = Authentication::new().failed_attempts(FailedAuthLimit::off());
+/// # let _ = (auth, no_brake);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct FailedAuthLimit {
+    per_client: Option<Arc<dyn Count>>,
+    per_key: Option<Arc<dyn Count>>,
+}
+
+impl FailedAuthLimit {
+    /// The default budgets, in memory (see the type's documentation).
+    pub fn new() -> FailedAuthLimit {
+        FailedAuthLimit {
+            per_client: Some(Arc::new(MemoryRateLimiter::new(Self::default_per_client_policy()))),
+            per_key: Some(Arc::new(MemoryRateLimiter::new(Self::default_per_key_policy()))),
+        }
+    }
+
+    /// No budget: every refused credential is verified and answered 401,
+    /// however many there are.
+    pub fn off() -> FailedAuthLimit {
+        FailedAuthLimit { per_client: None, per_key: None }
+    }
+
+    /// 10 refused credentials per minute and 100 per hour.
+    pub fn default_per_client_policy() -> RateLimitPolicy {
+        Self::policy(10, 100)
+    }
+
+    /// 20 refused credentials per minute and 200 per hour.
+    pub fn default_per_key_policy() -> RateLimitPolicy {
+        Self::policy(20, 200)
+    }
+
+    fn policy(per_minute: u32, per_hour: u32) -> RateLimitPolicy {
+        let windows = [Window::per_minute(per_minute), Window::per_hour(per_hour)];
+        // Both windows are within every bound the policy checks.
+        RateLimitPolicy::new(Default::default(), windows).unwrap_or_else(|_| RateLimitPolicy::unauthenticated())
+    }
+
+    /// Counts refused credentials per client address with `limiter` (a
+    /// `RedisRateLimiter` to share counts between processes).
+    pub fn per_client<L: RateLimiter + 'static>(mut self, limiter: L) -> FailedAuthLimit {
+        self.per_client = Some(Arc::new(limiter));
+        self
+    }
+
+    /// Counts refused API keys per display prefix with `limiter`.
+    pub fn per_key<L: RateLimiter + 'static>(mut self, limiter: L) -> FailedAuthLimit {
+        self.per_key = Some(Arc::new(limiter));
+        self
+    }
+
+    /// No budget per client address.
+    pub fn without_per_client(mut self) -> FailedAuthLimit {
+        self.per_client = None;
+        self
+    }
+
+    /// No budget per API-key prefix.
+    pub fn without_per_key(mut self) -> FailedAuthLimit {
+        self.per_key = None;
+        self
+    }
+
+    /// Whether refused credentials are counted per client address.
+    pub(super) fn counts_clients(&self) -> bool {
+        self.per_client.is_some()
+    }
+
+    /// The keys one request is counted under.
+    pub(super) fn subjects(&self, client: Option<&RateLimitKey>, key_prefix: Option<&str>) -> Subjects {
+        Subjects {
+            client: client.filter(|_| self.per_client.is_some()).map(|k| RateLimitKey::scoped(SCOPE, k)),
+            key: key_prefix
+                .filter(|_| self.per_key.is_some())
+                .map(|prefix| RateLimitKey::scoped(SCOPE, &RateLimitKey::api_key(prefix))),
+        }
+    }
+
+    fn budgets<'a>(&'a self, subjects: &'a Subjects) -> impl Iterator<Item = (&'a dyn Count, &'a RateLimitKey)> {
+        let client = self.per_client.as_deref().zip(subjects.client.as_ref());
+        let key = self.per_key.as_deref().zip(subjects.key.as_ref());
+        client.into_iter().chain(key)
+    }
+
+    /// Whether the request may have its credential verified: `Err` with
+    /// the refusal when a budget is spent (or its store is down and fails
+    /// closed). Reads the budgets without spending them.
+    pub(super) async fn admit(&self, subjects: &Subjects) -> Result<(), Refusal> {
+        let mut wait = None::<Duration>;
+        for (limiter, key) in self.budgets(subjects) {
+            let decision = match limiter.check(key, 0).await {
+                Ok(decision) => decision,
+                Err(e) => {
+                    tracing::error!(error = %e, "failed-authentication limit misconfigured");
+                    continue;
+                }
+            };
+            match decision.outcome() {
+                Outcome::Unavailable => return Err(Refusal::Unavailable),
+                Outcome::Unchecked => continue,
+                _ => {}
+            }
+            if let Some(spent) = spent_for(&decision) {
+                wait = Some(wait.map_or(spent, |w| w.max(spent)));
+            }
+        }
+        match wait {
+            Some(wait) => {
+                // Info, not warn: a client that keeps guessing would flood the logs.
+                tracing::info!(
+                    retry_after_ms = wait.as_millis() as u64,
+                    "authentication throttled: too many refused credentials"
+                );
+                Err(Refusal::Throttled { retry_after_secs: wait.as_millis().div_ceil(1000).max(1) as u64 })
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Counts one refused credential in every budget of the request.
+    pub(super) async fn record_failure(&self, subjects: &Subjects) {
+        for (limiter, key) in self.budgets(subjects) {
+            if let Err(e) = limiter.check(key, 1).await {
+                tracing::error!(error = %e, "failed-authentication limit misconfigured");
+            }
+        }
+    }
+}
+
+/// How long until a window with nothing left has room again, if one has
+/// nothing left.
+fn spent_for(decision: &RateLimitDecision) -> Option<Duration> {
+    decision
+        .windows()
+        .iter()
+        .filter(|w| w.remaining() == Some(0))
+        .map(|w| w.reset_after().unwrap_or(Duration::from_secs(1)))
+        .max()
+}
+
+impl Default for FailedAuthLimit {
+    fn default() -> Self {
+        FailedAuthLimit::new()
+    }
+}
+
+impl fmt::Debug for FailedAuthLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header = |c: &Option<Arc<dyn Count>>| c.as_ref().map(|c| c.policy().policy_header());
+        f.debug_struct("FailedAuthLimit")
+            .field("per_client", &header(&self.per_client))
+            .field("per_key", &header(&self.per_key))
+            .finish()
+    }
+}
+
+/// The budgets one request is counted in.
+#[derive(Debug, Default)]
+pub(super) struct Subjects {
+    client: Option<RateLimitKey>,
+    key: Option<RateLimitKey>,
+}
+
+/// Why a credential was not even looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Refusal {
+    /// A budget is spent: 429.
+    Throttled { retry_after_secs: u64 },
+    /// The budget's store is down and fails closed: 503.
+    Unavailable,
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A [`RateLimiter`] behind one type.
+trait Count: Send + Sync {
+    fn check<'a>(
+        &'a self,
+        key: &'a RateLimitKey,
+        cost: u32,
+    ) -> BoxFuture<'a, Result<RateLimitDecision, RateLimitError>>;
+    fn policy(&self) -> &RateLimitPolicy;
+}
+
+impl<L: RateLimiter> Count for L {
+    fn check<'a>(
+        &'a self,
+        key: &'a RateLimitKey,
+        cost: u32,
+    ) -> BoxFuture<'a, Result<RateLimitDecision, RateLimitError>> {
+        Box::pin(RateLimiter::check(self, key, cost))
+    }
+
+    fn policy(&self) -> &RateLimitPolicy {
+        RateLimiter::policy(self)
+    }
+}
