@@ -5,14 +5,22 @@ pub mod fixtures;
 pub mod http;
 pub mod proxy;
 
-/// The Redis server of the tests, from `REDIS_URL`. `None` (with a line on
-/// stderr saying why) when it is not set: such tests skip on machines
-/// without Redis, and CI always sets it.
+/// The Redis server of the tests, from `REDIS_URL`. `None` when it is not
+/// set: such tests skip on machines without Redis (CI always sets it), and
+/// say so loudly, past the test harness's output capture, so a green run
+/// without Redis is never mistaken for a run with it.
 pub fn redis_url() -> Option<String> {
     match std::env::var("REDIS_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            eprintln!("skipped: REDIS_URL is not set, so this test cannot reach a Redis server");
+            use std::io::Write as _;
+            let test = std::thread::current().name().unwrap_or("a test").to_owned();
+            // Written to the process's stderr directly: libtest captures
+            // `eprintln!` of passing tests, not this.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test}: REDIS_URL is not set, so it cannot reach a Redis server (CI sets it)"
+            );
             None
         }
     }

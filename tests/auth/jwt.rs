@@ -3,7 +3,7 @@
 //! token makes, RFC 7515's example tokens, and configuration mistakes
 //! refused at startup.
 
-mod auth_support;
+use crate::support as auth_support;
 
 use std::time::Duration;
 

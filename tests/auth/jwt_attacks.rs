@@ -3,7 +3,7 @@
 //! payload text, signed with jsonwebtoken's primitives or not at all), and
 //! RFC 7515's example tokens are used where they apply.
 
-mod auth_support;
+use crate::support as auth_support;
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! contract as the memory store, shared between two "processes" (two
 //! connections), expiry handed to Redis, and atomic rotation.
 
-mod auth_support;
+use crate::support as auth_support;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -1,7 +1,7 @@
 //! API keys with the in-memory store: the store contract, the key format a
 //! scanner can check offline, the principal, and what never leaks.
 
-mod auth_support;
+use crate::support as auth_support;
 
 use apishield::Principal;
 use apishield::auth::api_key::{

@@ -1,8 +1,6 @@
 //! Properties of the API key parser: it never panics, it round-trips every
 //! well-formed key, and it refuses any single-character change.
 
-mod auth_support;
-
 use apishield::auth::api_key::{ApiKey, ApiKeyEnvironment, ApiKeyKind, KEY_LEN, checksum};
 use apishield::auth::credentials::Credentials;
 use proptest::prelude::*;

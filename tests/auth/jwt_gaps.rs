@@ -6,7 +6,7 @@
 //! Times are real (jsonwebtoken reads the system clock), so every token is
 //! made relative to the current time.
 
-mod auth_support;
+use crate::support as auth_support;
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
