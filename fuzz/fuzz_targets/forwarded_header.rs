@@ -3,7 +3,7 @@
 //! the client-address resolution: never a panic; a peer outside the trusted
 //! networks is the client whatever the header says; and what a client
 //! writes on a line before the ones that named an untrusted client never
-//! changes the answer. (tests/client_addr_properties.rs checks the answer
+//! changes the answer. (tests/rate_limit/client_addr.rs checks the answer
 //! itself on headers written as proxies write them.)
 #![no_main]
 

@@ -11,7 +11,7 @@
 //! named explicitly (never its process-wide default, which panics at first
 //! use when no backend or both are enabled). Everything around it is done
 //! here, because jsonwebtoken's defaults leave gaps, each measured by a test
-//! in `tests/auth_jwt_gaps.rs` where bare jsonwebtoken accepts a token that
+//! in `tests/auth/jwt_gaps.rs` where bare jsonwebtoken accepts a token that
 //! [`JwtValidator`] rejects:
 //!
 //! | jsonwebtoken 11 | [`JwtValidator`] |
