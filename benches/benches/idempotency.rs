@@ -35,10 +35,12 @@ fn request(key: &str) -> Request<Body> {
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    // Timers on: an idempotent handler renews its lock while it runs.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let bare_router = Router::new().route("/", post(bare));
     // Room for every fresh key of a long run: this measures the path, not eviction.
-    let store = Idempotency::new(MemoryIdempotencyStore::new(50_000_000, usize::MAX));
+    let store =
+        Idempotency::new(MemoryIdempotencyStore::new(50_000_000, usize::MAX).per_caller(usize::MAX, usize::MAX));
     let idem_router = Router::new().route("/", post(idempotent)).layer(store.extension());
     let counter = AtomicU64::new(0);
     let mut group = c.benchmark_group("idempotency");

@@ -208,7 +208,8 @@ pub fn owned_by(args: TokenStream, input: TokenStream) -> TokenStream {
 /// The handler's body extractor (its last argument) runs after the key is
 /// claimed, on the same body that was fingerprinted; the handler's return
 /// type becomes `Response`, and its future must be `Send + 'static` (as
-/// axum requires anyway). Compile errors: a non-async fn, a method, a
+/// axum requires anyway). It runs on a tokio runtime with timers enabled
+/// (what `#[tokio::main]` builds), which the lock renewal needs. Compile errors: a non-async fn, a method, a
 /// handler without an `IdempotencyKey` argument, an unparsable or
 /// out-of-range `ttl`, an unknown argument.
 #[proc_macro_attribute]
