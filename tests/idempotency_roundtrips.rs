@@ -31,10 +31,7 @@ async fn a_fresh_key_costs_two_round_trips_and_a_replay_one() {
     let mut stats = client.get_connection_manager().await.unwrap();
     let store = RedisIdempotencyStore::with_prefix(
         client.get_connection_manager().await.unwrap(),
-        format!(
-            "apishield-test:rt:{}:",
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos()
-        ),
+        apishield_tests::unique_prefix("rt"),
     );
     let router = Router::new().route("/pay", post(pay)).layer(Idempotency::new(store).extension());
     let request = |key: &str| {

@@ -4,8 +4,6 @@
 
 use crate::support as auth_support;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use apishield::auth::api_key::{
     ApiKeyEnvironment, ApiKeyError, ApiKeyIssuer, ApiKeyKind, ApiKeyStore, ApiKeyVerifier, EXPIRED_RETENTION,
     RedisApiKeyStore,
@@ -20,11 +18,6 @@ async fn connection() -> Option<ConnectionManager> {
 }
 
 /// A prefix no other test (or run) uses.
-fn unique_prefix(test: &str) -> String {
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
-    format!("apishield-test:{test}:{}:{nanos}:", std::process::id())
-}
-
 async fn cleanup(conn: &mut ConnectionManager, prefix: &str) {
     let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(conn).await.unwrap();
     if !keys.is_empty() {
@@ -35,7 +28,7 @@ async fn cleanup(conn: &mut ConnectionManager, prefix: &str) {
 #[tokio::test]
 async fn redis_store_keeps_the_contract() {
     let Some(mut conn) = connection().await else { return };
-    let prefix = unique_prefix("contract");
+    let prefix = apishield_tests::unique_prefix("contract");
     store_contract(RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix)).await;
     cleanup(&mut conn, &prefix).await;
 }
@@ -44,7 +37,7 @@ async fn redis_store_keeps_the_contract() {
 async fn records_are_shared_hashed_and_expire_in_redis() {
     let Some(mut conn) = connection().await else { return };
     let Some(other) = connection().await else { return };
-    let prefix = unique_prefix("shared");
+    let prefix = apishield_tests::unique_prefix("shared");
     let issuing = ApiKeyIssuer::new(RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix), ApiKeyEnvironment::Live);
     let serving = ApiKeyVerifier::new(RedisApiKeyStore::new(other).with_prefix(&prefix), ApiKeyEnvironment::Live);
 
@@ -76,7 +69,7 @@ async fn records_are_shared_hashed_and_expire_in_redis() {
 #[tokio::test]
 async fn corrupted_records_are_a_store_failure_not_a_key() {
     let Some(mut conn) = connection().await else { return };
-    let prefix = unique_prefix("corrupt");
+    let prefix = apishield_tests::unique_prefix("corrupt");
     let store = RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix);
     let issuer = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live);
     let (key, _) = issuer.issue(ApiKeyKind::Secret, "u", ["a"]).await.unwrap();
@@ -92,7 +85,7 @@ async fn corrupted_records_are_a_store_failure_not_a_key() {
 async fn concurrent_rotations_of_one_key_make_exactly_one_successor() {
     // The script runs alone on the server: one check-and-mark per rotation.
     let Some(mut conn) = connection().await else { return };
-    let prefix = unique_prefix("rotate");
+    let prefix = apishield_tests::unique_prefix("rotate");
     concurrent_rotations(RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix), 32).await;
     let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut conn).await.unwrap();
     assert_eq!(keys.len(), 2, "the old record and one successor: {keys:?}");
@@ -102,7 +95,7 @@ async fn concurrent_rotations_of_one_key_make_exactly_one_successor() {
 #[tokio::test]
 async fn the_rotation_mark_is_stored_in_redis() {
     let Some(mut conn) = connection().await else { return };
-    let prefix = unique_prefix("rotated-at");
+    let prefix = apishield_tests::unique_prefix("rotated-at");
     let issuer = ApiKeyIssuer::new(RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix), ApiKeyEnvironment::Live);
     let (old, record) = issuer.issue(ApiKeyKind::Secret, "svc", ["x"]).await.unwrap();
     let (_, successor) = issuer.rotate(record.hash(), std::time::Duration::from_secs(60)).await.unwrap();

@@ -581,8 +581,7 @@ async fn the_failure_budget_is_configurable_and_can_be_turned_off() {
 #[tokio::test]
 async fn two_servers_share_the_failure_budget_through_redis() {
     let Some(url) = apishield_tests::redis_url() else { return };
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let prefix = format!("apishield-test:authfail:{}:{nanos}:", std::process::id());
+    let prefix = apishield_tests::unique_prefix("authfail");
     let options = RedisOptions::default().prefix(&prefix).timeout(std::time::Duration::from_secs(5));
     let policy = RateLimitPolicy::new(Default::default(), [Window::per_minute(4)]).unwrap();
     let mut servers = Vec::new();

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use apishield::axum::{ApiError, SecureJson};
-use apishield::idempotency::{Idempotency, MemoryIdempotencyStore, RedisIdempotencyStore};
+use apishield::idempotency::{Idempotency, MemoryIdempotencyStore};
 use apishield::prelude::*;
 use apishield_tests::http::serve;
 use axum::Router;
@@ -174,25 +174,13 @@ fn work_body(delay_ms: u64) -> String {
     format!(r#"{{"delay_ms":{delay_ms}}}"#)
 }
 
-async fn redis_store(prefix: &str) -> Option<RedisIdempotencyStore> {
-    let url = apishield_tests::redis_url()?;
-    let config = redis::aio::ConnectionManagerConfig::new().set_response_timeout(Some(Duration::from_secs(5)));
-    let conn = redis::Client::open(url).ok()?.get_connection_manager_with_config(config).await.ok()?;
-    Some(RedisIdempotencyStore::with_prefix(conn, prefix))
-}
-
-fn unique_prefix() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-    format!("apishield-test:idem-once:{nanos}:")
-}
-
 /// Two servers for one test: on the memory store they share one store; on
 /// Redis each has its own connection to the same records.
 async fn two_servers(redis: bool) -> Option<(SocketAddr, SocketAddr, Runs)> {
     let runs = Runs::default();
     let (a, b) = if redis {
-        let prefix = unique_prefix();
-        (Idempotency::new(redis_store(&prefix).await?), Idempotency::new(redis_store(&prefix).await?))
+        let prefix = apishield_tests::unique_prefix("idem-once");
+        (Idempotency::new(crate::redis_store(&prefix).await?), Idempotency::new(crate::redis_store(&prefix).await?))
     } else {
         let store = Idempotency::memory();
         (store.clone(), store)
@@ -315,10 +303,10 @@ impl Process {
 async fn a_request_whose_process_died_is_not_run_again(redis: bool) {
     let runs = Runs::default();
     let (crashing, survivor) = if redis {
-        let prefix = unique_prefix();
-        let Some(survivor) = redis_store(&prefix).await else { return };
+        let prefix = apishield_tests::unique_prefix("idem-once");
+        let Some(survivor) = crate::redis_store(&prefix).await else { return };
         let crashing: Box<dyn FnOnce() -> BoxFuture<'static, Idempotency> + Send> =
-            Box::new(move || Box::pin(async move { Idempotency::new(redis_store(&prefix).await.unwrap()) }));
+            Box::new(move || Box::pin(async move { Idempotency::new(crate::redis_store(&prefix).await.unwrap()) }));
         (crashing, Idempotency::new(survivor))
     } else {
         let store = Idempotency::memory();

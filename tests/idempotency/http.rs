@@ -219,25 +219,10 @@ async fn a_thousand_concurrent_retries_run_the_body_once_in_memory() {
     exactly_once(vec![api], &[runs], 1000).await;
 }
 
-async fn redis_store(prefix: &str) -> Option<RedisIdempotencyStore> {
-    let url = apishield_tests::redis_url()?;
-    // redis-rs waits 500 ms for a reply by default; a burst of a thousand
-    // scripts on a busy machine can take longer, and a store that does not
-    // answer in time is an outage (503), so give it the time a server would.
-    let config = redis::aio::ConnectionManagerConfig::new().set_response_timeout(Some(Duration::from_secs(5)));
-    let conn = redis::Client::open(url).ok()?.get_connection_manager_with_config(config).await.ok()?;
-    Some(RedisIdempotencyStore::with_prefix(conn, prefix))
-}
-
-fn unique_prefix() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-    format!("apishield-test:idem:{nanos}:")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_thousand_concurrent_retries_across_two_servers_run_the_body_once_with_redis() {
-    let prefix = unique_prefix();
-    let (Some(a), Some(b)) = (redis_store(&prefix).await, redis_store(&prefix).await) else { return };
+    let prefix = apishield_tests::unique_prefix("idem");
+    let (Some(a), Some(b)) = (crate::redis_store(&prefix).await, crate::redis_store(&prefix).await) else { return };
     let (runs_a, runs_b) = (Runs::default(), Runs::default());
     let server_a = serve(app(Idempotency::new(a), runs_a.clone())).await;
     let server_b = serve(app(Idempotency::new(b), runs_b.clone())).await;
@@ -246,8 +231,8 @@ async fn a_thousand_concurrent_retries_across_two_servers_run_the_body_once_with
 
 #[tokio::test]
 async fn redis_replays_across_servers_and_scopes_by_principal() {
-    let prefix = unique_prefix();
-    let (Some(a), Some(b)) = (redis_store(&prefix).await, redis_store(&prefix).await) else { return };
+    let prefix = apishield_tests::unique_prefix("idem");
+    let (Some(a), Some(b)) = (crate::redis_store(&prefix).await, crate::redis_store(&prefix).await) else { return };
     let runs = Runs::default();
     let api_a = Api::at(serve(app(Idempotency::new(a), runs.clone())).await);
     let api_b = Api::at(serve(app(Idempotency::new(b), runs.clone())).await);
@@ -273,7 +258,7 @@ async fn when_redis_is_down_requests_get_503_and_nothing_runs_then_recover() {
         .set_number_of_retries(1);
     let conn = client.get_connection_manager_with_config(config).await.unwrap();
     let runs = Runs::default();
-    let store = RedisIdempotencyStore::with_prefix(conn, unique_prefix());
+    let store = RedisIdempotencyStore::with_prefix(conn, apishield_tests::unique_prefix("idem"));
     let api = Api::at(serve(app(Idempotency::new(store), runs.clone())).await);
     assert_eq!(api.post("/payments", "alice", Some("before"), PAY).await.status, 201);
     proxy.stop().await;

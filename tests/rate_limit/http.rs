@@ -233,8 +233,7 @@ async fn concurrent_requests_over_http_admit_exactly_the_limit() {
 #[tokio::test]
 async fn redis_shared_by_two_servers_and_503_when_it_is_down() {
     if let Some(url) = redis_url() {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        let prefix = format!("apishield-test:rl-http:{}:{nanos}:", std::process::id());
+        let prefix = apishield_tests::unique_prefix("rl-http");
         let options = RedisOptions::default().prefix(prefix).timeout(Duration::from_secs(5));
         let policy = RateLimitPolicy::new(Default::default(), [Window::per_minute(4)]).unwrap();
         // Two limiters, two connections: two server processes as far as Redis can tell.

@@ -11,7 +11,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use apishield::rate_limit::{
@@ -23,13 +23,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 const ALGORITHMS: [Algorithm; 3] = [Algorithm::TokenBucket, Algorithm::SlidingWindow, Algorithm::SlidingLog];
-
-fn unique_prefix(test: &str) -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("apishield-test:{test}:{}-{nanos:x}-{n}:", std::process::id())
-}
 
 fn options(prefix: &str) -> RedisOptions {
     // Generous: on a loaded machine 2,000 queued scripts take a while, and a
@@ -69,7 +62,7 @@ async fn cleanup(url: &str, prefix: &str) {
 async fn two_servers_sharing_redis_admit_exactly_100_of_2000_concurrent_requests() {
     let Some(url) = redis_url() else { return };
     for algorithm in ALGORITHMS {
-        let prefix = unique_prefix("exact");
+        let prefix = apishield_tests::unique_prefix("exact");
         let policy = RateLimitPolicy::new(algorithm, [Window::per_hour(100)]).unwrap();
         // Two instances, two connection managers: two servers.
         let a = Arc::new(RedisRateLimiter::connect(&url, policy.clone(), options(&prefix)).await.unwrap());
@@ -99,7 +92,7 @@ async fn two_servers_sharing_redis_admit_exactly_100_of_2000_concurrent_requests
 async fn a_refused_request_is_counted_in_no_window() {
     let Some(url) = redis_url() else { return };
     for algorithm in ALGORITHMS {
-        let prefix = unique_prefix("refused");
+        let prefix = apishield_tests::unique_prefix("refused");
         let hour = Window::new("hour", 4, Duration::from_secs(3600));
         let day = Window::new("day", 10, Duration::from_secs(86_400));
         let policy = RateLimitPolicy::new(algorithm, [hour, day]).unwrap();
@@ -134,7 +127,7 @@ async fn redis_decides_as_the_memory_limiter_does() {
     let Some(url) = redis_url() else { return };
     let costs = [1u32, 2, 3, 1, 0, 1, 2, 1, 1, 3, 1, 1, 2];
     for algorithm in ALGORITHMS {
-        let prefix = unique_prefix("agree");
+        let prefix = apishield_tests::unique_prefix("agree");
         let policy = RateLimitPolicy::new(algorithm, [Window::per_hour(7), Window::per_day(10)]).unwrap();
         let redis = RedisRateLimiter::connect(&url, policy.clone(), options(&prefix)).await.unwrap();
         let memory = MemoryRateLimiter::new(policy);
@@ -156,7 +149,7 @@ async fn every_key_written_has_a_ttl_and_the_log_is_a_sorted_set() {
     let Some(url) = redis_url() else { return };
     let mut conn = connection(&url).await;
     for algorithm in ALGORITHMS {
-        let prefix = unique_prefix("ttl");
+        let prefix = apishield_tests::unique_prefix("ttl");
         let policy = RateLimitPolicy::new(algorithm, [Window::per_minute(5), Window::per_hour(50)]).unwrap();
         let limiter = RedisRateLimiter::connect(&url, policy, options(&prefix)).await.unwrap();
         let key = RateLimitKey::client_ip("198.51.100.20".parse().unwrap());
@@ -187,7 +180,7 @@ async fn every_key_written_has_a_ttl_and_the_log_is_a_sorted_set() {
 #[tokio::test]
 async fn decisions_run_on_the_redis_clock() {
     let Some(url) = redis_url() else { return };
-    let prefix = unique_prefix("clock");
+    let prefix = apishield_tests::unique_prefix("clock");
     let mut conn = connection(&url).await;
     let limiter = RedisRateLimiter::connect(&url, RateLimitPolicy::free(), options(&prefix)).await.unwrap();
     let redis_ms = |t: (u64, u64)| t.0 * 1000 + t.1 / 1000;
@@ -330,7 +323,7 @@ async fn a_redis_that_stops_answering_or_drops_connections_then_recovers() {
     let Some(url) = redis_url() else { return };
     let (upstream, rewrite) = through_proxy(&url).await;
     for mode in [FailMode::Closed, FailMode::Open] {
-        let prefix = unique_prefix("outage");
+        let prefix = apishield_tests::unique_prefix("outage");
         let proxy = Proxy::start(upstream).await;
         let options = RedisOptions::default().prefix(&prefix).timeout(Duration::from_millis(300)).fail_mode(mode);
         let policy = RateLimitPolicy::new(Algorithm::SlidingLog, [Window::per_hour(5)]).unwrap();
@@ -379,7 +372,7 @@ async fn a_redis_that_stops_answering_or_drops_connections_then_recovers() {
 async fn limiters_with_different_policies_on_one_prefix_keep_separate_budgets() {
     let Some(url) = redis_url() else { return };
     for algorithm in ALGORITHMS {
-        let prefix = unique_prefix("policies");
+        let prefix = apishield_tests::unique_prefix("policies");
         let login = RateLimitPolicy::new(algorithm, [Window::per_minute(5)]).unwrap();
         let search = RateLimitPolicy::new(algorithm, [Window::per_minute(100)]).unwrap();
         let login_a = RedisRateLimiter::connect(&url, login.clone(), options(&prefix)).await.unwrap();

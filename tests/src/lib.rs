@@ -25,3 +25,13 @@ pub fn redis_url() -> Option<String> {
         }
     }
 }
+
+/// A Redis key prefix no other test (of this run or another process) uses:
+/// `apishield-test:{test}:{pid}-{nanos}-{n}:`.
+pub fn unique_prefix(test: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("apishield-test:{test}:{}-{nanos:x}-{n}:", std::process::id())
+}

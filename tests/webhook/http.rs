@@ -283,9 +283,8 @@ async fn forget_keeps_the_signature_so_a_captured_delivery_cannot_return_under_a
 #[tokio::test]
 async fn forget_keeps_the_signature_in_redis_too() {
     let Some(conn) = redis().await else { return };
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
     let endpoint = |test: &str| {
-        let prefix = format!("apishield-test:webhook-http-{test}:{}:{nanos}:", std::process::id());
+        let prefix = apishield_tests::unique_prefix(&format!("webhook-http-{test}"));
         WebhookEndpoint::new(
             WebhookVerifier::new(secret()).with_store(RedisReplayStore::new(conn.clone()).with_prefix(prefix)),
         )
@@ -327,8 +326,7 @@ async fn redis() -> Option<ConnectionManager> {
 #[tokio::test]
 async fn two_servers_sharing_redis_process_an_event_once() {
     let Some(conn) = redis().await else { return };
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
-    let prefix = format!("apishield-test:webhook-http:{}:{nanos}:", std::process::id());
+    let prefix = apishield_tests::unique_prefix("webhook-http");
     let processed = Processed::default();
     let server = |conn: ConnectionManager| {
         let store = RedisReplayStore::new(conn).with_prefix(prefix.clone());

@@ -207,11 +207,6 @@ async fn memory_store_accepts_one_of_many_concurrent_copies() {
 }
 
 /// A prefix no other run uses, so parallel runs and reruns never collide.
-fn unique_prefix(test: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("apishield-test:{test}:{}:{nanos}:", std::process::id())
-}
-
 async fn redis() -> Option<ConnectionManager> {
     let url = redis_url()?;
     let client = redis::Client::open(url).unwrap();
@@ -221,7 +216,7 @@ async fn redis() -> Option<ConnectionManager> {
 #[tokio::test]
 async fn redis_store_catches_replays_retries_and_new_ids() {
     let Some(conn) = redis().await else { return };
-    let store = RedisReplayStore::new(conn).with_prefix(unique_prefix("scenarios"));
+    let store = RedisReplayStore::new(conn).with_prefix(apishield_tests::unique_prefix("scenarios"));
     replay_scenarios(store, "redis").await;
 }
 
@@ -230,7 +225,7 @@ async fn redis_instances_share_their_records() {
     // Eight "server processes", each with its own verifier and connection,
     // receive the same delivery at once: exactly one accepts it.
     let Some(_) = redis().await else { return };
-    let prefix = unique_prefix("instances");
+    let prefix = apishield_tests::unique_prefix("instances");
     let signed = signer(WebhookProfile::XWebhook).sign_at("evt_shared", NOW, BODY).unwrap();
     let mut tasks = Vec::new();
     for _ in 0..8 {
@@ -254,7 +249,7 @@ async fn redis_instances_share_their_records() {
 #[tokio::test]
 async fn redis_records_expire_when_the_window_no_longer_needs_them() {
     let Some(mut conn) = redis().await else { return };
-    let prefix = unique_prefix("ttl");
+    let prefix = apishield_tests::unique_prefix("ttl");
     let store = RedisReplayStore::new(conn.clone()).with_prefix(prefix.clone());
     assert_eq!(store.prefix(), prefix);
 
@@ -294,7 +289,7 @@ async fn redis_records_expire_when_the_window_no_longer_needs_them() {
 #[tokio::test]
 async fn redis_forget_deletes_the_id_and_keeps_the_signature_bound_to_it() {
     let Some(mut conn) = redis().await else { return };
-    let prefix = unique_prefix("forget");
+    let prefix = apishield_tests::unique_prefix("forget");
     let v = WebhookVerifier::new(secret())
         .with_clock(|| NOW)
         .with_store(RedisReplayStore::new(conn.clone()).with_prefix(prefix.clone()));
