@@ -144,6 +144,13 @@ impl fmt::Debug for JwtSigningKey {
 ///
 /// Tokens come back as [`Secret<String>`]: a bearer token is a credential.
 ///
+/// For tests, development issuers and services that mint their own
+/// short-lived tokens. RSA signing (RS*/PS*) goes through the `rsa` crate,
+/// which has a timing side channel on private-key operations
+/// (RUSTSEC-2023-0071, no fixed release): where an attacker can time many
+/// signatures, sign with ES256 or EdDSA, or let the identity provider mint
+/// the tokens. Verification is not affected (public keys only).
+///
 /// ```
 /// use apishield::auth::jwt::{HmacSecret, JwtAlgorithm, JwtIssuer, JwtSigningKey};
 ///
