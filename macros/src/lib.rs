@@ -216,16 +216,6 @@ pub fn idempotent(args: TokenStream, input: TokenStream) -> TokenStream {
     idempotent::expand(args.into(), input.into()).into()
 }
 
-/// The default names of credentials (`api_key`, `access_token`, ...) as a
-/// `&[&str]` expression: the runtime's query-string check uses the list the
-/// macros enforce, from this one source.
-#[doc(hidden)]
-#[proc_macro]
-pub fn __default_credential_fields(_input: TokenStream) -> TokenStream {
-    let names = policy::CREDENTIAL_FIELDS;
-    quote::quote!(&[#(#names),*]).into()
-}
-
 /// A CORS policy checked at compile time: an expression of type
 /// `apishield::cors::CorsPolicy` (a `const fn` call, so it can also
 /// initialize a `const` or a `static`).

@@ -1,56 +1,8 @@
-//! # apishield
-//!
-//! API security mistakes that fail to compile.
-//!
-//! `#[secure_request]` turns a struct into a request type whose every value
-//! is valid: the macro refuses unbounded strings, numbers and lists,
-//! client-settable privileged fields (`role`, `is_admin`, ...), credentials in
-//! query strings and `#[serde(flatten)]`, each as a compile error on the
-//! offending field with a `help:` that says the fix; the generated
-//! `Deserialize` validates while it parses and reports every field's errors
-//! with wire-level paths and stable codes, never the rejected value.
-//!
-//! ```
-//! use apishield::prelude::*;
-//!
-//! #[secure_request]
-//! #[derive(Debug)]
-//! pub struct CreateUser {
-//!     #[shield(len = 1..=100, trim)]
-//!     pub name: String,
-//!     #[shield(email)]
-//!     pub email: String,
-//!     #[shield(range = 13..=150)]
-//!     pub age: u8,
-//!     #[shield(one_of = ["user", "viewer"], fallback = "user")]
-//!     pub role: String,
-//!     #[shield(max_items = 20, each(len = 1..=32))]
-//!     pub tags: Vec<String>,
-//! }
-//!
-//! let user = CreateUser::from_json(br#"{"name":"  Ada ","email":"ada@example.com","age":36,"role":"admin","tags":["x"]}"#).unwrap();
-//! assert_eq!(user.name, "Ada");
-//! assert_eq!(user.role, "user"); // not "admin": the fallback applies
-//!
-//! let err = CreateUser::from_json(br#"{"name":"","email":"nope","age":7,"role":"user","tags":[],"is_admin":true}"#).unwrap_err();
-//! let codes: Vec<_> = err.errors().iter().map(|e| (e.path().to_string(), e.code().as_str())).collect();
-//! assert_eq!(codes, [
-//!     ("name".into(), "too_short"),
-//!     ("email".into(), "invalid_email"),
-//!     ("age".into(), "out_of_range"),
-//!     ("is_admin".into(), "unknown_field"),
-//! ]);
-//! ```
-//!
-//! The README has the full tour: every field rule, every compile error, the
-//! crate-wide policy in `Cargo.toml`, and the runtime modules. In short:
-//!
-//! * [`request`]: what `#[secure_request]` generates code against —
-//!   [`SecureRequest`] (the entry points), [`RequestError`] (every field's
-//!   errors with wire paths and stable [`ErrorCode`]s, never the rejected
-//!   value), [`Bounded`] (field types that need no rule);
-//! * [`upload`]: [`UploadPolicy`], a file's type from its magic bytes.
-
+// The README is the crate's documentation (docs.rs shows what GitHub does).
+// Its examples are fragments (they elide the request body, the principal,
+// the router) and are marked `ignore`; the same code compiles in the module
+// documentation, the ui-tests' pass cases and `examples/`.
+#![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;

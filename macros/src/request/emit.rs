@@ -137,7 +137,8 @@ impl Items {
                         Num::Float(_) => 0,
                     })
                 });
-                let max = max.or(rules.email.map(|_| 254)).unwrap_or(u64::MAX);
+                let max =
+                    max.or(rules.email.map(|_| apishield_internals::limits::MAX_EMAIL_LEN as u64)).unwrap_or(u64::MAX);
                 let (min, max) = (
                     usize_lit(min),
                     if max == u64::MAX {

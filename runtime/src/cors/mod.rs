@@ -31,7 +31,8 @@
 #[cfg(feature = "axum")]
 mod layer;
 pub(crate) mod policy;
-pub mod rules;
+#[doc(inline)]
+pub use apishield_internals::cors as rules;
 
 #[cfg(feature = "axum")]
 pub use layer::{CorsFuture, CorsLayer, CorsService};
