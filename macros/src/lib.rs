@@ -53,7 +53,8 @@ use proc_macro::TokenStream;
 /// ```
 ///
 /// Generated: `serde::Deserialize` (validating, unknown fields denied),
-/// `apishield::SecureRequest` and `validator::Validate`. The README lists
+/// `apishield::SecureRequest` and, with apishield's `validator` feature,
+/// `validator::Validate`. The README lists
 /// every rule and every error.
 #[proc_macro_attribute]
 pub fn secure_request(args: TokenStream, input: TokenStream) -> TokenStream {

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod axum;
 pub mod client_addr;
 pub mod cors;
+mod feature_gate;
 #[cfg(feature = "axum")]
 pub mod headers;
 pub mod idempotency;
@@ -55,6 +56,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use serde;
+    #[cfg(feature = "validator")]
     pub use validator;
 
     pub use crate::request::collection::{BoxRules, MapKey, MapRules, OptionRules, SecretRules, SeqRules};

@@ -383,7 +383,7 @@ pub(crate) fn emit(c: &Container<'_>, policy: &Policy) -> TokenStream {
 }
 
 /// The impls every request type gets once it can be read and checked:
-/// `Deserialize`, `SecureRequest` and `validator::Validate`.
+/// `Deserialize`, `SecureRequest` and (feature `validator`) `validator::Validate`.
 pub(crate) fn common_impls(
     c: &Container<'_>,
     policy: &Policy,
@@ -420,12 +420,15 @@ pub(crate) fn common_impls(
             );
         }
 
-        #[automatically_derived]
-        impl #impl_g #p::validator::Validate for #ident #ty_g #where_g {
-            fn validate(&self) -> #p::Result<(), #p::validator::ValidationErrors> {
-                #p::SecureRequest::validate_request(self).map_err(::apishield::RequestError::into_validation_errors)
+        // With apishield's `validator` feature only; the macro cannot see it.
+        ::apishield::__if_validator! {{
+            #[automatically_derived]
+            impl #impl_g #p::validator::Validate for #ident #ty_g #where_g {
+                fn validate(&self) -> #p::Result<(), #p::validator::ValidationErrors> {
+                    #p::SecureRequest::validate_request(self).map_err(::apishield::RequestError::into_validation_errors)
+                }
             }
-        }
+        }}
     }
 }
 

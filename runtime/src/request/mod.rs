@@ -58,6 +58,7 @@ pub mod policy;
 pub mod scalar;
 pub mod string;
 pub mod tagged;
+#[cfg(feature = "validator")]
 mod validator_compat;
 
 pub use error::{ErrorCode, FieldError, FieldPath, PathSegment, RequestError};
