@@ -175,6 +175,8 @@ pub fn owned_by(args: TokenStream, input: TokenStream) -> TokenStream {
 
 /// Makes an async axum handler idempotent: a request retried with the same
 /// `Idempotency-Key` runs the handler once, and gets the first response again.
+/// Needs apishield's `axum` feature (without it, a compile error on the
+/// attribute says so).
 ///
 /// ```ignore
 /// #[idempotent(ttl = "24h")]
