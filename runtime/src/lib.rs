@@ -34,21 +34,39 @@ pub use response::{Authorized, Public, SecureResponse};
 pub use upload::{FileKind, UploadError, UploadPolicy};
 pub use webhook::{Verified, WebhookError, WebhookSecret, WebhookSigner, WebhookVerifier};
 
-/// The names a handler module needs.
+/// The names a handler module (and the code that builds its router) needs
+/// from apishield: `use apishield::prelude::*;` and nothing else of
+/// apishield's. axum's own names (`Router`, `Path`, `StatusCode`) come from
+/// axum.
+///
+/// With the `axum` feature it holds the extractors and responses
+/// (`SecureJson`, `SecureQuery`, `IdempotencyKey`, `Verified`, `ApiError`,
+/// `RequestId`) and the layers (`Authentication`, `RateLimit`,
+/// `SafeDefaults`, `CorsLayer`, `SecurityHeaders`, `RequestIdLayer`,
+/// `Idempotency`, `WebhookEndpoint`).
 pub mod prelude {
-    pub use crate::auth::api_key::{ApiKey, ApiKeyVerifier};
+    pub use crate::auth::api_key::{ApiKey, ApiKeyVerifier, MemoryApiKeyStore};
     #[cfg(feature = "jwt")]
     pub use crate::auth::jwt::{JwtValidator, ValidatedToken};
-    pub use crate::auth::{Forbidden, Owned, Principal, Secret};
+    pub use crate::auth::{CallerId, Forbidden, Owned, Principal, Secret};
+    #[cfg(feature = "axum")]
+    pub use crate::axum::{
+        ApiError, Authentication, BodyLimit, FailedAuthLimit, RateLimit, SafeDefaults, SecureJson, SecureQuery,
+        WebhookEndpoint,
+    };
+    pub use crate::client_addr::TrustedProxies;
+    #[cfg(feature = "axum")]
+    pub use crate::cors::CorsLayer;
     pub use crate::cors::CorsPolicy;
     #[cfg(feature = "axum")]
-    pub use crate::headers::{RequestId, RequestIdLayer, SecurityHeaders};
+    pub use crate::headers::{ClientRequestId, RequestId, RequestIdLayer, SecurityHeaders};
+    pub use crate::idempotency::MemoryIdempotencyStore;
     #[cfg(feature = "axum")]
-    pub use crate::idempotency::IdempotencyKey;
-    pub use crate::rate_limit::{RateLimitKey, RateLimitPolicy, RateLimiter};
+    pub use crate::idempotency::{Idempotency, IdempotencyKey};
+    pub use crate::rate_limit::{MemoryRateLimiter, RateLimitKey, RateLimitPolicy, RateLimiter};
     pub use crate::request::{Bounded, RequestError, SecureRequest};
     pub use crate::response::{Authorized, Public, SecureResponse};
-    pub use crate::webhook::{Verified, WebhookSigner, WebhookVerifier};
+    pub use crate::webhook::{Verified, WebhookSecret, WebhookSigner, WebhookVerifier};
     pub use crate::{cors, idempotent, owned_by, secure_request, secure_response};
 }
 
