@@ -11,7 +11,7 @@ pub mod axum;
 pub mod client_addr;
 pub mod cors;
 mod feature_gate;
-#[cfg(feature = "axum")]
+#[cfg(feature = "http")]
 pub mod headers;
 pub mod idempotency;
 pub mod rate_limit;
@@ -27,7 +27,9 @@ pub use auth::jwt::{HmacSecret, JwtError, JwtIssuer, JwtKey, JwtValidator, Valid
 pub use auth::{ADMIN_ROLE, Caller, CallerId, Forbidden, Owned, OwnerId, Principal, Secret};
 pub use cors::{CorsError, CorsPolicy};
 #[cfg(feature = "axum")]
-pub use headers::{RequestId, RequestIdLayer, SecurityHeaders};
+pub use headers::RequestIdLayer;
+#[cfg(feature = "http")]
+pub use headers::{RequestId, SecurityHeaders};
 pub use rate_limit::{MemoryRateLimiter, RateLimitDecision, RateLimitKey, RateLimitPolicy, RateLimiter, Tier};
 pub use request::{Bounded, ErrorCode, FieldError, FieldPath, RequestError, SecureRequest};
 pub use response::{Authorized, Public, SecureResponse};
@@ -59,7 +61,9 @@ pub mod prelude {
     pub use crate::cors::CorsLayer;
     pub use crate::cors::CorsPolicy;
     #[cfg(feature = "axum")]
-    pub use crate::headers::{ClientRequestId, RequestId, RequestIdLayer, SecurityHeaders};
+    pub use crate::headers::RequestIdLayer;
+    #[cfg(feature = "http")]
+    pub use crate::headers::{ClientRequestId, RequestId, SecurityHeaders};
     pub use crate::idempotency::MemoryIdempotencyStore;
     #[cfg(feature = "axum")]
     pub use crate::idempotency::{Idempotency, IdempotencyKey};
