@@ -32,6 +32,13 @@ fn idempotent() {
     t.compile_fail("idempotent/fail/*.rs");
 }
 
+/// Handler modules that import apishield through its prelude only.
+#[test]
+fn prelude() {
+    let t = trybuild::TestCases::new();
+    t.pass("prelude/pass/*.rs");
+}
+
 #[test]
 fn webhook() {
     let t = trybuild::TestCases::new();

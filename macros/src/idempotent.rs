@@ -141,7 +141,30 @@ const PARTS_EXTRACTORS: &[&str] = &[
     "TypedHeader",
 ];
 
+/// The handler `#[idempotent]` makes is an axum handler: without apishield's
+/// `axum` feature, the item as written and an error that names the feature
+/// (the macro cannot see the features; `__if_axum!` in apishield can).
+fn without_axum(item: TokenStream) -> TokenStream {
+    let error = syn::Error::new(
+        Span::call_site(),
+        "`#[idempotent]` needs the `axum` feature of apishield: the handler it makes is an axum handler\n\
+         help: enable it where apishield is a dependency: `apishield = { version = \"0.1\", features = [\"axum\"] }`",
+    )
+    .to_compile_error();
+    quote!(#item #error)
+}
+
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
+    let (with, without) = match expand_handler(args, input.clone()) {
+        Ok(handler) => (handler, without_axum(input)),
+        // The item as written and its errors, with the feature or without.
+        Err(errors) => (errors.clone(), without_axum(errors)),
+    };
+    quote!(::apishield::__if_axum! { { #with } else { #without } })
+}
+
+/// The wrapped handler, or the item as written with every error.
+fn expand_handler(args: TokenStream, input: TokenStream) -> Result<TokenStream, TokenStream> {
     let cx = Ctxt::new();
     let args = parse_args(&cx, args);
     let mut f: syn::ItemFn = match syn::parse2::<syn::Item>(input.clone()) {
@@ -153,7 +176,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                 "put it on the handler that performs the non-idempotent operation",
             );
             let errors = cx.into_compile_errors();
-            return quote!(#other #errors);
+            return Err(quote!(#other #errors));
         }
         Err(_) => {
             // A trait method without a body, or tokens that are not an item.
@@ -163,7 +186,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
                 "put it on the handler function itself, not on a trait method",
             );
             let errors = cx.into_compile_errors();
-            return quote!(#input #errors);
+            return Err(quote!(#input #errors));
         }
     };
     if f.sig.asyncness.is_none() {
@@ -187,7 +210,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     }
     if cx.has_errors() {
         let errors = cx.into_compile_errors();
-        return quote!(#f #errors);
+        return Err(quote!(#f #errors));
     }
     let p = quote!(::apishield::__private);
     let ttl = args.ttl.unwrap_or(24 * 60 * 60);
@@ -267,7 +290,7 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         )
         .await
     });
-    quote!(#f)
+    Ok(quote!(#f))
 }
 
 #[cfg(test)]

@@ -53,7 +53,8 @@ use proc_macro::TokenStream;
 /// ```
 ///
 /// Generated: `serde::Deserialize` (validating, unknown fields denied),
-/// `apishield::SecureRequest` and `validator::Validate`. The README lists
+/// `apishield::SecureRequest` and, with apishield's `validator` feature,
+/// `validator::Validate`. The README lists
 /// every rule and every error.
 #[proc_macro_attribute]
 pub fn secure_request(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -174,6 +175,8 @@ pub fn owned_by(args: TokenStream, input: TokenStream) -> TokenStream {
 
 /// Makes an async axum handler idempotent: a request retried with the same
 /// `Idempotency-Key` runs the handler once, and gets the first response again.
+/// Needs apishield's `axum` feature (without it, a compile error on the
+/// attribute says so).
 ///
 /// ```ignore
 /// #[idempotent(ttl = "24h")]
@@ -215,16 +218,6 @@ pub fn owned_by(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn idempotent(args: TokenStream, input: TokenStream) -> TokenStream {
     idempotent::expand(args.into(), input.into()).into()
-}
-
-/// The default names of credentials (`api_key`, `access_token`, ...) as a
-/// `&[&str]` expression: the runtime's query-string check uses the list the
-/// macros enforce, from this one source.
-#[doc(hidden)]
-#[proc_macro]
-pub fn __default_credential_fields(_input: TokenStream) -> TokenStream {
-    let names = policy::CREDENTIAL_FIELDS;
-    quote::quote!(&[#(#names),*]).into()
 }
 
 /// A CORS policy checked at compile time: an expression of type

@@ -1,6 +1,6 @@
 //! Field names: serde's renaming rules, and the normalization used to match
 //! names against the policy's lists (`isAdmin`, `IS_ADMIN` and `is-admin` are
-//! all `is_admin`).
+//! all `is_admin`; shared with the runtime through `apishield-internals`).
 
 /// serde's `rename_all` rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,47 +87,13 @@ impl RenameRule {
     }
 }
 
-/// `isAdmin`, `IsAdmin`, `IS_ADMIN`, `is-admin`, `is.admin` -> `is_admin`.
-pub(crate) fn normalize(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    let mut prev_lower_or_digit = false;
-    for c in name.chars() {
-        if c == '-' || c == '_' || c == '.' || c == ' ' {
-            if !out.ends_with('_') && !out.is_empty() {
-                out.push('_');
-            }
-            prev_lower_or_digit = false;
-        } else if c.is_uppercase() {
-            if prev_lower_or_digit && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-            prev_lower_or_digit = false;
-        } else {
-            out.push(c);
-            prev_lower_or_digit = c.is_lowercase() || c.is_ascii_digit();
-        }
-    }
-    while out.ends_with('_') {
-        out.pop();
-    }
-    out
-}
+pub(crate) use apishield_internals::names::normalize;
 
 /// The parts of a wire name that a server may read as a parameter name,
-/// normalized: nothing from a NUL on, control characters and whitespace
-/// around it dropped, and `api_key[]` / `auth[token]` read as their parts
-/// (`api_key`; `auth`, `token`), as the runtime's query-string check reads
-/// them.
+/// normalized (`api_key[]` -> `api_key`; `auth[token]` -> `auth`, `token`),
+/// exactly as the runtime's query-string check reads them.
 pub(crate) fn credential_parts(name: &str) -> Vec<String> {
-    let name = name.split('\0').next().unwrap_or_default();
-    name.split(['[', ']'])
-        .map(|part| {
-            let part: String = part.chars().filter(|c| !c.is_control()).collect();
-            normalize(part.trim())
-        })
-        .filter(|part| !part.is_empty())
-        .collect()
+    apishield_internals::names::name_parts(name).collect()
 }
 
 /// The Rust name of an identifier without its `r#` prefix.

@@ -231,9 +231,11 @@ fn on_handler(cx: &Ctxt, mut f: syn::ItemFn, param: &Ident) -> (TokenStream, Tok
         }
     };
     let block = &f.block;
+    let original = f.clone();
     match &f.sig.output {
         // `impl IntoResponse` cannot be named for the early return: answer a
-        // `Response` instead, the body's value turned into one.
+        // `Response` instead, the body's value turned into one. That is
+        // axum's type: without the feature, an error that names it.
         ReturnType::Type(_, ty) if matches!(**ty, Type::ImplTrait(_)) => {
             let body =
                 if f.sig.asyncness.is_some() { quote!(async move #block.await) } else { quote!((move || #block)()) };
@@ -247,6 +249,14 @@ fn on_handler(cx: &Ctxt, mut f: syn::ItemFn, param: &Ident) -> (TokenStream, Tok
                 #check
                 #p::axum::response::IntoResponse::into_response(#body)
             });
+            let needs_axum = syn::Error::new(
+                Span::call_site(),
+                "an `#[owned_by]` handler that returns `impl Trait` needs the `axum` feature of apishield: it \
+                 answers axum's `Response`\nhelp: enable it where apishield is a dependency: \
+                 `apishield = { version = \"0.1\", features = [\"axum\"] }`, or name the return type",
+            )
+            .to_compile_error();
+            return (quote!(::apishield::__if_axum! { { #f } else { #original #needs_axum } }), TokenStream::new());
         }
         ReturnType::Default => {
             cx.error(

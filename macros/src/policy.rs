@@ -21,62 +21,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use apishield_internals::limits;
+
 use crate::names::normalize;
 
-/// Names a client must never set (mass assignment), from the design's list.
-pub(crate) const PRIVILEGED_FIELDS: &[&str] = &[
-    "role",
-    "roles",
-    "is_admin",
-    "admin",
-    "is_superuser",
-    "is_staff",
-    "is_verified",
-    "verified",
-    "email_verified",
-    "permissions",
-    "scopes",
-    "owner_id",
-    "tenant_id",
-    "account_id",
-    "created_at",
-    "updated_at",
-    "deleted_at",
-    "balance",
-    "credits",
-    "plan",
-    "tier",
-];
-
-/// Names of credentials, which must not travel in URLs.
-pub(crate) const CREDENTIAL_FIELDS: &[&str] = &[
-    "api_key",
-    "apikey",
-    "key",
-    "token",
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "jwt",
-    "password",
-    "secret",
-    "client_secret",
-    "session",
-    "session_id",
-    "signature",
-    "x_api_key",
-    "api_token",
-    "apitoken",
-    "auth",
-    "auth_token",
-    "authorization",
-    "bearer",
-    "private_key",
-    "secret_key",
-];
-
-/// Names of page-size parameters.
-pub(crate) const PAGE_SIZE_FIELDS: &[&str] = &["limit", "page_size", "per_page"];
+pub(crate) use apishield_internals::lists::{CREDENTIAL_FIELDS, PAGE_SIZE_FIELDS, PRIVILEGED_FIELDS};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Policy {
@@ -95,11 +44,11 @@ impl Default for Policy {
     /// The security reference's values.
     fn default() -> Self {
         Policy {
-            max_string_len: 10_000,
-            max_items: 100,
-            max_page_size: 100,
-            default_page_size: 20,
-            max_query_len: 500,
+            max_string_len: limits::MAX_STRING_LEN,
+            max_items: limits::MAX_ITEMS,
+            max_page_size: limits::MAX_PAGE_SIZE,
+            default_page_size: limits::DEFAULT_PAGE_SIZE,
+            max_query_len: limits::MAX_QUERY_LEN,
             privileged_fields: PRIVILEGED_FIELDS.iter().map(|s| (*s).to_owned()).collect(),
             credential_fields: CREDENTIAL_FIELDS.iter().map(|s| (*s).to_owned()).collect(),
             secret_fields: Vec::new(),

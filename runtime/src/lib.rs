@@ -1,56 +1,8 @@
-//! # apishield
-//!
-//! API security mistakes that fail to compile.
-//!
-//! `#[secure_request]` turns a struct into a request type whose every value
-//! is valid: the macro refuses unbounded strings, numbers and lists,
-//! client-settable privileged fields (`role`, `is_admin`, ...), credentials in
-//! query strings and `#[serde(flatten)]`, each as a compile error on the
-//! offending field with a `help:` that says the fix; the generated
-//! `Deserialize` validates while it parses and reports every field's errors
-//! with wire-level paths and stable codes, never the rejected value.
-//!
-//! ```
-//! use apishield::prelude::*;
-//!
-//! #[secure_request]
-//! #[derive(Debug)]
-//! pub struct CreateUser {
-//!     #[shield(len = 1..=100, trim)]
-//!     pub name: String,
-//!     #[shield(email)]
-//!     pub email: String,
-//!     #[shield(range = 13..=150)]
-//!     pub age: u8,
-//!     #[shield(one_of = ["user", "viewer"], fallback = "user")]
-//!     pub role: String,
-//!     #[shield(max_items = 20, each(len = 1..=32))]
-//!     pub tags: Vec<String>,
-//! }
-//!
-//! let user = CreateUser::from_json(br#"{"name":"  Ada ","email":"ada@example.com","age":36,"role":"admin","tags":["x"]}"#).unwrap();
-//! assert_eq!(user.name, "Ada");
-//! assert_eq!(user.role, "user"); // not "admin": the fallback applies
-//!
-//! let err = CreateUser::from_json(br#"{"name":"","email":"nope","age":7,"role":"user","tags":[],"is_admin":true}"#).unwrap_err();
-//! let codes: Vec<_> = err.errors().iter().map(|e| (e.path().to_string(), e.code().as_str())).collect();
-//! assert_eq!(codes, [
-//!     ("name".into(), "too_short"),
-//!     ("email".into(), "invalid_email"),
-//!     ("age".into(), "out_of_range"),
-//!     ("is_admin".into(), "unknown_field"),
-//! ]);
-//! ```
-//!
-//! The README has the full tour: every field rule, every compile error, the
-//! crate-wide policy in `Cargo.toml`, and the runtime modules. In short:
-//!
-//! * [`request`]: what `#[secure_request]` generates code against —
-//!   [`SecureRequest`] (the entry points), [`RequestError`] (every field's
-//!   errors with wire paths and stable [`ErrorCode`]s, never the rejected
-//!   value), [`Bounded`] (field types that need no rule);
-//! * [`upload`]: [`UploadPolicy`], a file's type from its magic bytes.
-
+// The README is the crate's documentation (docs.rs shows what GitHub does).
+// Its examples are fragments (they elide the request body, the principal,
+// the router) and are marked `ignore`; the same code compiles in the module
+// documentation, the ui-tests' pass cases and `examples/`.
+#![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
@@ -58,7 +10,8 @@ pub mod auth;
 pub mod axum;
 pub mod client_addr;
 pub mod cors;
-#[cfg(feature = "axum")]
+mod feature_gate;
+#[cfg(feature = "http")]
 pub mod headers;
 pub mod idempotency;
 pub mod rate_limit;
@@ -74,28 +27,50 @@ pub use auth::jwt::{HmacSecret, JwtError, JwtIssuer, JwtKey, JwtValidator, Valid
 pub use auth::{ADMIN_ROLE, Caller, CallerId, Forbidden, Owned, OwnerId, Principal, Secret};
 pub use cors::{CorsError, CorsPolicy};
 #[cfg(feature = "axum")]
-pub use headers::{RequestId, RequestIdLayer, SecurityHeaders};
+pub use headers::RequestIdLayer;
+#[cfg(feature = "http")]
+pub use headers::{RequestId, SecurityHeaders};
 pub use rate_limit::{MemoryRateLimiter, RateLimitDecision, RateLimitKey, RateLimitPolicy, RateLimiter, Tier};
 pub use request::{Bounded, ErrorCode, FieldError, FieldPath, RequestError, SecureRequest};
 pub use response::{Authorized, Public, SecureResponse};
 pub use upload::{FileKind, UploadError, UploadPolicy};
 pub use webhook::{Verified, WebhookError, WebhookSecret, WebhookSigner, WebhookVerifier};
 
-/// The names a handler module needs.
+/// The names a handler module (and the code that builds its router) needs
+/// from apishield: `use apishield::prelude::*;` and nothing else of
+/// apishield's. axum's own names (`Router`, `Path`, `StatusCode`) come from
+/// axum.
+///
+/// With the `axum` feature it holds the extractors and responses
+/// (`SecureJson`, `SecureQuery`, `IdempotencyKey`, `Verified`, `ApiError`,
+/// `RequestId`) and the layers (`Authentication`, `RateLimit`,
+/// `SafeDefaults`, `CorsLayer`, `SecurityHeaders`, `RequestIdLayer`,
+/// `Idempotency`, `WebhookEndpoint`).
 pub mod prelude {
-    pub use crate::auth::api_key::{ApiKey, ApiKeyVerifier};
+    pub use crate::auth::api_key::{ApiKey, ApiKeyVerifier, MemoryApiKeyStore};
     #[cfg(feature = "jwt")]
     pub use crate::auth::jwt::{JwtValidator, ValidatedToken};
-    pub use crate::auth::{Forbidden, Owned, Principal, Secret};
+    pub use crate::auth::{CallerId, Forbidden, Owned, Principal, Secret};
+    #[cfg(feature = "axum")]
+    pub use crate::axum::{
+        ApiError, Authentication, BodyLimit, FailedAuthLimit, RateLimit, SafeDefaults, SecureJson, SecureQuery,
+        WebhookEndpoint,
+    };
+    pub use crate::client_addr::TrustedProxies;
+    #[cfg(feature = "axum")]
+    pub use crate::cors::CorsLayer;
     pub use crate::cors::CorsPolicy;
     #[cfg(feature = "axum")]
-    pub use crate::headers::{RequestId, RequestIdLayer, SecurityHeaders};
+    pub use crate::headers::RequestIdLayer;
+    #[cfg(feature = "http")]
+    pub use crate::headers::{ClientRequestId, RequestId, SecurityHeaders};
+    pub use crate::idempotency::MemoryIdempotencyStore;
     #[cfg(feature = "axum")]
-    pub use crate::idempotency::IdempotencyKey;
-    pub use crate::rate_limit::{RateLimitKey, RateLimitPolicy, RateLimiter};
+    pub use crate::idempotency::{Idempotency, IdempotencyKey};
+    pub use crate::rate_limit::{MemoryRateLimiter, RateLimitKey, RateLimitPolicy, RateLimiter};
     pub use crate::request::{Bounded, RequestError, SecureRequest};
     pub use crate::response::{Authorized, Public, SecureResponse};
-    pub use crate::webhook::{Verified, WebhookSigner, WebhookVerifier};
+    pub use crate::webhook::{Verified, WebhookSecret, WebhookSigner, WebhookVerifier};
     pub use crate::{cors, idempotent, owned_by, secure_request, secure_response};
 }
 
@@ -103,6 +78,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use serde;
+    #[cfg(feature = "validator")]
     pub use validator;
 
     pub use crate::request::collection::{BoxRules, MapKey, MapRules, OptionRules, SecretRules, SeqRules};

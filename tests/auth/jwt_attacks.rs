@@ -9,7 +9,9 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use apishield::auth::jwt::{Claim, HmacSecret, JwtAlgorithm, JwtError, JwtKey, JwtKeys, JwtValidator};
-use auth_support::{AUD, ISS, NOW, RS_HEADER, b64, claims, fixture, rs256, rsa_issuer, rsa_validator, sign_raw};
+use auth_support::{
+    AUD, ISS, NOW, RS_HEADER, b64, claims, fixture, hs256_raw, rs256, rsa_issuer, rsa_validator, sign_raw,
+};
 use jsonwebtoken::{Algorithm, EncodingKey};
 
 fn rejects(validator: &JwtValidator, token: &str) -> JwtError {
@@ -44,7 +46,7 @@ fn rs256_to_hs256_confusion_with_the_public_key_as_hmac_secret() {
     // The attacker knows the public key (it is public) and signs with it as
     // an HMAC secret, hoping the server verifies "HS256" with the RSA key.
     let public_pem = fixture("test_rsa_public.pem");
-    let forged_key = EncodingKey::from_secret(&public_pem);
+    let forged_key = EncodingKey::from_secret(&public_pem).unwrap();
     for header in [r#"{"alg":"HS256","typ":"JWT","kid":"rsa-1"}"#, r#"{"alg":"HS256","typ":"JWT"}"#] {
         let token = sign_raw(header, &claims(""), Algorithm::HS256, &forged_key);
         assert_eq!(rejects(&rsa_validator(), &token), JwtError::AlgorithmNotAllowed);
@@ -388,8 +390,7 @@ fn hmac_tokens_signed_with_an_empty_or_8_byte_key() {
     let validator =
         JwtValidator::builder(JwtKey::hmac(JwtAlgorithm::HS256, &secret).unwrap()).issuer(ISS).audience(AUD).build();
     for weak in [&b""[..], b"12345678"] {
-        let token =
-            sign_raw(r#"{"alg":"HS256","typ":"JWT"}"#, &claims(""), Algorithm::HS256, &EncodingKey::from_secret(weak));
+        let token = hs256_raw(r#"{"alg":"HS256","typ":"JWT"}"#, &claims(""), weak);
         assert_eq!(rejects(&validator, &token), JwtError::BadSignature);
     }
     // RFC 7515 A.1: a real HS256 token with another (64-byte) key. Its

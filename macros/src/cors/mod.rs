@@ -1,7 +1,7 @@
 //! `cors! { origins: [...], methods: [...], ... }`: a `CorsPolicy` whose every
 //! value was checked at compile time.
 //!
-//! parse (keys and values, spans kept) -> check (the shared rules, every
+//! parse (keys and values, spans kept) -> check (the rules shared with the runtime, every
 //! error collected) -> expand (a call of the runtime's `const fn` with the
 //! checked parts, so the policy can also be a `const` or a `static`).
 
@@ -9,12 +9,9 @@ mod check;
 mod expand;
 mod parse;
 
-// The rules live in the runtime crate, which a proc-macro crate cannot depend
-// on; compiling the same file here means the macro and
-// `CorsPolicy::builder()` can never disagree, and say the same words.
-#[path = "../../../runtime/src/cors/rules.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod rules;
+// The rules shared with `CorsPolicy::builder()`, so the macro and the
+// builder can never disagree, and say the same words.
+use apishield_internals::cors as rules;
 
 use proc_macro2::TokenStream;
 

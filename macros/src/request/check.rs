@@ -15,8 +15,8 @@ use crate::ctxt::Ctxt;
 use crate::names::credential_parts;
 use crate::policy::Policy;
 
-/// RFC 5321's limit, which `email` implies (the runtime's `MAX_EMAIL_LEN`).
-const MAX_EMAIL_LEN: u64 = 254;
+/// RFC 5321's limit, which `email` implies (the runtime enforces the same constant).
+const MAX_EMAIL_LEN: u64 = apishield_internals::limits::MAX_EMAIL_LEN as u64;
 
 pub(crate) fn check(cx: &Ctxt, policy: &Policy, c: &Container<'_>) {
     match &c.body {

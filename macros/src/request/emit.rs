@@ -137,7 +137,8 @@ impl Items {
                         Num::Float(_) => 0,
                     })
                 });
-                let max = max.or(rules.email.map(|_| 254)).unwrap_or(u64::MAX);
+                let max =
+                    max.or(rules.email.map(|_| apishield_internals::limits::MAX_EMAIL_LEN as u64)).unwrap_or(u64::MAX);
                 let (min, max) = (
                     usize_lit(min),
                     if max == u64::MAX {
@@ -382,7 +383,7 @@ pub(crate) fn emit(c: &Container<'_>, policy: &Policy) -> TokenStream {
 }
 
 /// The impls every request type gets once it can be read and checked:
-/// `Deserialize`, `SecureRequest` and `validator::Validate`.
+/// `Deserialize`, `SecureRequest` and (feature `validator`) `validator::Validate`.
 pub(crate) fn common_impls(
     c: &Container<'_>,
     policy: &Policy,
@@ -419,12 +420,15 @@ pub(crate) fn common_impls(
             );
         }
 
-        #[automatically_derived]
-        impl #impl_g #p::validator::Validate for #ident #ty_g #where_g {
-            fn validate(&self) -> #p::Result<(), #p::validator::ValidationErrors> {
-                #p::SecureRequest::validate_request(self).map_err(::apishield::RequestError::into_validation_errors)
+        // With apishield's `validator` feature only; the macro cannot see it.
+        ::apishield::__if_validator! {{
+            #[automatically_derived]
+            impl #impl_g #p::validator::Validate for #ident #ty_g #where_g {
+                fn validate(&self) -> #p::Result<(), #p::validator::ValidationErrors> {
+                    #p::SecureRequest::validate_request(self).map_err(::apishield::RequestError::into_validation_errors)
+                }
             }
-        }
+        }}
     }
 }
 

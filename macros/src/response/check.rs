@@ -9,35 +9,12 @@ use crate::generics::GenericNames;
 use crate::names::{normalize, unraw};
 use crate::policy::Policy;
 
-/// Names that are secrets whatever the type: the design's list.
-pub(crate) const SECRET_FIELDS: &[&str] = &[
-    "password",
-    "passwd",
-    "password_hash",
-    "secret",
-    "token",
-    "api_key",
-    "private_key",
-    "ssn",
-    "credit_card",
-    "card_number",
-    "cvv",
-    "pin",
-    "salt",
-    "mfa_secret",
-    "otp_secret",
-    "recovery_codes",
-];
-
-/// Whether a normalized (snake_case) name looks like a secret: in the list,
-/// or `*_secret`, `*_token`, `*_hash`, `*_password`, `*_api_key`,
-/// `*_private_key`, `internal_*` (`stripe_secret`, `session_token`,
-/// `user_password`, `internal_notes`).
+/// Whether a normalized (snake_case) name looks like a secret: a built-in
+/// secret name (`password`, `*_secret`, `*_token`, `*_hash`, `*_password`,
+/// `*_api_key`, `*_private_key`, `internal_*`, ...: `stripe_secret`,
+/// `session_token`, `internal_notes`), or one the crate's policy adds.
 pub(crate) fn is_secret_name(name: &str, policy: &Policy) -> bool {
-    SECRET_FIELDS.contains(&name)
-        || policy.secret_fields.iter().any(|n| n == name)
-        || ["_secret", "_token", "_hash", "_password", "_api_key", "_private_key"].iter().any(|s| name.ends_with(s))
-        || name.starts_with("internal_")
+    apishield_internals::lists::is_builtin_secret(name) || policy.secret_fields.iter().any(|n| n == name)
 }
 
 /// Whether the type is `apishield::Secret<..>` (read from its syntax).

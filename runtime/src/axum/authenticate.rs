@@ -22,7 +22,7 @@ use tower_service::Service;
 
 use super::auth_throttle::{FailedAuthLimit, Refusal, Subjects};
 use super::error::ApiError;
-use super::query_credentials::{self, normalize};
+use super::query_credentials;
 use super::rate_limit::INVALID_FORWARDED;
 use crate::auth::Principal;
 use crate::auth::api_key::{ApiKey, ApiKeyError, ApiKeyRecord, ApiKeyStore, ApiKeyVerifier};
@@ -30,13 +30,14 @@ use crate::auth::credentials::{AuthorizationError, Credentials};
 #[cfg(feature = "jwt")]
 use crate::auth::jwt::JwtValidator;
 use crate::client_addr::{ForwardedHeader, TrustedProxies};
+use apishield_internals::names::normalize;
 
 /// Query parameter names refused by default, compared after normalising
 /// case and `-`/`.` to `_`, dropping control characters and whitespace
 /// around the name and reading `api_key[]` or `auth[token]` as their parts:
 /// the names `#[secure_request(query)]` refuses at compile time, for routes
 /// that read their query some other way.
-pub const CREDENTIAL_QUERY_PARAMS: &[&str] = apishield_macros::__default_credential_fields!();
+pub const CREDENTIAL_QUERY_PARAMS: &[&str] = apishield_internals::lists::CREDENTIAL_FIELDS;
 
 /// Authenticates every request of the routes it wraps.
 ///

@@ -25,42 +25,9 @@ pub(super) fn is_credential(refused_names: &BTreeSet<String>, name: &str, value:
 }
 
 /// The normalized parts of a parameter name: `api_key[]` -> `api_key`;
-/// `auth[token]` -> `auth`, `token`.
-pub(super) fn name_parts(name: &str) -> impl Iterator<Item = String> + '_ {
-    let name = name.split('\0').next().unwrap_or_default();
-    name.split(['[', ']']).map(normalize).filter(|part| !part.is_empty())
-}
-
-/// `apiKey`, `API-KEY`, `api.key`, ` api_key\t` -> `api_key`; control
-/// characters are dropped.
-pub(super) fn normalize(name: &str) -> String {
-    let name = name.trim_matches(|c: char| c.is_control() || c.is_whitespace());
-    let mut out = String::with_capacity(name.len() + 2);
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') || c.is_whitespace() {
-            if !out.is_empty() && !out.ends_with('_') {
-                out.push('_');
-            }
-            prev_lower = false;
-        } else if c.is_control() {
-            // Invisible in logs, dropped by some parsers: no part of a name.
-        } else if c.is_uppercase() {
-            if prev_lower && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-            prev_lower = false;
-        } else {
-            out.push(c);
-            prev_lower = c.is_lowercase() || c.is_ascii_digit();
-        }
-    }
-    while out.ends_with('_') {
-        out.pop();
-    }
-    out
-}
+/// `auth[token]` -> `auth`, `token` (the macros read field names the same
+/// way, from the same code).
+pub(super) use apishield_internals::names::name_parts;
 
 /// An API key, a JWT, or an `Authorization` value, once trimmed.
 fn is_credential_value(value: &str) -> bool {
@@ -112,11 +79,6 @@ mod tests {
 
     #[test]
     fn parameter_names_normalize_like_field_names() {
-        for n in ["api_key", "apiKey", "API-KEY", "api.key", "Api_Key_", " api_key\t", "api_key\u{1}"] {
-            assert_eq!(normalize(n), "api_key", "{n:?}");
-        }
-        assert_eq!(normalize("access-token"), "access_token");
-        assert_eq!(normalize("APIKEY"), "apikey");
         let parts = |n: &str| name_parts(n).collect::<Vec<_>>();
         assert_eq!(parts("api_key[]"), ["api_key"]);
         assert_eq!(parts("auth[token]"), ["auth", "token"]);

@@ -271,8 +271,8 @@ impl TrustedProxies {
 
     /// The client of `headers` from `peer`: [`resolve`](Self::resolve)
     /// over the configured header's field lines.
-    #[cfg(feature = "axum")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+    #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     pub fn resolve_headers(
         &self,
         peer: Option<IpAddr>,

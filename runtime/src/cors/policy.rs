@@ -168,7 +168,7 @@ impl CorsPolicy {
     }
 
     /// The listed origins: the macro's (static), then the builder's.
-    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(super) fn origin_parts(&self) -> (&'static [&'static str], &[String]) {
         match &self.origins {
             Origins::Any => (&[], &[]),
@@ -176,12 +176,12 @@ impl CorsPolicy {
         }
     }
 
-    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(super) fn method_bits(&self) -> u8 {
         self.methods
     }
 
-    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(super) fn max_age_secs(&self) -> Option<u32> {
         self.max_age
     }

@@ -1,6 +1,7 @@
-//! Headers every answer should carry (feature `axum`): the security
-//! reference's response headers, and a request id that ties an answer to
-//! its log lines.
+//! Headers every answer should carry: the security reference's response
+//! headers, and a request id that ties an answer to its log lines. The
+//! values, [`SecurityHeaders::apply`] and the request-id rules need the
+//! `http` feature only; the layers and extractors need `axum`.
 //!
 //! * [`SecurityHeaders`]: `X-Content-Type-Options`, `X-Frame-Options`,
 //!   HSTS, CSP, `Referrer-Policy`, `Permissions-Policy`, no caching; removes
@@ -14,6 +15,7 @@
 //! With [`CorsLayer`](crate::cors::CorsLayer), outermost last:
 //!
 //! ```
+//! # #[cfg(feature = "axum")] {
 //! use apishield::headers::{RequestIdLayer, SecurityHeaders};
 //! use apishield::prelude::*;
 //! use axum::{Router, routing::get};
@@ -24,15 +26,21 @@
 //!     .layer(SecurityHeaders::api())
 //!     .layer(RequestIdLayer::new());
 //! # let _ = app;
+//! # }
 //! ```
 
 #![warn(missing_docs)]
 
 mod request_id;
+#[cfg(feature = "axum")]
+mod request_id_layer;
 mod security;
+#[cfg(feature = "axum")]
+mod security_layer;
 
-pub use request_id::{
-    ClientRequestId, MAX_REQUEST_ID_LEN, REQUEST_ID_HEADER, RequestId, RequestIdFuture, RequestIdLayer,
-    RequestIdService,
-};
-pub use security::{SecurityHeaders, SecurityHeadersFuture, SecurityHeadersService};
+pub use request_id::{ClientRequestId, MAX_REQUEST_ID_LEN, REQUEST_ID_HEADER, RequestId};
+#[cfg(feature = "axum")]
+pub use request_id_layer::{RequestIdFuture, RequestIdLayer, RequestIdService};
+pub use security::SecurityHeaders;
+#[cfg(feature = "axum")]
+pub use security_layer::{SecurityHeadersFuture, SecurityHeadersService};

@@ -1,26 +1,23 @@
 //! `SecurityHeaders`: the reference checklist's response headers on every
-//! answer, and the server-identifying ones removed.
+//! answer, and the server-identifying ones removed. The values and
+//! [`SecurityHeaders::apply`] need only the `http` feature; the tower layer
+//! is in `security_layer` (feature `axum`).
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
 
-use axum::http::header::{
+use http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, PRAGMA, REFERRER_POLICY, SERVER, STRICT_TRANSPORT_SECURITY,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, X_XSS_PROTECTION,
 };
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use axum::response::{IntoResponse, Response};
-use tower_layer::Layer;
-use tower_service::Service;
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 const PERMISSIONS_POLICY: HeaderName = HeaderName::from_static("permissions-policy");
 const X_POWERED_BY: HeaderName = HeaderName::from_static("x-powered-by");
 
-/// A layer that puts security headers on every answer and removes the
-/// headers that identify the server software.
+/// Security headers for every answer, and the headers that identify the
+/// server software removed: a tower layer with the `axum` feature, and
+/// [`apply`](Self::apply) on any `http::HeaderMap` with the `http` feature.
 ///
 /// [`SecurityHeaders::api`] is the security reference's checklist:
 ///
@@ -52,6 +49,7 @@ const X_POWERED_BY: HeaderName = HeaderName::from_static("x-powered-by");
 /// values win instead. `Server` and `X-Powered-By` are always removed.
 ///
 /// ```
+/// # #[cfg(feature = "axum")] {
 /// use apishield::headers::SecurityHeaders;
 /// use axum::http::{HeaderName, HeaderValue};
 /// use axum::{Router, routing::get};
@@ -61,6 +59,20 @@ const X_POWERED_BY: HeaderName = HeaderName::from_static("x-powered-by");
 ///     .remove(HeaderName::from_static("x-aspnet-version"));
 /// let app: Router = Router::new().route("/", get(|| async { "{}" })).layer(headers);
 /// # let _ = app;
+/// # }
+/// ```
+///
+/// Without axum (feature `http`), on any response's headers:
+///
+/// ```
+/// use apishield::headers::SecurityHeaders;
+/// use http::{HeaderMap, HeaderValue, header};
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert(header::SERVER, HeaderValue::from_static("nginx/1.25"));
+/// SecurityHeaders::api().apply(&mut headers);
+/// assert_eq!(headers["x-content-type-options"], "nosniff");
+/// assert!(!headers.contains_key(header::SERVER));
 /// ```
 #[derive(Clone)]
 pub struct SecurityHeaders {
@@ -174,65 +186,5 @@ impl fmt::Debug for SecurityHeaders {
             .field("remove", &self.config.remove)
             .field("enforce", &self.config.enforce)
             .finish()
-    }
-}
-
-impl<S> Layer<S> for SecurityHeaders {
-    type Service = SecurityHeadersService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        SecurityHeadersService { headers: self.clone(), inner }
-    }
-}
-
-/// The service of the [`SecurityHeaders`] layer.
-#[derive(Clone, Debug)]
-pub struct SecurityHeadersService<S> {
-    headers: SecurityHeaders,
-    inner: S,
-}
-
-impl<S, Req> Service<Req> for SecurityHeadersService<S>
-where
-    S: Service<Req>,
-    S::Response: IntoResponse,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = SecurityHeadersFuture<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Req) -> Self::Future {
-        SecurityHeadersFuture { future: Box::pin(self.inner.call(req)), headers: self.headers.clone() }
-    }
-}
-
-/// The future of [`SecurityHeadersService`].
-pub struct SecurityHeadersFuture<F> {
-    future: Pin<Box<F>>,
-    headers: SecurityHeaders,
-}
-
-impl<F> fmt::Debug for SecurityHeadersFuture<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SecurityHeadersFuture").finish_non_exhaustive()
-    }
-}
-
-impl<F, R, E> Future for SecurityHeadersFuture<F>
-where
-    F: Future<Output = Result<R, E>>,
-    R: IntoResponse,
-{
-    type Output = Result<Response, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let mut response = ready!(this.future.as_mut().poll(cx))?.into_response();
-        this.headers.apply(response.headers_mut());
-        Poll::Ready(Ok(response))
     }
 }

@@ -311,7 +311,7 @@ impl RateLimitDecision {
     }
 }
 
-#[cfg(feature = "axum")]
+#[cfg(feature = "http")]
 mod http_impl {
     use http::header::{HeaderMap, HeaderName, HeaderValue};
 
@@ -338,7 +338,7 @@ mod http_impl {
     impl RateLimitDecision {
         /// Sets the decision's headers on `headers`, replacing values of the
         /// same names.
-        #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+        #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
         pub fn write_headers(&self, headers: &mut HeaderMap) {
             for (header, value) in self.headers() {
                 // Every value is ASCII digits, quotes, names and separators.
@@ -349,7 +349,7 @@ mod http_impl {
         }
     }
 
-    #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     impl From<&RateLimitDecision> for HeaderMap {
         fn from(decision: &RateLimitDecision) -> HeaderMap {
             let mut headers = HeaderMap::with_capacity(6);

@@ -7,8 +7,9 @@
 //! ASCII (punycode) form, as browsers do. Hand-written rather than a regex:
 //! one pass over the bytes with a class table, no regex to compile.
 
-/// The longest address RFC 5321 allows through a mail system.
-pub const MAX_EMAIL_LEN: usize = 254;
+/// The longest address RFC 5321 allows through a mail system (also the
+/// upper length bound `#[shield(email)]` implies at compile time).
+pub const MAX_EMAIL_LEN: usize = apishield_internals::limits::MAX_EMAIL_LEN;
 const MAX_LOCAL_LEN: usize = 64;
 const MAX_LABEL_LEN: usize = 63;
 

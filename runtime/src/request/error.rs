@@ -376,7 +376,10 @@ impl RequestError {
     }
 
     /// Converts into the error type of the `validator` crate, so that code
-    /// written against `validator::Validate` sees the same errors.
+    /// written against `validator::Validate` sees the same errors (feature
+    /// `validator`).
+    #[cfg(feature = "validator")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "validator")))]
     pub fn into_validation_errors(self) -> validator::ValidationErrors {
         super::validator_compat::to_validation_errors(self.errors)
     }

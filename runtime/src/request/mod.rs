@@ -5,6 +5,38 @@
 //! collected per field (not only the first), and the value exists only if
 //! every rule held. There is no "parse, then remember to call `validate()`".
 //!
+//! ```
+//! use apishield::prelude::*;
+//!
+//! #[secure_request]
+//! #[derive(Debug)]
+//! pub struct CreateUser {
+//!     #[shield(len = 1..=100, trim)]
+//!     pub name: String,
+//!     #[shield(email)]
+//!     pub email: String,
+//!     #[shield(range = 13..=150)]
+//!     pub age: u8,
+//!     #[shield(one_of = ["user", "viewer"], fallback = "user")]
+//!     pub role: String,
+//!     #[shield(max_items = 20, each(len = 1..=32))]
+//!     pub tags: Vec<String>,
+//! }
+//!
+//! let user = CreateUser::from_json(br#"{"name":"  Ada ","email":"ada@example.com","age":36,"role":"admin","tags":["x"]}"#).unwrap();
+//! assert_eq!(user.name, "Ada");
+//! assert_eq!(user.role, "user"); // not "admin": the fallback applies
+//!
+//! let err = CreateUser::from_json(br#"{"name":"","email":"nope","age":7,"role":"user","tags":[],"is_admin":true}"#).unwrap_err();
+//! let codes: Vec<_> = err.errors().iter().map(|e| (e.path().to_string(), e.code().as_str())).collect();
+//! assert_eq!(codes, [
+//!     ("name".into(), "too_short"),
+//!     ("email".into(), "invalid_email"),
+//!     ("age".into(), "out_of_range"),
+//!     ("is_admin".into(), "unknown_field"),
+//! ]);
+//! ```
+//!
 //! Layout: [`field`] holds the two traits every rule implements (`Read` while
 //! parsing, `Check` on an existing value); [`string`], [`number`], [`scalar`],
 //! [`collection`], [`nested`] and [`tagged`] implement them per kind of
@@ -26,6 +58,7 @@ pub mod policy;
 pub mod scalar;
 pub mod string;
 pub mod tagged;
+#[cfg(feature = "validator")]
 mod validator_compat;
 
 pub use error::{ErrorCode, FieldError, FieldPath, PathSegment, RequestError};

@@ -400,7 +400,7 @@ pub struct WebhookHeaders<'a> {
 #[derive(Clone, Copy)]
 enum Source<'a> {
     Values([Option<&'a str>; 3]),
-    #[cfg(feature = "axum")]
+    #[cfg(feature = "http")]
     Map(&'a http::HeaderMap),
 }
 
@@ -427,11 +427,11 @@ impl<'a> WebhookHeaders<'a> {
 
     /// The three values, or the first header (in the order id, timestamp,
     /// signature) that is missing or unreadable.
-    #[cfg_attr(not(feature = "axum"), allow(unused_variables))]
+    #[cfg_attr(not(feature = "http"), allow(unused_variables))]
     fn resolve(&self, profile: WebhookProfile) -> Result<[&'a str; 3], WebhookError> {
         let values = match self.source {
             Source::Values(values) => values.map(Ok),
-            #[cfg(feature = "axum")]
+            #[cfg(feature = "http")]
             Source::Map(map) => {
                 [profile.id_header(), profile.timestamp_header(), profile.signature_header()].map(|name| {
                     let mut all = map.get_all(name).iter();
@@ -460,7 +460,7 @@ impl<'a> WebhookHeaders<'a> {
     }
 }
 
-#[cfg(feature = "axum")]
+#[cfg(feature = "http")]
 impl<'a> From<&'a http::HeaderMap> for WebhookHeaders<'a> {
     fn from(map: &'a http::HeaderMap) -> Self {
         WebhookHeaders { source: Source::Map(map) }
@@ -477,14 +477,14 @@ impl fmt::Debug for WebhookHeaders<'_> {
                 .field("timestamp", &ts.is_some())
                 .field("signature", &sig.is_some())
                 .finish(),
-            #[cfg(feature = "axum")]
+            #[cfg(feature = "http")]
             Source::Map(_) => f.write_str("WebhookHeaders(HeaderMap)"),
         }
     }
 }
 
 #[cfg(test)]
-#[cfg(feature = "axum")]
+#[cfg(feature = "http")]
 mod header_map_tests {
     use http::{HeaderMap, HeaderName, HeaderValue};
 

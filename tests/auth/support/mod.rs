@@ -35,6 +35,17 @@ pub fn sign_raw(header: &str, payload: &str, alg: Algorithm, key: &EncodingKey) 
     format!("{input}.{signature}")
 }
 
+/// An HS256 token over raw header and claims text with any key, the empty
+/// one included (jsonwebtoken 12 refuses to make an empty HMAC key; an
+/// attacker's signer does not ask).
+pub fn hs256_raw(header: &str, payload: &str, key: &[u8]) -> String {
+    use hmac::{KeyInit, Mac};
+    let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    mac.update(input.as_bytes());
+    format!("{input}.{}", b64(&mac.finalize().into_bytes()))
+}
+
 /// The test RSA private key, as jsonwebtoken's encoding key.
 pub fn rsa_encoding_key() -> EncodingKey {
     EncodingKey::from_rsa_pem(&fixture("test_rsa_private.pem")).unwrap()

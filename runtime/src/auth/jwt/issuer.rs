@@ -66,7 +66,9 @@ impl JwtSigningKey {
         if secret.byte_len() < algorithm.min_secret_len() {
             return Err(JwtKeyError::SecretTooShort { min: algorithm.min_secret_len() });
         }
-        Ok(JwtSigningKey { algorithm, kid: None, key: EncodingKey::from_secret(secret.expose()) })
+        // jsonwebtoken refuses only empty secrets, which the length check excludes.
+        let key = EncodingKey::from_secret(secret.expose()).map_err(|_| JwtKeyError::InvalidKey)?;
+        Ok(JwtSigningKey { algorithm, kid: None, key })
     }
 
     /// The same key with a key id, written into every token's `kid` header.
@@ -93,7 +95,7 @@ impl JwtSigningKey {
         let utils = &DEFAULT_PROVIDER.key_utils;
         let bytes = self.key.as_bytes();
         let key = match self.algorithm.family() {
-            KeyFamily::Hmac => DecodingKey::from_secret(bytes),
+            KeyFamily::Hmac => DecodingKey::from_secret(bytes).map_err(|_| JwtKeyError::InvalidKey)?,
             KeyFamily::Rsa => {
                 let (n, e) = (utils.rsa_pub_components_from_private_key)(bytes).map_err(|_| JwtKeyError::InvalidKey)?;
                 DecodingKey::from_rsa_raw_components(&n, &e)

@@ -96,7 +96,9 @@ impl JwtKey {
         if secret.byte_len() < algorithm.min_secret_len() {
             return Err(JwtKeyError::SecretTooShort { min: algorithm.min_secret_len() });
         }
-        JwtKey::checked(algorithm, DecodingKey::from_secret(secret.expose()))
+        // jsonwebtoken refuses only empty secrets, which the length check excludes.
+        let key = DecodingKey::from_secret(secret.expose()).map_err(|_| JwtKeyError::InvalidKey)?;
+        JwtKey::checked(algorithm, key)
     }
 
     /// The same key with a key id, which tokens name in their `kid` header.

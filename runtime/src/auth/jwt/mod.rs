@@ -14,23 +14,24 @@
 //! in `tests/auth/jwt_gaps.rs` where bare jsonwebtoken accepts a token that
 //! [`JwtValidator`] rejects:
 //!
-//! | jsonwebtoken 11 | [`JwtValidator`] |
+//! | jsonwebtoken 12 | [`JwtValidator`] |
 //! | --- | --- |
 //! | only `exp` required; `set_audience`/`set_issuer` still accept tokens without `aud`/`iss` (its issue 493) | `sub`, `exp`, `iat`, `iss`, `aud` required ([`JwtError::MissingClaim`]) |
 //! | `nbf` not checked unless `validate_nbf` | `nbf` honoured ([`JwtError::NotYetValid`]) |
 //! | `iat` never checked | future `iat` refused ([`JwtError::IssuedInFuture`]) |
 //! | 60 s leeway, inclusive | 30 s, and valid strictly before `exp + leeway` ([`JwtError::Expired`]) |
 //! | any lifetime | `exp - iat` at most 15 min ([`JwtError::LifetimeTooLong`]) |
-//! | HMAC with an empty or short key | [`HmacSecret`]: 32+ bytes, not from a literal |
+//! | HMAC with a short key (only an empty one is refused) | [`HmacSecret`]: 32+ bytes, not from a literal |
 //! | `typ` ignored | optional explicit typing ([`JwtError::WrongType`]) |
-//! | `crit` ignored | refused ([`JwtError::UnsupportedCrit`]) |
 //! | a multi-megabyte token parsed | 8 KiB limit before decoding ([`JwtError::TooLarge`]) |
 //! | duplicate claim: last value wins | refused ([`JwtError::DuplicateClaim`]) |
 //! | `iss` as an array accepted | a string only ([`JwtError::InvalidClaim`]) |
 //!
 //! Also refused: `alg: none` in any casing, algorithms not configured,
 //! unknown or hostile `kid`s, `jku`/`x5u`/`jwk`/`x5c` headers, bad base64url
-//! or JSON, and of course bad signatures. Every reason is its own
+//! or JSON, unknown `crit` extensions ([`JwtError::UnsupportedCrit`];
+//! jsonwebtoken 12 refuses them too, 11 did not), and of course bad
+//! signatures. Every reason is its own
 //! [`JwtError`] variant; none echoes the token.
 
 mod algorithm;

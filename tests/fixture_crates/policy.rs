@@ -3,28 +3,9 @@
 //! macro gives for them. (trybuild generates its own manifests, so these
 //! cases cannot be trybuild cases.)
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the tests crate is in the workspace").to_owned()
-}
-
-/// `cargo check` of a fixture crate; returns its stderr.
+/// `cargo check` of a policy fixture crate; returns its stderr.
 fn check(fixture: &str) -> (bool, String) {
-    let root = workspace();
-    let dir = root.join("tests/fixtures").join(fixture);
-    // Same dependency versions as the workspace, no network.
-    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy Cargo.lock");
-    let output = Command::new(env!("CARGO"))
-        .args(["check", "--offline", "--quiet", "--message-format", "short"])
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", root.join("target/policy-fixtures"))
-        .env_remove("RUSTFLAGS")
-        .output()
-        .expect("run cargo");
-    let _ = std::fs::remove_file(dir.join("Cargo.lock"));
-    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+    apishield_tests::cargo_fixture::check(fixture, "short")
 }
 
 #[test]

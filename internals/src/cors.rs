@@ -2,10 +2,10 @@
 //! check fails.
 //!
 //! The `cors!` macro (at compile time) and `CorsPolicy::builder()` (at run
-//! time) apply exactly these rules: this file is compiled twice, as
-//! `apishield::cors::rules` and, through a `#[path]` module, inside
-//! `apishield-macros` (a proc-macro crate cannot depend on the runtime). So it
-//! uses `std` only and names nothing outside itself.
+//! time) apply exactly these rules, from this one module: the macro crate and
+//! the runtime both depend on this crate (a proc-macro crate cannot depend on
+//! the runtime), so the two can never disagree, and say the same words. The
+//! runtime shows this module as `apishield::cors::rules`.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
