@@ -49,17 +49,29 @@ impl<M: ?Sized + Owned> OwnerGate<M> {
 #[derive(Debug)]
 pub struct HasOwner<const YES: bool>;
 
-/// Not public API: implemented only for `HasOwner<false>`; its message is the
-/// error for projecting an owned model without its ownership check.
+/// Not public API: holds for `HasOwner<false>`. For `HasOwner<true>` its
+/// impl requires [`AuthorizeBeforeProjecting`], which never holds: the
+/// compiler then reports that trait's message (its self type differs, so
+/// the message is not replaced by this trait's), and points at no impl of
+/// this crate.
+pub trait ProjectWithoutOwnershipCheck<M: ?Sized, V: ?Sized> {}
+
+impl<M: ?Sized, V: ?Sized> ProjectWithoutOwnershipCheck<M, V> for HasOwner<false> {}
+
+impl<M: ?Sized, V: ?Sized> ProjectWithoutOwnershipCheck<M, V> for HasOwner<true> where
+    super::Unchecked<M>: AuthorizeBeforeProjecting<M, V>
+{
+}
+
+/// Not public API: never implemented; its message is the error for
+/// projecting an owned model without its ownership check.
 #[diagnostic::on_unimplemented(
     message = "`{M}` has an owner: `{V}` converts from `&Authorized<{M}>`, not from `&{M}`",
     label = "converted without an ownership check",
     note = "authorize it first: `{V}::from(&principal.authorize(value)?)` (its owner or an admin), or `principal.authorize_all(values)` for a list",
     note = "projecting an #[owned_by] type into another response would send it to anyone; `Authorized<{M}>` is the proof that the check ran"
 )]
-pub trait ProjectWithoutOwnershipCheck<M: ?Sized, V: ?Sized> {}
-
-impl<M: ?Sized, V: ?Sized> ProjectWithoutOwnershipCheck<M, V> for HasOwner<false> {}
+pub trait AuthorizeBeforeProjecting<M: ?Sized, V: ?Sized> {}
 
 // ----------------------------------------------------------------- projection
 
@@ -146,20 +158,44 @@ impl<T: Clone> ViaClone<T> for &Probe<'_, T, T> {
 )]
 pub trait FillableFrom<M: ?Sized> {}
 
-/// Last choice: no conversion and no copy; the call does not compile, with
-/// [`FillableFrom`]'s message.
+/// What [`ViaMismatch`] makes: no value, only the two types, for [`Fill`].
+#[derive(Debug)]
+pub struct Mismatch<M: ?Sized, T>(PhantomData<(fn() -> T, fn() -> PhantomData<M>)>);
+
+/// Last choice: no conversion and no copy. The result is a [`Mismatch`],
+/// which generated code passes to `<_ as Fill<T>>::fill`, in the user's
+/// code: that does not compile, with [`FillableFrom`]'s message.
 pub trait ViaMismatch<M: ?Sized, T> {
-    /// Never callable.
-    fn project(self) -> T
-    where
-        T: FillableFrom<M>;
+    /// The mismatch, as a type.
+    fn project(&self) -> Mismatch<M, T>;
 }
 
 impl<M: ?Sized, T> ViaMismatch<M, T> for Probe<'_, M, T> {
-    fn project(self) -> T
-    where
-        T: FillableFrom<M>,
-    {
+    fn project(&self) -> Mismatch<M, T> {
+        Mismatch(PhantomData)
+    }
+}
+
+/// Turns a projection's result into the response field: the value itself
+/// after a conversion or a copy; never a [`Mismatch`], whose impl requires
+/// [`FillableFrom`], which has no implementations.
+pub trait Fill<T> {
+    /// The response field's value.
+    fn fill(self) -> T;
+}
+
+impl<T> Fill<T> for T {
+    #[inline(always)]
+    fn fill(self) -> T {
+        self
+    }
+}
+
+impl<M: ?Sized, T> Fill<T> for Mismatch<M, T>
+where
+    T: FillableFrom<M>,
+{
+    fn fill(self) -> T {
         unreachable!("FillableFrom has no implementations")
     }
 }
