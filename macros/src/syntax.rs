@@ -13,6 +13,14 @@ pub(crate) fn private() -> TokenStream {
     quote!(::apishield::__private)
 }
 
+/// `#[diagnostic::do_not_recommend]` for the generated impls of a type
+/// without generics: an error about another type then does not list this
+/// one as "the trait is implemented for". (A generic impl keeps it: its
+/// where clauses must stay the ones the compiler blames.)
+pub(crate) fn quiet(generics: &syn::Generics) -> TokenStream {
+    if generics.params.is_empty() { quote!(#[diagnostic::do_not_recommend]) } else { TokenStream::new() }
+}
+
 /// `a::b::c` as written.
 pub(crate) fn path_name(path: &syn::Path) -> String {
     path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")

@@ -130,9 +130,8 @@ pub mod __private {
     #[cfg(feature = "axum")]
     pub use crate::idempotency;
     pub use crate::response::{
-        AuthorizeBeforeSerializing, FieldProbe, Fill, FromModel, HasOwner, NoOwner, OwnerGate, Probe,
-        ProjectWithoutOwnershipCheck, ResponsePolicy, SendPublic, SendRefused, Unchecked, ViaClone, ViaMismatch,
-        ViaModel,
+        AuthorizeBeforeSerializing, FieldProbe, FillableFrom, FromModel, HasOwner, NoOwner, OwnerGate, Probe,
+        ProjectWithoutOwnershipCheck, ResponsePolicy, SendPublic, SendRefused, Unchecked, ViaClone, ViaModel,
     };
     pub use crate::response::{Authorized, Public, SecureResponse};
     #[cfg(feature = "axum")]

@@ -20,12 +20,12 @@ pub(crate) enum HandlerReturn {
     /// `-> impl Trait`: the handler is rewritten to return a `Response`.
     ImplTrait,
     /// A named type, which must be able to carry a 403.
-    Type(Type),
+    Type(Box<Type>),
 }
 
 /// Checks the target; the checked target, or the item to emit unchanged
 /// next to the errors.
-pub(crate) fn check(cx: &Ctxt, target: Target) -> Result<Checked, syn::Item> {
+pub(crate) fn check(cx: &Ctxt, target: Target) -> Result<Checked, Box<syn::Item>> {
     match target {
         Target::Resource { item, owner } => resource(cx, item, owner),
         Target::Handler { item, param } => handler(cx, item, param),
@@ -35,12 +35,12 @@ pub(crate) fn check(cx: &Ctxt, target: Target) -> Result<Checked, syn::Item> {
                 "#[owned_by] applies to resource structs and to handler functions",
                 "put it on the struct that has an owner field, or on the handler that takes the owner's id",
             );
-            Err(other)
+            Err(Box::new(other))
         }
     }
 }
 
-fn resource(cx: &Ctxt, mut item: syn::ItemStruct, owner: Ident) -> Result<Checked, syn::Item> {
+fn resource(cx: &Ctxt, mut item: syn::ItemStruct, owner: Ident) -> Result<Checked, Box<syn::Item>> {
     if let Some(path) = find_derive(&item.attrs, "Serialize") {
         cx.error(
             path.span(),
@@ -65,16 +65,16 @@ fn resource(cx: &Ctxt, mut item: syn::ItemStruct, owner: Ident) -> Result<Checke
                 format!("name the field that holds the owner's id: one of {}", fields.join(", "))
             },
         );
-        return Err(syn::Item::Struct(item));
+        return Err(Box::new(syn::Item::Struct(item)));
     };
     let owner_ty = field.ty.clone();
     if cx.has_errors() {
-        return Err(syn::Item::Struct(item));
+        return Err(Box::new(syn::Item::Struct(item)));
     }
     Ok(Checked::Resource { item, owner, owner_ty })
 }
 
-fn handler(cx: &Ctxt, item: syn::ItemFn, param: Ident) -> Result<Checked, syn::Item> {
+fn handler(cx: &Ctxt, item: syn::ItemFn, param: Ident) -> Result<Checked, Box<syn::Item>> {
     let inputs = &item.sig.inputs;
     let principal = match principal_arg(inputs) {
         Some(t) => match &*t.pat {
@@ -112,7 +112,7 @@ fn handler(cx: &Ctxt, item: syn::ItemFn, param: Ident) -> Result<Checked, syn::I
     }
     let returns = match &item.sig.output {
         ReturnType::Type(_, ty) if returns_impl_trait(ty) => Some(HandlerReturn::ImplTrait),
-        ReturnType::Type(_, ty) => Some(HandlerReturn::Type((**ty).clone())),
+        ReturnType::Type(_, ty) => Some(HandlerReturn::Type(ty.clone())),
         ReturnType::Default => {
             cx.error(
                 item.sig.ident.span(),
@@ -126,6 +126,6 @@ fn handler(cx: &Ctxt, item: syn::ItemFn, param: Ident) -> Result<Checked, syn::I
         (Some(principal), Some(returns)) if !cx.has_errors() => {
             Ok(Checked::Handler { item, param, principal, returns })
         }
-        _ => Err(syn::Item::Fn(item)),
+        _ => Err(Box::new(syn::Item::Fn(item))),
     }
 }

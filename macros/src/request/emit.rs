@@ -16,8 +16,9 @@ use syn::{GenericParam, Generics, Ident, Type};
 
 use super::attr::{Num, Value};
 use super::check::{Checked, CheckedBody, CheckedField, FieldDefault, Lowered};
+use super::model::Variant;
 pub(crate) use crate::generics::{GenericNames, bounded};
-pub(crate) use crate::syntax::private;
+pub(crate) use crate::syntax::{private, quiet};
 
 /// Statics, assertions and bounds shared by the impls of one item.
 #[derive(Default)]
@@ -370,18 +371,11 @@ pub(crate) fn fields_code(
 pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
     match &checked.body {
         CheckedBody::Struct(fields) => emit_struct(checked, fields),
-        CheckedBody::UnitEnum(_) => emit_unit_enum(checked),
+        CheckedBody::UnitEnum(variants) => emit_unit_enum(checked, variants),
         CheckedBody::Tagged { tag, content, variants } => {
             super::emit_enum::emit_tagged(checked, tag, *content, variants)
         }
     }
-}
-
-/// `#[diagnostic::do_not_recommend]` on the impls of a type without
-/// generics: an error about another type then does not list this one as
-/// "the trait is implemented for".
-pub(crate) fn quiet(generics: &Generics) -> TokenStream {
-    if generics.params.is_empty() { quote!(#[diagnostic::do_not_recommend]) } else { TokenStream::new() }
 }
 
 /// The impls every request type gets once it can be read and checked:
@@ -499,12 +493,10 @@ fn emit_struct(checked: &Checked<'_>, fields: &[CheckedField<'_>]) -> TokenStrea
     }
 }
 
-fn emit_unit_enum(checked: &Checked<'_>) -> TokenStream {
+fn emit_unit_enum(checked: &Checked<'_>, variants: &[Variant<'_>]) -> TokenStream {
     let p = private();
     let c = checked.container;
     let ident = c.ident;
-    let CheckedBody::UnitEnum(variants) = &checked.body else { return TokenStream::new() };
-    let variants = *variants;
     let mut lookup = Vec::new();
     let mut names = Vec::new();
     let mut key_text = Vec::new();

@@ -9,13 +9,7 @@ use syn::spanned::Spanned;
 use super::check::Checked;
 use super::model::{Body, Container, Field, Ownership};
 use crate::generics::{GenericNames, bounded};
-use crate::syntax::private;
-
-/// `#[diagnostic::do_not_recommend]` for the impls of a type without
-/// generics: an error about another type does not list this one.
-fn quiet(generics: &syn::Generics) -> TokenStream {
-    if generics.params.is_empty() { quote!(#[diagnostic::do_not_recommend]) } else { TokenStream::new() }
-}
+use crate::syntax::{private, quiet};
 
 pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
     let p = private();
@@ -186,7 +180,7 @@ fn from_model(c: &Container<'_>, model: &syn::Path) -> TokenStream {
         let cfgs = &f.cfgs;
         let span = field.span();
         quote_spanned! {span=>
-            #(#cfgs)* #field: <_ as #p::Fill<#ty>>::fill((&&#p::Probe::<_, #ty>::new(&__model.#field)).project())
+            #(#cfgs)* #field: (&&#p::Probe::<_, #ty>::new(&__model.#field)).project()
         }
     });
     // Constants cannot name lifetime parameters; ownership does not depend on them.
@@ -201,10 +195,28 @@ fn from_model(c: &Container<'_>, model: &syn::Path) -> TokenStream {
         #[allow(unused_imports)]
         use #p::NoOwner as _;
 
+        /// The last choice of a field's projection: no conversion, no copy.
+        /// Defined here, so that its error points at this type, not into
+        /// apishield.
+        trait FillFromModelField<M: ?Sized, T> {
+            fn project(self) -> T
+            where
+                T: #p::FillableFrom<M>;
+        }
+
+        impl<M: ?Sized, T> FillFromModelField<M, T> for #p::Probe<'_, M, T> {
+            fn project(self) -> T
+            where
+                T: #p::FillableFrom<M>,
+            {
+                ::core::unreachable!()
+            }
+        }
+
         #[inline]
         fn __apishield_project #impl_g (__model: &#model) -> #ident #ty_g #where_g {
             #[allow(unused_imports)]
-            use #p::{ViaClone as _, ViaMismatch as _, ViaModel as _};
+            use #p::{ViaClone as _, ViaModel as _};
             #ident { #(#inits),* }
         }
 

@@ -12,8 +12,8 @@ mod project;
 pub use authorized::Authorized;
 #[doc(hidden)]
 pub use project::{
-    AuthorizeBeforeProjecting, Fill, FillableFrom, FromModel, HasOwner, Mismatch, NoOwner, OwnerGate, Probe,
-    ProjectWithoutOwnershipCheck, ViaClone, ViaMismatch, ViaModel,
+    AuthorizeBeforeProjecting, FillableFrom, FromModel, HasOwner, NoOwner, OwnerGate, Probe,
+    ProjectWithoutOwnershipCheck, ViaClone, ViaModel,
 };
 
 use std::marker::PhantomData;

@@ -149,7 +149,10 @@ impl<T: Clone> ViaClone<T> for &Probe<'_, T, T> {
 }
 
 /// Never implemented: its message is the error for a response field whose
-/// type neither converts from nor equals the model field's type.
+/// type neither converts from nor equals the model field's type. The last
+/// choice of the projection (no conversion, no copy) is a method that
+/// requires it; generated code defines that method in the user's crate, so
+/// the error points there and not into this crate.
 #[diagnostic::on_unimplemented(
     message = "the response field of type `{Self}` cannot be filled from the model field of type `{M}`",
     label = "no conversion from the model field",
@@ -157,45 +160,3 @@ impl<T: Clone> ViaClone<T> for &Probe<'_, T, T> {
     note = "if the model field holds #[owned_by] values, they convert only once authorized: hold them as `Authorized<..>` (`Vec<Authorized<Order>>`)"
 )]
 pub trait FillableFrom<M: ?Sized> {}
-
-/// What [`ViaMismatch`] makes: no value, only the two types, for [`Fill`].
-#[derive(Debug)]
-pub struct Mismatch<M: ?Sized, T>(PhantomData<(fn() -> T, fn() -> PhantomData<M>)>);
-
-/// Last choice: no conversion and no copy. The result is a [`Mismatch`],
-/// which generated code passes to `<_ as Fill<T>>::fill`, in the user's
-/// code: that does not compile, with [`FillableFrom`]'s message.
-pub trait ViaMismatch<M: ?Sized, T> {
-    /// The mismatch, as a type.
-    fn project(&self) -> Mismatch<M, T>;
-}
-
-impl<M: ?Sized, T> ViaMismatch<M, T> for Probe<'_, M, T> {
-    fn project(&self) -> Mismatch<M, T> {
-        Mismatch(PhantomData)
-    }
-}
-
-/// Turns a projection's result into the response field: the value itself
-/// after a conversion or a copy; never a [`Mismatch`], whose impl requires
-/// [`FillableFrom`], which has no implementations.
-pub trait Fill<T> {
-    /// The response field's value.
-    fn fill(self) -> T;
-}
-
-impl<T> Fill<T> for T {
-    #[inline(always)]
-    fn fill(self) -> T {
-        self
-    }
-}
-
-impl<M: ?Sized, T> Fill<T> for Mismatch<M, T>
-where
-    T: FillableFrom<M>,
-{
-    fn fill(self) -> T {
-        unreachable!("FillableFrom has no implementations")
-    }
-}
