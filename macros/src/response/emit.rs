@@ -46,7 +46,8 @@ pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
         }
         Body::UnitEnum(variants) => {
             let arms = variants.iter().enumerate().map(|(i, (variant, wire, cfgs))| {
-                let index = u32::try_from(i).unwrap_or(u32::MAX);
+                // A `u32` literal: an enum with more variants is a compile error here.
+                let index = proc_macro2::Literal::usize_unsuffixed(i);
                 quote! {
                     #(#cfgs)* #ident::#variant => #p::serde::Serializer::serialize_unit_variant(__serializer, #name, #index, #wire),
                 }
