@@ -91,7 +91,7 @@ impl Items {
         ty: &Type,
         in_key: bool,
         generics: &GenericNames,
-        lifetimes: &[TokenStream],
+        lifetimes: &Lifetimes,
     ) -> TokenStream {
         let p = private();
         if generics.mentioned_in(ty) {
@@ -116,11 +116,14 @@ impl Items {
             self.assertions.push(quote_spanned!(span=> let _ = <#ty as #p::MapKey>::key_text;));
         }
         let leaf = format_ident!("__ApishieldNested{}", self.leaves.len());
+        // The item's lifetimes (the type may borrow), and `'de` outliving
+        // them, as in the item's own `NestedRead` impl.
+        let (params, names) = (&lifetimes.params, &lifetimes.names);
         self.leaves.push(quote! {
             struct #leaf;
 
             #[automatically_derived]
-            impl<#(#lifetimes),*> #p::Check<#ty> for #leaf {
+            impl<#(#params),*> #p::Check<#ty> for #leaf {
                 #[inline]
                 fn check(&self, __value: &#ty, __cx: &mut #p::Cx, __at: &#p::Path<'_>) {
                     #[allow(unused_imports)]
@@ -130,7 +133,7 @@ impl Items {
             }
 
             #[automatically_derived]
-            impl<'de, #(#lifetimes),*> #p::Read<'de, #ty> for #leaf {
+            impl<'de: #(#names)+*, #(#params),*> #p::Read<'de, #ty> for #leaf {
                 #[inline]
                 fn read<__D: #p::serde::Deserializer<'de>>(
                     &self,
@@ -234,17 +237,24 @@ impl Items {
     }
 }
 
+/// The item's lifetime parameters, for the leaves' impls.
+pub(crate) struct Lifetimes {
+    /// With their bounds (`'b: 'a`).
+    pub(crate) params: Vec<TokenStream>,
+    pub(crate) names: Vec<syn::Lifetime>,
+}
+
 /// What every part of one item's code needs to know about the item.
 pub(crate) struct EmitCx<'g> {
     pub(crate) generics: &'g GenericNames,
-    /// The item's lifetime parameters with their bounds, for the leaves.
-    pub(crate) lifetimes: Vec<TokenStream>,
+    pub(crate) lifetimes: Lifetimes,
 }
 
 impl<'g> EmitCx<'g> {
     pub(crate) fn new(generics: &'g GenericNames, item: &Generics) -> Self {
-        let lifetimes = item.lifetimes().map(|l| quote!(#l)).collect();
-        EmitCx { generics, lifetimes }
+        let params = item.lifetimes().map(|l| quote!(#l)).collect();
+        let names = item.lifetimes().map(|l| l.lifetime.clone()).collect();
+        EmitCx { generics, lifetimes: Lifetimes { params, names } }
     }
 }
 
