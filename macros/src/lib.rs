@@ -144,7 +144,8 @@ pub fn secure_response(args: TokenStream, input: TokenStream) -> TokenStream {
 /// Ownership. On a resource type, `#[owned_by(field)]` names the owner
 /// field; the type then leaves the server only as `apishield::Authorized<T>`
 /// (made by `principal.authorize(resource)`), and serializing it directly
-/// does not compile. On a handler, `#[owned_by(param)]` checks the path
+/// does not compile. It may be written above or below `#[secure_response]`,
+/// with the same result. On a handler, `#[owned_by(param)]` checks the path
 /// parameter against the handler's `Principal` before the body runs (403
 /// with a generic body).
 ///
