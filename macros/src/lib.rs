@@ -2,11 +2,15 @@
 //! whose documentation describes them; generated code refers to
 //! `::apishield::__private` only.
 //!
-//! Every macro is built the same way: parse the item into a model that keeps
-//! the original syntax for spans, check the model against the policy while
-//! collecting every error (`ctxt`), then expand. On error the original item is
-//! still emitted (without the helper attributes) next to the errors, so the
-//! IDE keeps its type information and each error stands alone.
+//! Every macro is built the same way, in a folder of its own: `attr`
+//! parses its arguments and helper attributes, `model` reads the item into a
+//! model that keeps the original syntax for spans, `check` checks the model
+//! while collecting every error (`ctxt`) and returns a *checked* model (a
+//! distinct type: `emit` cannot run on input that failed), and `emit` lowers
+//! the checked model alone. On error the original item is still emitted
+//! (without the helper attributes) next to the errors, with fallback impls,
+//! so the IDE keeps its type information and each error stands alone.
+//! `syntax` holds the helpers they share.
 
 mod cors;
 mod ctxt;
@@ -17,6 +21,7 @@ mod ownership;
 mod policy;
 mod request;
 mod response;
+mod syntax;
 
 use proc_macro::TokenStream;
 
@@ -140,7 +145,8 @@ pub fn secure_response(args: TokenStream, input: TokenStream) -> TokenStream {
 /// Ownership. On a resource type, `#[owned_by(field)]` names the owner
 /// field; the type then leaves the server only as `apishield::Authorized<T>`
 /// (made by `principal.authorize(resource)`), and serializing it directly
-/// does not compile. On a handler, `#[owned_by(param)]` checks the path
+/// does not compile. It may be written above or below `#[secure_response]`,
+/// with the same result. On a handler, `#[owned_by(param)]` checks the path
 /// parameter against the handler's `Principal` before the body runs (403
 /// with a generic body).
 ///

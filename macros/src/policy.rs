@@ -13,13 +13,22 @@
 //! secret_fields = ["tax_id"]       # responses: names that never leave the server
 //! ```
 //!
-//! Read at expansion time; cargo rebuilds the crate when its `Cargo.toml`
+//! Read at expansion time. The generated code includes the manifests it was
+//! read from (`include_bytes!`), so cargo's dependency tracking rebuilds the
+//! crate when one of them changes: a tightened policy fails the next
+//! `cargo check`, not the next edit of a source file. A process that expands
+//! for a long time (rust-analyzer's proc-macro server) keeps the policy per
+//! crate, and reads it again when a manifest's size or modification time
 //! changes. Loosening is only possible per field and visibly
 //! (`allow_large`, `client_settable`), never crate-wide.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
+
+use proc_macro2::TokenStream;
+use quote::quote;
 
 use apishield_internals::limits;
 
@@ -125,25 +134,80 @@ fn extend(list: &mut Vec<String>, key: &str, value: &toml::Value, origin: &str) 
     Ok(())
 }
 
-/// The policy of the crate being compiled.
-pub(crate) fn current() -> Result<Arc<Policy>, String> {
-    let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
-        return Ok(Arc::new(Policy::default()));
-    };
-    type Loaded = Result<Arc<Policy>, String>;
-    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Loaded>>> = OnceLock::new();
-    let dir = PathBuf::from(dir);
+/// The policy of the crate being compiled, and the manifests it came from.
+pub(crate) struct Current {
+    pub(crate) policy: Result<Arc<Policy>, String>,
+    /// Every manifest that was read (present or not: creating a workspace
+    /// manifest changes the policy too, but only present files can be tracked).
+    manifests: Arc<[PathBuf]>,
+}
+
+impl Current {
+    /// Code that makes the expansion depend on the manifests: cargo records
+    /// an included file in the crate's dependency info and rebuilds the
+    /// crate when it changes.
+    pub(crate) fn tracking(&self) -> TokenStream {
+        self.manifests
+            .iter()
+            .filter(|path| path.is_file())
+            .filter_map(|path| path.to_str())
+            .map(|path| {
+                quote!(
+                    const _: &[u8] = ::core::include_bytes!(#path);
+                )
+            })
+            .collect()
+    }
+}
+
+/// What a cached policy was read from: each probed manifest with its size and
+/// modification time (`None`: absent or unreadable).
+type Fingerprint = Vec<(PathBuf, Option<(u64, Option<SystemTime>)>)>;
+
+fn fingerprint(paths: &[PathBuf]) -> Fingerprint {
+    paths
+        .iter()
+        .map(|path| {
+            let meta = std::fs::metadata(path).ok().map(|m| (m.len(), m.modified().ok()));
+            (path.clone(), meta)
+        })
+        .collect()
+}
+
+struct Cached {
+    fingerprint: Fingerprint,
+    policy: Result<Arc<Policy>, String>,
+    manifests: Arc<[PathBuf]>,
+}
+
+/// The policy of the crate being compiled (`CARGO_MANIFEST_DIR`).
+pub(crate) fn current() -> Current {
+    match std::env::var_os("CARGO_MANIFEST_DIR") {
+        Some(dir) => current_for(Path::new(&dir)),
+        None => Current { policy: Ok(Arc::new(Policy::default())), manifests: Arc::from(Vec::new()) },
+    }
+}
+
+/// The policy of the package in `dir`, from the process-wide cache while its
+/// manifests are unchanged.
+fn current_for(dir: &Path) -> Current {
+    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Cached>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Ok(cache) = cache.lock()
-        && let Some(found) = cache.get(&dir)
+        && let Some(found) = cache.get(dir)
+        && fingerprint(&found.manifests) == found.fingerprint
     {
-        return found.clone();
+        return Current { policy: found.policy.clone(), manifests: found.manifests.clone() };
     }
-    let loaded = load(&dir).map(Arc::new);
+    let mut probed = Vec::new();
+    let policy = load(dir, &mut probed).map(Arc::new);
+    let manifests: Arc<[PathBuf]> = Arc::from(probed);
     if let Ok(mut cache) = cache.lock() {
-        cache.insert(dir, loaded.clone());
+        let cached =
+            Cached { fingerprint: fingerprint(&manifests), policy: policy.clone(), manifests: manifests.clone() };
+        cache.insert(dir.to_owned(), cached);
     }
-    loaded
+    Current { policy, manifests }
 }
 
 fn read_manifest(path: &Path) -> Result<Option<toml::Table>, String> {
@@ -163,14 +227,17 @@ fn table<'v>(value: &'v toml::Value, origin: &str) -> Result<&'v toml::Table, St
     value.as_table().ok_or_else(|| format!("{origin} must be a table\nhelp: write it as a `[{origin}]` section"))
 }
 
-fn load(dir: &Path) -> Result<Policy, String> {
+/// Reads the policy of the package in `dir`; `probed` gets every manifest
+/// path looked at, for the cache and for cargo's dependency tracking.
+fn load(dir: &Path, probed: &mut Vec<PathBuf>) -> Result<Policy, String> {
     let mut policy = Policy::default();
     let package_manifest = dir.join("Cargo.toml");
+    probed.push(package_manifest.clone());
     let package = read_manifest(&package_manifest)?;
     // The workspace's table first: a package can tighten it further.
     let workspace_root = match &package {
         Some(p) if p.contains_key("workspace") => Some((package_manifest.clone(), p.clone())),
-        _ => find_workspace(dir)?,
+        _ => find_workspace(dir, probed)?,
     };
     if let Some((path, manifest)) = &workspace_root
         && let Some(value) = metadata(manifest, "workspace")
@@ -187,9 +254,10 @@ fn load(dir: &Path) -> Result<Policy, String> {
     Ok(policy)
 }
 
-fn find_workspace(dir: &Path) -> Result<Option<(PathBuf, toml::Table)>, String> {
+fn find_workspace(dir: &Path, probed: &mut Vec<PathBuf>) -> Result<Option<(PathBuf, toml::Table)>, String> {
     for ancestor in dir.ancestors().skip(1) {
         let path = ancestor.join("Cargo.toml");
+        probed.push(path.clone());
         if let Some(manifest) = read_manifest(&path)?
             && manifest.contains_key("workspace")
         {
@@ -245,7 +313,7 @@ mod tests {
             "[package]\nname = \"m\"\n[package.metadata.apishield]\nmax_string_len = 300\ncredential_fields = [\"otp\"]\n",
         )
         .unwrap();
-        let p = load(&member).unwrap();
+        let p = load(&member, &mut Vec::new()).unwrap();
         assert_eq!((p.max_items, p.max_string_len), (50, 300));
         assert!(p.is_credential("otp"));
         std::fs::write(
@@ -253,7 +321,37 @@ mod tests {
             "[package]\nname = \"m\"\n[package.metadata.apishield]\nmax_items = 60\n",
         )
         .unwrap();
-        assert!(load(&member).unwrap_err().contains("loosens"), "a package cannot undo its workspace's ceiling");
+        assert!(
+            load(&member, &mut Vec::new()).unwrap_err().contains("loosens"),
+            "a package cannot undo its workspace's ceiling"
+        );
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// A long-lived process (rust-analyzer's proc-macro server) sees a
+    /// changed manifest: the cache is keyed by the manifests' size and
+    /// modification time, not only by the package's directory.
+    #[test]
+    fn the_cache_reads_a_changed_manifest_again() {
+        let dir = std::env::temp_dir().join(format!("apishield-policy-cache-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let manifest = dir.join("Cargo.toml");
+        std::fs::write(&manifest, "[package]\nname = \"m\"\n[workspace]\n").unwrap();
+        let first = current_for(&dir);
+        assert_eq!(first.policy.as_ref().unwrap().max_items, 100);
+        assert!(first.tracking().to_string().contains("include_bytes"), "the manifest is tracked");
+        std::fs::write(
+            &manifest,
+            "[package]\nname = \"m\"\n[workspace]\n[package.metadata.apishield]\nmax_items = 7\n",
+        )
+        .unwrap();
+        assert_eq!(current_for(&dir).policy.unwrap().max_items, 7, "the tightened policy is read");
+        std::fs::write(
+            &manifest,
+            "[package]\nname = \"m\"\n[workspace]\n[package.metadata.apishield]\nmax_items = 700\n",
+        )
+        .unwrap();
+        assert!(current_for(&dir).policy.unwrap_err().contains("loosens"), "so is a loosened one");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -85,8 +85,8 @@ pub mod __private {
     pub use crate::request::context::{Cx, Mode, Path};
     pub use crate::request::field::{Check, Read, Slot, finish_field, read_field};
     pub use crate::request::nested::{
-        Key, NestedCheck, NestedRead, NestedRules, StructFields, assert_map_key, assert_nested, assert_struct_fields,
-        next_key, read_struct, read_unit_enum, reject_value, skip_key, skip_unknown,
+        Key, Leaf, LeafChecks, LeafReads, LeafUnchecked, LeafUnread, NestedCheck, NestedRead, NestedRules,
+        StructFields, next_key, read_struct, read_unit_enum, reject_value, skip_key, skip_unknown,
     };
     pub use crate::request::number::{FloatRules, IntRules};
     pub use crate::request::parse::deserialize;
@@ -102,12 +102,12 @@ pub mod __private {
     pub use crate::cors::policy::checked as cors_policy;
 
     pub use crate::auth::Owned;
-    pub use crate::auth::guard::{FromForbidden, deny, require_owner};
+    pub use crate::auth::guard::{Deny, DenyUnreachable, DenyWith, FromForbidden, deny, require_owner};
     #[cfg(feature = "axum")]
     pub use crate::idempotency;
     pub use crate::response::{
-        AuthorizeBeforeSerializing, FromModel, HasOwner, NoOwner, OwnerGate, Probe, ProjectWithoutOwnershipCheck,
-        ResponsePolicy, ViaClone, ViaMismatch, ViaModel, assert_public, serialize_field,
+        AuthorizeBeforeSerializing, FieldProbe, FillableFrom, FromModel, HasOwner, NoOwner, OwnerGate, Probe,
+        ProjectWithoutOwnershipCheck, ResponsePolicy, SendPublic, SendRefused, Unchecked, ViaClone, ViaModel,
     };
     pub use crate::response::{Authorized, Public, SecureResponse};
     #[cfg(feature = "axum")]

@@ -6,13 +6,13 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprArray, Lit, LitStr, UnOp};
 
-use super::parse::Field;
+use super::attr::Field;
 use super::rules::{self, OriginKind, PolicyError};
 use crate::ctxt::Ctxt;
 
 /// The checked policy: origins as browsers send them, header names in lower
 /// case, methods as a bit set (see `rules::METHODS`).
-pub(super) struct Policy {
+pub(super) struct Checked {
     pub(super) any_origin: bool,
     pub(super) origins: Vec<String>,
     pub(super) methods: u8,
@@ -31,7 +31,8 @@ const EXPOSE: usize = 5;
 const INSECURE_LOCALHOST: usize = 6;
 const KEYS: [&str; 7] = ["origins", "methods", "headers", "credentials", "max_age", "expose", "insecure_localhost"];
 
-pub(super) fn check(cx: &Ctxt, fields: &[Field]) -> Policy {
+/// Checks every value; the checked policy if nothing was reported.
+pub(super) fn check(cx: &Ctxt, fields: &[Field]) -> Option<Checked> {
     let mut by_key: [Option<&Field>; KEYS.len()] = [None; KEYS.len()];
     let mut order = Vec::new();
     for field in fields {
@@ -59,7 +60,7 @@ pub(super) fn check(cx: &Ctxt, fields: &[Field]) -> Policy {
     if by_key[METHODS].is_none() {
         cx.error(Span::call_site(), "missing `methods`", PolicyError::NoMethods.help());
     }
-    let mut policy = Policy {
+    let mut policy = Checked {
         any_origin: false,
         origins: Vec::new(),
         methods: 0,
@@ -87,7 +88,7 @@ pub(super) fn check(cx: &Ctxt, fields: &[Field]) -> Policy {
             }
         }
     }
-    policy
+    (!cx.has_errors()).then_some(policy)
 }
 
 fn unknown_key_help(name: &str) -> String {

@@ -1,13 +1,14 @@
 //! `cors! { origins: [...], methods: [...], ... }`: a `CorsPolicy` whose every
 //! value was checked at compile time.
 //!
-//! parse (keys and values, spans kept) -> check (the rules shared with the runtime, every
-//! error collected) -> expand (a call of the runtime's `const fn` with the
-//! checked parts, so the policy can also be a `const` or a `static`).
+//! attr (keys and values, spans kept: the model) -> check (the shared rules,
+//! every error collected, into a checked policy) -> emit (a call of the
+//! runtime's `const fn` with the checked parts only, so the policy can also
+//! be a `const` or a `static`).
 
+mod attr;
 mod check;
-mod expand;
-mod parse;
+mod emit;
 
 // The rules shared with `CorsPolicy::builder()`, so the macro and the
 // builder can never disagree, and say the same words.
@@ -19,16 +20,20 @@ use crate::ctxt::Ctxt;
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
-    match parse::parse(input) {
-        Ok(fields) => {
-            let policy = check::check(&cx, &fields);
-            if !cx.has_errors() {
-                return expand::expand(&policy);
-            }
+    let checked = match attr::parse(input) {
+        Ok(fields) => check::check(&cx, &fields),
+        Err(e) => {
+            cx.syn_error(e);
+            None
         }
-        Err(e) => cx.syn_error(e),
+    };
+    match checked {
+        Some(policy) if !cx.has_errors() => {
+            cx.finish();
+            emit::emit(&policy)
+        }
+        _ => emit::with_errors(cx.finish()),
     }
-    expand::with_errors(cx.into_compile_errors())
 }
 
 #[cfg(test)]

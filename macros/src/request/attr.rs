@@ -13,6 +13,7 @@ use syn::{Attribute, Expr, Lit, LitStr, RangeLimits, UnOp};
 
 use crate::ctxt::Ctxt;
 use crate::names::RenameRule;
+use crate::syntax::skip_value;
 
 /// A number literal of a rule, with its span.
 #[derive(Debug, Clone, Copy)]
@@ -113,6 +114,10 @@ pub(crate) struct Rules {
     pub(crate) default: Option<(Span, Option<ValueLit>)>,
     pub(crate) client_settable: Option<Span>,
     pub(crate) allow_large: Option<Span>,
+    /// A rule was misspelled or malformed (and reported): what was written
+    /// is not what was meant, so the checks that depend on the rules are
+    /// skipped rather than reported as consequences of the typo.
+    pub(crate) incomplete: bool,
 }
 
 impl Rules {
@@ -184,6 +189,7 @@ const RULE_KEYS: &str = "len, range, email, pattern, one_of, fallback, max_items
 
 /// Parses every `#[shield(...)]` of a field into one rule set.
 pub(crate) fn parse_shield(cx: &Ctxt, attrs: &[Attribute]) -> Rules {
+    let before = cx.error_count();
     let mut rules = Rules::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("shield")) {
         match &attr.meta {
@@ -199,6 +205,7 @@ pub(crate) fn parse_shield(cx: &Ctxt, attrs: &[Attribute]) -> Rules {
             ),
         }
     }
+    rules.incomplete = cx.error_count() > before;
     rules
 }
 
@@ -211,7 +218,7 @@ fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, value: T, key: &ParseNestedMeta<
 }
 
 fn path_name(meta: &ParseNestedMeta<'_>) -> String {
-    meta.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
+    crate::syntax::path_name(&meta.path)
 }
 
 fn parse_rule(cx: &Ctxt, rules: &mut Rules, meta: &ParseNestedMeta<'_>, top: bool) -> syn::Result<()> {
@@ -377,16 +384,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
-}
-
-/// Consumes whatever follows an unknown key (`= expr` or `(...)`).
-fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
-    if meta.input.peek(syn::Token![=]) {
-        meta.value()?.parse::<Expr>()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        meta.parse_nested_meta(|m| skip_value(&m))?;
-    }
-    Ok(())
 }
 
 fn parse_bound(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Bound> {

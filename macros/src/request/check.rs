@@ -1,6 +1,11 @@
 //! The policy: every rule of the security reference that a type can break,
 //! checked on the model. Each problem is one error spanned on the field, rule
 //! key or type at fault, with a `help:` line that says the fix.
+//!
+//! A model that passes comes out as a [`Checked`] model: the rules lowered
+//! to the exact values the runtime enforces (bounds resolved per type, the
+//! email ceiling applied, defaults decided). `emit` reads only that, so it
+//! can neither run on a model that failed nor invent a value of its own.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -9,7 +14,7 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 
 use super::attr::{Bound, Num, Rules, Value, ValueLit};
-use super::model::{Body, Container, Field, VariantKind};
+use super::model::{Body, Container, Field, Variant, VariantKind};
 use super::shape::Shape;
 use crate::ctxt::Ctxt;
 use crate::names::credential_parts;
@@ -18,36 +23,142 @@ use crate::policy::Policy;
 /// RFC 5321's limit, which `email` implies (the runtime enforces the same constant).
 const MAX_EMAIL_LEN: u64 = apishield_internals::limits::MAX_EMAIL_LEN as u64;
 
-pub(crate) fn check(cx: &Ctxt, policy: &Policy, c: &Container<'_>) {
-    match &c.body {
-        Body::Struct(fields) => check_fields(cx, policy, fields, c.query, None),
+// ------------------------------------------------------------ checked model
+
+/// A model that passed every check, with its rules lowered.
+pub(crate) struct Checked<'a> {
+    pub(crate) container: &'a Container<'a>,
+    /// The crate's ceiling on a query string's length.
+    pub(crate) max_query_len: u64,
+    pub(crate) body: CheckedBody<'a>,
+}
+
+pub(crate) enum CheckedBody<'a> {
+    Struct(Vec<CheckedField<'a>>),
+    UnitEnum(&'a [Variant<'a>]),
+    Tagged { tag: &'a str, content: Option<&'a str>, variants: Vec<CheckedVariant<'a>> },
+}
+
+pub(crate) struct CheckedVariant<'a> {
+    pub(crate) variant: &'a Variant<'a>,
+    pub(crate) kind: CheckedKind<'a>,
+}
+
+pub(crate) enum CheckedKind<'a> {
+    Unit,
+    Struct(Vec<CheckedField<'a>>),
+    /// One unnamed field holding a type that validates itself.
+    Newtype(&'a syn::Type),
+}
+
+pub(crate) struct CheckedField<'a> {
+    pub(crate) field: &'a Field<'a>,
+    /// `None`: never read from the client (`#[serde(skip)]`), always `Default`.
+    pub(crate) read: Option<FieldRead<'a>>,
+}
+
+/// How a field is read: its lowered rules and what an absent field takes.
+pub(crate) struct FieldRead<'a> {
+    pub(crate) rules: Lowered<'a>,
+    pub(crate) default: FieldDefault,
+}
+
+pub(crate) enum FieldDefault {
+    /// Absent is missing (or `None`, for an `Option`).
+    None,
+    /// `Default::default()` (a bare `default`).
+    TypeDefault,
+    /// A literal (`default = ..`, a `fallback`, or a page size's default).
+    Literal(Value),
+}
+
+/// The rules of one value, as the runtime's rule types hold them.
+pub(crate) enum Lowered<'a> {
+    Str {
+        min: u64,
+        /// `None`: bounded by `one_of` alone.
+        max: Option<u64>,
+        trim: bool,
+        email: bool,
+        pattern: Option<String>,
+        one_of: Vec<String>,
+        fallback: Option<String>,
+    },
+    Int {
+        ty: &'a syn::Ident,
+        min: i128,
+        max: i128,
+        one_of: Vec<i128>,
+    },
+    Float {
+        ty: &'a syn::Ident,
+        min: f64,
+        max: f64,
+        max_exclusive: bool,
+    },
+    Plain,
+    Option(Box<Lowered<'a>>),
+    Box(Box<Lowered<'a>>),
+    Secret(Box<Lowered<'a>>),
+    Seq {
+        max_items: u64,
+        each: Box<Lowered<'a>>,
+    },
+    Map {
+        max_items: u64,
+        keys: Box<Lowered<'a>>,
+        each: Box<Lowered<'a>>,
+    },
+    /// A type that validates itself (asserted by the generated code).
+    Nested(&'a syn::Type),
+}
+
+/// Checks the model; the checked model if nothing was reported.
+pub(crate) fn check<'a>(cx: &Ctxt, policy: &Policy, c: &'a Container<'a>) -> Option<Checked<'a>> {
+    let body = match &c.body {
+        Body::Struct(fields) => check_fields(cx, policy, fields, c.query, None).map(CheckedBody::Struct),
         Body::UnitEnum(variants) => {
-            check_variant_names(cx, variants.iter().map(|v| (v.ident.span(), &v.wire, &v.aliases)))
+            check_variant_names(cx, variants.iter().map(|v| (v.ident.span(), &v.wire, &v.aliases)));
+            Some(CheckedBody::UnitEnum(variants))
         }
         Body::Tagged { tag, content, variants } => {
             check_variant_names(cx, variants.iter().map(|v| (v.ident.span(), &v.wire, &v.aliases)));
+            let mut checked = Some(Vec::new());
             for v in variants {
-                match &v.kind {
+                let kind = match &v.kind {
+                    VariantKind::Unit => Some(CheckedKind::Unit),
                     VariantKind::Struct(fields) => {
                         let reserved = if content.is_none() { Some(tag.as_str()) } else { None };
-                        check_fields(cx, policy, fields, c.query, reserved);
+                        check_fields(cx, policy, fields, c.query, reserved).map(CheckedKind::Struct)
                     }
-                    VariantKind::Newtype(ty) if !matches!(super::shape::classify(ty), Shape::Nested(_)) => cx.error_on(
-                        ty,
-                        format!(
-                            "the content of `{}` must be a #[secure_request] type, so that rules bound it",
-                            v.ident
-                        ),
-                        format!(
-                            "use a struct variant with rules on its fields: `{} {{ #[shield(...)] value: ... }}`",
-                            v.ident
-                        ),
-                    ),
-                    _ => {}
-                }
+                    VariantKind::Newtype(ty) if matches!(super::shape::classify(ty), Shape::Nested(_)) => {
+                        Some(CheckedKind::Newtype(ty))
+                    }
+                    VariantKind::Newtype(ty) => {
+                        cx.error_on(
+                            ty,
+                            format!(
+                                "the content of `{}` must be a #[secure_request] type, so that rules bound it",
+                                v.ident
+                            ),
+                            format!(
+                                "use a struct variant with rules on its fields: `{} {{ #[shield(...)] value: ... }}`",
+                                v.ident
+                            ),
+                        );
+                        None
+                    }
+                };
+                checked = checked.zip(kind).map(|(mut all, kind)| {
+                    all.push(CheckedVariant { variant: v, kind });
+                    all
+                });
             }
+            checked.map(|variants| CheckedBody::Tagged { tag, content: content.as_deref(), variants })
         }
-    }
+    };
+    let body = body.filter(|_| !cx.has_errors())?;
+    Some(Checked { container: c, max_query_len: policy.max_query_len, body })
 }
 
 fn check_variant_names<'a>(cx: &Ctxt, names: impl Iterator<Item = (Span, &'a String, &'a Vec<String>)>) {
@@ -61,7 +172,13 @@ fn check_variant_names<'a>(cx: &Ctxt, names: impl Iterator<Item = (Span, &'a Str
     }
 }
 
-fn check_fields(cx: &Ctxt, policy: &Policy, fields: &[Field<'_>], query: bool, reserved: Option<&str>) {
+fn check_fields<'a>(
+    cx: &Ctxt,
+    policy: &Policy,
+    fields: &'a [Field<'a>],
+    query: bool,
+    reserved: Option<&str>,
+) -> Option<Vec<CheckedField<'a>>> {
     let mut seen: HashMap<&str, ()> = HashMap::new();
     for f in fields.iter().filter(|f| !f.skip) {
         for name in std::iter::once(&f.wire).chain(&f.aliases) {
@@ -77,12 +194,12 @@ fn check_fields(cx: &Ctxt, policy: &Policy, fields: &[Field<'_>], query: bool, r
             }
         }
     }
-    for f in fields {
-        check_field(cx, policy, f, query);
-    }
+    // Every field is checked (all errors in one compile) before any is dropped.
+    let checked: Vec<Option<CheckedField<'a>>> = fields.iter().map(|f| check_field(cx, policy, f, query)).collect();
+    checked.into_iter().collect()
 }
 
-fn check_field(cx: &Ctxt, policy: &Policy, f: &Field<'_>, query: bool) {
+fn check_field<'a>(cx: &Ctxt, policy: &Policy, f: &'a Field<'a>, query: bool) -> Option<CheckedField<'a>> {
     if f.skip {
         if !f.rules.is_empty() {
             cx.error(
@@ -90,10 +207,31 @@ fn check_field(cx: &Ctxt, policy: &Policy, f: &Field<'_>, query: bool) {
                 format!("`{}` is never read from the client (`#[serde(skip)]`), so its rules have no effect", f.wire),
                 "remove the #[shield(...)] rules, or the `skip`",
             );
+            return None;
         }
-        return;
+        return Some(CheckedField { field: f, read: None });
     }
     let names = f.names();
+    let credential = if names.iter().any(|n| policy.is_credential(n)) {
+        Some(&f.wire)
+    } else {
+        f.client_names().find(|name| credential_parts(name).iter().any(|n| policy.is_credential(n)))
+    };
+    if query && let Some(name) = credential {
+        cx.error(
+            f.ident.span(),
+            format!("`{name}` looks like a credential, and credentials must not travel in URLs"),
+            "URLs end up in server logs, browser history and Referer headers: send it in a header \
+             (`Authorization: ...`) or in the request body",
+        );
+    }
+    // A misspelled or malformed rule was reported where it is written; what
+    // the field's rules were meant to be is unknown, so nothing that depends
+    // on them is reported on top (a `lenght` is one error, not also "no
+    // upper length bound").
+    if f.rules.incomplete {
+        return None;
+    }
     let privileged = names.iter().any(|n| policy.is_privileged(n));
     if privileged && !f.rules.restricts_values() && f.rules.client_settable.is_none() {
         let restrict = match f.shape.peeled() {
@@ -124,19 +262,6 @@ fn check_field(cx: &Ctxt, policy: &Policy, f: &Field<'_>, query: bool) {
             "remove `client_settable`",
         );
     }
-    let credential = if names.iter().any(|n| policy.is_credential(n)) {
-        Some(&f.wire)
-    } else {
-        f.client_names().find(|name| credential_parts(name).iter().any(|n| policy.is_credential(n)))
-    };
-    if query && let Some(name) = credential {
-        cx.error(
-            f.ident.span(),
-            format!("`{name}` looks like a credential, and credentials must not travel in URLs"),
-            "URLs end up in server logs, browser history and Referer headers: send it in a header \
-             (`Authorization: ...`) or in the request body",
-        );
-    }
     let exceeded = Cell::new(false);
     let ctx =
         FieldCtx { policy, allow_large: f.rules.allow_large.is_some(), exceeded: &exceeded, page_size: f.page_size };
@@ -146,7 +271,7 @@ fn check_field(cx: &Ctxt, policy: &Policy, f: &Field<'_>, query: bool) {
     {
         cx.error(*span, "an `Option` field is `None` when absent: `default` has no effect", "remove `default`");
     }
-    check_value(cx, &ctx, &f.shape, &f.rules, &subject);
+    let rules = check_value(cx, &ctx, &f.shape, &f.rules, &subject);
     if f.page_size {
         check_page_size(cx, policy, f);
     }
@@ -165,6 +290,15 @@ fn check_field(cx: &Ctxt, policy: &Policy, f: &Field<'_>, query: bool) {
             "remove `allow_large`",
         );
     }
+    let default = match (&f.rules.default, &f.rules.fallback) {
+        (Some((_, Some(v))), _) | (None, Some((_, v))) => FieldDefault::Literal(v.value.clone()),
+        (Some((_, None)), _) if f.page_size => {
+            FieldDefault::Literal(Value::Num(Num::Int(i128::from(policy.default_page_size))))
+        }
+        (Some((_, None)), _) => FieldDefault::TypeDefault,
+        (None, None) => FieldDefault::None,
+    };
+    Some(CheckedField { field: f, read: Some(FieldRead { rules: rules?, default }) })
 }
 
 /// Page sizes: an integer with a maximum no larger than the policy's, and a default.
@@ -321,16 +455,27 @@ fn only(cx: &Ctxt, rules: &Rules, allowed: &[&str], kind: (&str, &str), s: &Subj
     }
 }
 
-fn check_value(cx: &Ctxt, ctx: &FieldCtx<'_>, shape: &Shape<'_>, rules: &Rules, s: &Subject<'_>) {
+/// Checks the rules of one value of `shape`; its lowered rules if they hold.
+fn check_value<'a>(
+    cx: &Ctxt,
+    ctx: &FieldCtx<'_>,
+    shape: &Shape<'a>,
+    rules: &Rules,
+    s: &Subject<'_>,
+) -> Option<Lowered<'a>> {
     match shape {
         Shape::Unsupported(ty, help) => {
             cx.error_on(ty, "no #[shield] rule can bound a value of this type", help);
+            None
         }
-        Shape::Option(inner) | Shape::Box(inner) | Shape::Secret(inner) => check_value(cx, ctx, inner, rules, s),
+        Shape::Option(inner) => Some(Lowered::Option(Box::new(check_value(cx, ctx, inner, rules, s)?))),
+        Shape::Box(inner) => Some(Lowered::Box(Box::new(check_value(cx, ctx, inner, rules, s)?))),
+        Shape::Secret(inner) => Some(Lowered::Secret(Box::new(check_value(cx, ctx, inner, rules, s)?))),
         Shape::Str => check_str(cx, ctx, rules, s),
-        Shape::Int(ty) => check_int(cx, ctx, rules, &ty.to_string(), s),
-        Shape::Float(ty) => check_float(cx, rules, &ty.to_string(), s),
+        Shape::Int(ty) => check_int(cx, ctx, rules, ty, s),
+        Shape::Float(ty) => check_float(cx, rules, ty, s),
         Shape::Plain(ty) => {
+            let before = cx.error_count();
             only(
                 cx,
                 rules,
@@ -345,37 +490,46 @@ fn check_value(cx: &Ctxt, ctx: &FieldCtx<'_>, shape: &Shape<'_>, rules: &Rules, 
                     cx.error(v.span, format!("the default must be a `{ty}`"), format!("write a `{ty}` literal"));
                 }
             }
+            (cx.error_count() == before).then_some(Lowered::Plain)
         }
         Shape::Seq(item) => {
             only(cx, rules, &["max_items", "each"], ("a list or set", "lists or sets"), s);
-            check_max_items(cx, ctx, rules, s, "list");
+            let max_items = check_max_items(cx, ctx, rules, s, "list");
             let each = rules.each.as_ref().map(|(_, r)| &**r).cloned().unwrap_or_default();
-            check_value(cx, ctx, item, &each, &s.inner("each"));
-            check_collection_default(cx, rules);
+            let each = check_value(cx, ctx, item, &each, &s.inner("each"));
+            let default_ok = check_collection_default(cx, rules);
+            let (max_items, each) = (max_items?, each?);
+            default_ok.then(|| Lowered::Seq { max_items, each: Box::new(each) })
         }
         Shape::Map(key, value) => {
             only(cx, rules, &["max_items", "each", "keys"], ("a map", "maps"), s);
-            check_max_items(cx, ctx, rules, s, "map");
+            let max_items = check_max_items(cx, ctx, rules, s, "map");
             let keys = rules.keys.as_ref().map(|(_, r)| &**r).cloned().unwrap_or_default();
-            match key.peeled() {
+            let keys = match key.peeled() {
                 Shape::Str | Shape::Int(_) | Shape::Plain(_) | Shape::Nested(_) => {
-                    check_value(cx, ctx, key, &keys, &s.inner("keys"));
+                    check_value(cx, ctx, key, &keys, &s.inner("keys"))
                 }
-                other => cx.error(
-                    s.span,
-                    format!(
-                        "the keys of `{}` are {}; map keys must be strings, integers or unit-only enums",
-                        s.field,
-                        other.describe()
-                    ),
-                    "change the key type",
-                ),
-            }
+                other => {
+                    cx.error(
+                        s.span,
+                        format!(
+                            "the keys of `{}` are {}; map keys must be strings, integers or unit-only enums",
+                            s.field,
+                            other.describe()
+                        ),
+                        "change the key type",
+                    );
+                    None
+                }
+            };
             let each = rules.each.as_ref().map(|(_, r)| &**r).cloned().unwrap_or_default();
-            check_value(cx, ctx, value, &each, &s.inner("each"));
-            check_collection_default(cx, rules);
+            let each = check_value(cx, ctx, value, &each, &s.inner("each"));
+            let default_ok = check_collection_default(cx, rules);
+            let (max_items, keys, each) = (max_items?, keys?, each?);
+            default_ok.then(|| Lowered::Map { max_items, keys: Box::new(keys), each: Box::new(each) })
         }
         Shape::Nested(ty) => {
+            let before = cx.error_count();
             for (name, span) in present(rules) {
                 cx.error(
                     span,
@@ -389,35 +543,42 @@ fn check_value(cx: &Ctxt, ctx: &FieldCtx<'_>, shape: &Shape<'_>, rules: &Rules, 
             if let Some((_, Some(v))) = &rules.default {
                 cx.error(v.span, "a nested type's default is its `Default` value", "write `default` without a value");
             }
-            let _: &syn::Type = ty;
+            (cx.error_count() == before).then_some(Lowered::Nested(ty))
         }
     }
 }
 
-fn check_collection_default(cx: &Ctxt, rules: &Rules) {
+/// Whether the default (if any) fits a collection: only a bare `default`.
+fn check_collection_default(cx: &Ctxt, rules: &Rules) -> bool {
     if let Some((_, Some(v))) = &rules.default {
         cx.error(v.span, "a collection's default is empty", "write `default` without a value");
+        return false;
     }
+    true
 }
 
-fn check_max_items(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, s: &Subject<'_>, what: &str) {
+/// The collection's `max_items`, if it is given and within the ceiling.
+fn check_max_items(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, s: &Subject<'_>, what: &str) -> Option<u64> {
     match &rules.max_items {
-        None => cx.error(
-            s.span,
-            format!(
-                "{} with no `max_items`: a client could send millions of items",
-                s.is(&format!("a {what}"), &format!("{what}s"))
-            ),
-            format!(
-                "{}, N being the most items the API accepts (the crate's ceiling is {})",
-                s.add("max_items = N"),
-                ctx.policy.max_items
-            ),
-        ),
+        None => {
+            cx.error(
+                s.span,
+                format!(
+                    "{} with no `max_items`: a client could send millions of items",
+                    s.is(&format!("a {what}"), &format!("{what}s"))
+                ),
+                format!(
+                    "{}, N being the most items the API accepts (the crate's ceiling is {})",
+                    s.add("max_items = N"),
+                    ctx.policy.max_items
+                ),
+            );
+            None
+        }
         Some((_, n)) => {
-            if let Num::Int(i) = n.value
-                && i > i128::from(ctx.policy.max_items)
-            {
+            // The parser accepts only non-negative integer literals here.
+            let Num::Int(i) = n.value else { return None };
+            if i > i128::from(ctx.policy.max_items) {
                 ctx.exceeded.set(true);
                 if !ctx.allow_large {
                     cx.error(
@@ -428,13 +589,16 @@ fn check_max_items(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, s: &Subject<'_>
                             ctx.policy.max_items
                         ),
                     );
+                    return None;
                 }
             }
+            u64::try_from(i).ok()
         }
     }
 }
 
-fn check_str(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, s: &Subject<'_>) {
+fn check_str<'a>(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, s: &Subject<'_>) -> Option<Lowered<'a>> {
+    let before = cx.error_count();
     only(cx, rules, &["len", "email", "pattern", "one_of", "fallback", "trim"], ("a string", "strings"), s);
     let one_of: Vec<&str> = match &rules.one_of {
         Some((_, values)) => values
@@ -546,7 +710,7 @@ fn check_str(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, s: &Subject<'_>) {
             Some(ValueLit { value: Value::Str(v), span }) => (v.clone(), *span),
             Some(v) => {
                 cx.error(v.span, "the default of a string must be a string", "write a string literal");
-                return;
+                return None;
             }
             None => (String::new(), *span),
         };
@@ -564,6 +728,22 @@ fn check_str(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, s: &Subject<'_>) {
             );
         }
     }
+    if cx.error_count() > before {
+        return None;
+    }
+    let fallback = match &rules.fallback {
+        Some((_, ValueLit { value: Value::Str(f), .. })) => Some(f.clone()),
+        _ => None,
+    };
+    Some(Lowered::Str {
+        min,
+        max,
+        trim: rules.trim.is_some(),
+        email: rules.email.is_some(),
+        pattern: rules.pattern.as_ref().map(|(_, lit)| lit.value()),
+        one_of: one_of.iter().map(|v| (*v).to_owned()).collect(),
+        fallback,
+    })
 }
 
 /// `len` in characters: both ends non-negative integers, min <= max.
@@ -663,7 +843,15 @@ pub(crate) fn int_range(cx: &Ctxt, b: &Bound, ty: &str) -> Option<(i128, i128)> 
     Some((min, max))
 }
 
-fn check_int(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, ty: &str, s: &Subject<'_>) {
+fn check_int<'a>(
+    cx: &Ctxt,
+    ctx: &FieldCtx<'_>,
+    rules: &Rules,
+    ident: &'a syn::Ident,
+    s: &Subject<'_>,
+) -> Option<Lowered<'a>> {
+    let before = cx.error_count();
+    let ty = &ident.to_string();
     only(cx, rules, &["range", "one_of"], (&format!("a `{ty}`"), &format!("`{ty}` values")), s);
     let Some(range) = &rules.range else {
         cx.error(
@@ -674,9 +862,9 @@ fn check_int(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, ty: &str, s: &Subject
                 s.add("range = MIN..=MAX")
             ),
         );
-        return;
+        return None;
     };
-    let Some((min, max)) = int_range(cx, range, ty) else { return };
+    let (min, max) = int_range(cx, range, ty)?;
     let mut allowed = Vec::new();
     if let Some((_, values)) = &rules.one_of {
         for v in values {
@@ -695,16 +883,18 @@ fn check_int(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, ty: &str, s: &Subject
     }
     if let Some((span, default)) = &rules.default {
         let (value, span) = match default {
-            Some(ValueLit { value: Value::Num(Num::Int(i)), span }) => (*i, *span),
+            Some(ValueLit { value: Value::Num(Num::Int(i)), span }) => (Some(*i), *span),
             Some(v) => {
                 cx.error(v.span, "the default of an integer must be an integer", "write an integer literal");
-                return;
+                return None;
             }
             // A page size's bare `default` is checked with the page size.
-            None if ctx.page_size => return,
-            None => (0, *span),
+            None if ctx.page_size => (None, *span),
+            None => (Some(0), *span),
         };
-        if !(min..=max).contains(&value) || (!allowed.is_empty() && !allowed.contains(&value)) {
+        if let Some(value) = value
+            && (!(min..=max).contains(&value) || (!allowed.is_empty() && !allowed.contains(&value)))
+        {
             cx.error(
                 span,
                 format!("the default {value} breaks the field's own rules"),
@@ -712,9 +902,12 @@ fn check_int(cx: &Ctxt, ctx: &FieldCtx<'_>, rules: &Rules, ty: &str, s: &Subject
             );
         }
     }
+    (cx.error_count() == before).then_some(Lowered::Int { ty: ident, min, max, one_of: allowed })
 }
 
-fn check_float(cx: &Ctxt, rules: &Rules, ty: &str, s: &Subject<'_>) {
+fn check_float<'a>(cx: &Ctxt, rules: &Rules, ident: &'a syn::Ident, s: &Subject<'_>) -> Option<Lowered<'a>> {
+    let before = cx.error_count();
+    let ty = &ident.to_string();
     only(cx, rules, &["range"], (&format!("a `{ty}`"), &format!("`{ty}` values")), s);
     let Some(b) = &rules.range else {
         cx.error(
@@ -725,7 +918,7 @@ fn check_float(cx: &Ctxt, rules: &Rules, ty: &str, s: &Subject<'_>) {
                 s.add("range = MIN..=MAX")
             ),
         );
-        return;
+        return None;
     };
     let limit = if ty == "f32" { f64::from(f32::MAX) } else { f64::MAX };
     let mut ok = true;
@@ -742,7 +935,8 @@ fn check_float(cx: &Ctxt, rules: &Rules, ty: &str, s: &Subject<'_>) {
             Some(_) => {}
         }
     }
-    if ok && let (Some(min), Some(max)) = (&b.min, &b.max) {
+    let (Some(min), Some(max)) = (&b.min, &b.max) else { return None };
+    if ok {
         let (lo, hi) = (min.value.as_f64(), max.value.as_f64());
         if lo > hi || (b.max_exclusive && lo >= hi) {
             cx.error(
@@ -756,7 +950,7 @@ fn check_float(cx: &Ctxt, rules: &Rules, ty: &str, s: &Subject<'_>) {
                 Some(ValueLit { value: Value::Num(n), .. }) => n.as_f64(),
                 Some(v) => {
                     cx.error(v.span, "the default of a float must be a number", "write a number literal");
-                    return;
+                    return None;
                 }
                 None => 0.0,
             };
@@ -770,4 +964,10 @@ fn check_float(cx: &Ctxt, rules: &Rules, ty: &str, s: &Subject<'_>) {
             }
         }
     }
+    (ok && cx.error_count() == before).then(|| Lowered::Float {
+        ty: ident,
+        min: min.value.as_f64(),
+        max: max.value.as_f64(),
+        max_exclusive: b.max_exclusive,
+    })
 }

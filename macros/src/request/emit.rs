@@ -1,25 +1,24 @@
-//! Code generation for a checked model. Everything goes into one
+//! Code generation, from a checked model only. Everything goes into one
 //! `const _: () = { ... };` block: the rule statics, the field lookup and the
 //! impls (`Deserialize`, `SecureRequest`, `validator::Validate` and the
 //! private reading traits). Paths are absolute (`::apishield::__private`), and
 //! every impl is `#[automatically_derived]`.
+//!
+//! A field type that must validate itself is asserted once, by a statement
+//! spanned on the type in the user's own code; the code that reads and checks
+//! it goes through a local "leaf" type whose impls always compile, so a type
+//! that is not `#[secure_request]` is one error, on the field, and not three.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{GenericParam, Generics, Ident, Type};
 
-use super::attr::{Num, Rules, Value, ValueLit};
-use super::check::int_range;
-use super::model::{Body, Container, Field, Variant};
-use super::shape::Shape;
-use crate::ctxt::Ctxt;
+use super::attr::{Num, Value};
+use super::check::{Checked, CheckedBody, CheckedField, FieldDefault, Lowered};
+use super::model::Variant;
 pub(crate) use crate::generics::{GenericNames, bounded};
-use crate::policy::Policy;
-
-pub(crate) fn private() -> TokenStream {
-    quote!(::apishield::__private)
-}
+pub(crate) use crate::syntax::{private, quiet};
 
 /// Statics, assertions and bounds shared by the impls of one item.
 #[derive(Default)]
@@ -32,6 +31,8 @@ pub(crate) struct Items {
     /// (`read_bounds`) and that check (`check_bounds`).
     pub(crate) read_bounds: Vec<TokenStream>,
     pub(crate) check_bounds: Vec<TokenStream>,
+    /// Local types reading and checking one concrete nested type each.
+    pub(crate) leaves: Vec<TokenStream>,
     next_pattern: usize,
     next_rules: usize,
     next_lookup: usize,
@@ -74,15 +75,24 @@ impl Items {
         ident
     }
 
-    /// Requires a nested field type to validate itself.
+    /// The rules of a nested type: `NestedRules` for a type that mentions
+    /// a type parameter (a where-clause predicate then makes it the caller's
+    /// requirement), or a local leaf type for a concrete one.
     ///
-    /// A concrete type is asserted by a statement spanned on the type, so the
-    /// first error points at the field's type. (Where-clause predicates would
-    /// hide the follow-up errors on the attribute, but they turn mutually
-    /// recursive request types into trait-solver overflows.) A type that
-    /// mentions a type parameter becomes a where-clause predicate: the
-    /// caller's requirement.
-    pub(crate) fn require_nested(&mut self, ty: &Type, in_key: bool, generics: &GenericNames) {
+    /// A concrete type is asserted by a statement spanned on the type, so
+    /// the one error points at the field's type. (Where-clause predicates
+    /// would do the same, but they turn mutually recursive request types
+    /// into trait-solver overflows.) The leaf's `Read` and `Check` impls
+    /// always compile: they pick the type's own impls by method resolution,
+    /// or, only for a type the assertion has already reported, one that
+    /// rejects every value.
+    pub(crate) fn nested(
+        &mut self,
+        ty: &Type,
+        in_key: bool,
+        generics: &GenericNames,
+        lifetimes: &Lifetimes,
+    ) -> TokenStream {
         let p = private();
         if generics.mentioned_in(ty) {
             self.read_bounds.push(quote!(#ty: #p::NestedRead<'de>));
@@ -90,18 +100,59 @@ impl Items {
             if in_key {
                 self.check_bounds.push(quote!(#ty: #p::MapKey));
             }
-        } else {
-            let span = ty.span();
-            self.assertions.push(quote_spanned!(span=> #p::assert_nested::<#ty>();));
-            if in_key {
-                self.assertions.push(quote_spanned!(span=> #p::assert_map_key::<#ty>();));
-            }
+            return quote!(#p::NestedRules);
         }
+        let span = ty.span();
+        // A bound of a local function: its one obligation is the trait
+        // itself (a path to a trait item would also require its supertraits,
+        // a second error for the same type).
+        self.assertions.push(quote_spanned! {span=>
+            {
+                fn validates_itself<'de, T: ::apishield::__private::NestedRead<'de>>() {}
+                validates_itself::<#ty>();
+            }
+        });
+        if in_key {
+            self.assertions.push(quote_spanned!(span=> let _ = <#ty as #p::MapKey>::key_text;));
+        }
+        let leaf = format_ident!("__ApishieldNested{}", self.leaves.len());
+        // The item's lifetimes (the type may borrow), and `'de` outliving
+        // them, as in the item's own `NestedRead` impl.
+        let (params, names) = (&lifetimes.params, &lifetimes.names);
+        self.leaves.push(quote! {
+            struct #leaf;
+
+            #[automatically_derived]
+            impl<#(#params),*> #p::Check<#ty> for #leaf {
+                #[inline]
+                fn check(&self, __value: &#ty, __cx: &mut #p::Cx, __at: &#p::Path<'_>) {
+                    #[allow(unused_imports)]
+                    use #p::{LeafChecks as _, LeafUnchecked as _};
+                    (&&#p::Leaf::<#ty>::new()).check_leaf(__value, __cx, __at)
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de: #(#names)+*, #(#params),*> #p::Read<'de, #ty> for #leaf {
+                #[inline]
+                fn read<__D: #p::serde::Deserializer<'de>>(
+                    &self,
+                    __de: __D,
+                    __cx: &mut #p::Cx,
+                    __at: &#p::Path<'_>,
+                ) -> #p::Result<#p::Option<#ty>, __D::Error> {
+                    #[allow(unused_imports)]
+                    use #p::{LeafReads as _, LeafUnread as _};
+                    (&&#p::Leaf::<#ty>::new()).read_leaf(__de, __cx, __at)
+                }
+            }
+        });
+        quote!(#leaf)
     }
 
-    /// A static holding a field's rules; returns its name and the rules' type.
-    pub(crate) fn rules_static(&mut self, shape: &Shape<'_>, rules: &Rules, generics: &GenericNames) -> Ident {
-        let (ty, value) = self.rules(shape, rules, false, generics);
+    /// A static holding a field's rules; returns its name.
+    pub(crate) fn rules_static(&mut self, rules: &Lowered<'_>, cx: &EmitCx<'_>) -> Ident {
+        let (ty, value) = self.rules(rules, false, cx);
         let ident = format_ident!("__APISHIELD_RULES_{}", self.next_rules);
         self.next_rules += 1;
         self.statics.push(quote! {
@@ -110,142 +161,101 @@ impl Items {
         ident
     }
 
-    /// The type and value of the rules of a value of `shape`.
-    fn rules(
-        &mut self,
-        shape: &Shape<'_>,
-        rules: &Rules,
-        in_key: bool,
-        generics: &GenericNames,
-    ) -> (TokenStream, TokenStream) {
+    /// The type and value of lowered rules.
+    fn rules(&mut self, rules: &Lowered<'_>, in_key: bool, cx: &EmitCx<'_>) -> (TokenStream, TokenStream) {
         let p = private();
-        let empty = Rules::default();
-        let each = rules.each.as_ref().map_or(&empty, |(_, r)| r);
-        let keys = rules.keys.as_ref().map_or(&empty, |(_, r)| r);
-        match shape {
-            Shape::Str => {
-                let min = rules.len.as_ref().and_then(|b| b.min).map_or(0, |n| match n.value {
-                    Num::Int(i) => u64::try_from(i).unwrap_or(0),
-                    Num::Float(_) => 0,
-                });
-                let max = rules.len.as_ref().and_then(|b| {
-                    b.max.map(|n| match n.value {
-                        Num::Int(i) => {
-                            let m = u64::try_from(i).unwrap_or(0);
-                            if b.max_exclusive { m.saturating_sub(1) } else { m }
-                        }
-                        Num::Float(_) => 0,
-                    })
-                });
-                let max =
-                    max.or(rules.email.map(|_| apishield_internals::limits::MAX_EMAIL_LEN as u64)).unwrap_or(u64::MAX);
-                let (min, max) = (
-                    usize_lit(min),
-                    if max == u64::MAX {
-                        quote!(usize::MAX)
-                    } else {
-                        let l = usize_lit(max);
+        match rules {
+            Lowered::Str { min, max, trim, email, pattern, one_of, fallback } => {
+                let min = usize_lit(*min);
+                let max = match max {
+                    Some(m) => {
+                        let l = usize_lit(*m);
                         quote!(#l)
-                    },
-                );
-                let trim = rules.trim.is_some();
-                let email = rules.email.is_some();
-                let pattern = match &rules.pattern {
-                    Some((_, lit)) => {
-                        let ident = self.pattern(&lit.value());
+                    }
+                    None => quote!(usize::MAX),
+                };
+                let pattern = match pattern {
+                    Some(source) => {
+                        let ident = self.pattern(source);
                         quote!(#p::Some(&#ident))
                     }
                     None => quote!(#p::None),
                 };
-                let one_of: Vec<String> = strings(rules.one_of.as_ref().map(|(_, v)| v.as_slice()).unwrap_or(&[]));
-                let fallback = match &rules.fallback {
-                    Some((_, ValueLit { value: Value::Str(s), .. })) => quote!(#p::Some(#s)),
-                    _ => quote!(#p::None),
+                let fallback = match fallback {
+                    Some(s) => quote!(#p::Some(#s)),
+                    None => quote!(#p::None),
                 };
                 (
                     quote!(#p::StrRules),
                     quote!(#p::StrRules { min: #min, max: #max, trim: #trim, email: #email, pattern: #pattern, one_of: &[#(#one_of),*], fallback: #fallback }),
                 )
             }
-            Shape::Int(ty) => {
-                let (min, max) =
-                    rules.range.as_ref().and_then(|b| int_range(&Ctxt::new(), b, &ty.to_string())).unwrap_or((0, 0));
-                let (min, max) = (neg_aware_int(min), neg_aware_int(max));
-                let one_of: Vec<TokenStream> = rules
-                    .one_of
-                    .as_ref()
-                    .map(|(_, vs)| {
-                        vs.iter()
-                            .filter_map(|v| match v.value {
-                                Value::Num(Num::Int(i)) => Some(neg_aware_int(i)),
-                                _ => None,
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
+            Lowered::Int { ty, min, max, one_of } => {
+                let (min, max) = (neg_aware_int(*min), neg_aware_int(*max));
+                let one_of = one_of.iter().map(|i| neg_aware_int(*i));
                 (
                     quote!(#p::IntRules<#ty>),
                     quote!(#p::IntRules::<#ty> { min: #min, max: #max, one_of: &[#(#one_of),*] }),
                 )
             }
-            Shape::Float(ty) => {
-                let b = rules.range.as_ref();
-                let min = float_lit(b.and_then(|b| b.min).map_or(0.0, |n| n.value.as_f64()));
-                let max = float_lit(b.and_then(|b| b.max).map_or(0.0, |n| n.value.as_f64()));
-                let exclusive = b.is_some_and(|b| b.max_exclusive);
+            Lowered::Float { ty, min, max, max_exclusive } => {
+                let (min, max) = (float_lit(*min), float_lit(*max));
                 (
                     quote!(#p::FloatRules<#ty>),
-                    quote!(#p::FloatRules::<#ty> { min: #min, max: #max, max_exclusive: #exclusive }),
+                    quote!(#p::FloatRules::<#ty> { min: #min, max: #max, max_exclusive: #max_exclusive }),
                 )
             }
-            Shape::Plain(_) => (quote!(#p::PlainRules), quote!(#p::PlainRules)),
-            Shape::Option(inner) => {
-                let (t, v) = self.rules(inner, rules, in_key, generics);
+            Lowered::Plain => (quote!(#p::PlainRules), quote!(#p::PlainRules)),
+            Lowered::Option(inner) => {
+                let (t, v) = self.rules(inner, in_key, cx);
                 (quote!(#p::OptionRules<#t>), quote!(#p::OptionRules(#v)))
             }
-            Shape::Box(inner) => {
-                let (t, v) = self.rules(inner, rules, in_key, generics);
+            Lowered::Box(inner) => {
+                let (t, v) = self.rules(inner, in_key, cx);
                 (quote!(#p::BoxRules<#t>), quote!(#p::BoxRules(#v)))
             }
-            Shape::Secret(inner) => {
-                let (t, v) = self.rules(inner, rules, in_key, generics);
+            Lowered::Secret(inner) => {
+                let (t, v) = self.rules(inner, in_key, cx);
                 (quote!(#p::SecretRules<#t>), quote!(#p::SecretRules(#v)))
             }
-            Shape::Seq(item) => {
-                let (t, v) = self.rules(item, each, false, generics);
-                let n = max_items(rules);
+            Lowered::Seq { max_items, each } => {
+                let (t, v) = self.rules(each, false, cx);
+                let n = usize_lit(*max_items);
                 (quote!(#p::SeqRules<#t>), quote!(#p::SeqRules { max_items: #n, each: #v }))
             }
-            Shape::Map(key, value) => {
-                let (kt, kv) = self.rules(key, keys, true, generics);
-                let (vt, vv) = self.rules(value, each, false, generics);
-                let n = max_items(rules);
+            Lowered::Map { max_items, keys, each } => {
+                let (kt, kv) = self.rules(keys, true, cx);
+                let (vt, vv) = self.rules(each, false, cx);
+                let n = usize_lit(*max_items);
                 (quote!(#p::MapRules<#kt, #vt>), quote!(#p::MapRules { max_items: #n, keys: #kv, each: #vv }))
             }
-            Shape::Nested(ty) | Shape::Unsupported(ty, _) => {
-                self.require_nested(ty, in_key, generics);
-                (quote!(#p::NestedRules), quote!(#p::NestedRules))
+            Lowered::Nested(ty) => {
+                let rules = self.nested(ty, in_key, cx.generics, &cx.lifetimes);
+                (rules.clone(), rules)
             }
         }
     }
 }
 
-fn max_items(rules: &Rules) -> Literal {
-    let n = rules.max_items.as_ref().map_or(0, |(_, n)| match n.value {
-        Num::Int(i) => u64::try_from(i).unwrap_or(0),
-        Num::Float(_) => 0,
-    });
-    usize_lit(n)
+/// The item's lifetime parameters, for the leaves' impls.
+pub(crate) struct Lifetimes {
+    /// With their bounds (`'b: 'a`).
+    pub(crate) params: Vec<TokenStream>,
+    pub(crate) names: Vec<syn::Lifetime>,
 }
 
-fn strings(values: &[ValueLit]) -> Vec<String> {
-    values
-        .iter()
-        .filter_map(|v| match &v.value {
-            Value::Str(s) => Some(s.clone()),
-            _ => None,
-        })
-        .collect()
+/// What every part of one item's code needs to know about the item.
+pub(crate) struct EmitCx<'g> {
+    pub(crate) generics: &'g GenericNames,
+    pub(crate) lifetimes: Lifetimes,
+}
+
+impl<'g> EmitCx<'g> {
+    pub(crate) fn new(generics: &'g GenericNames, item: &Generics) -> Self {
+        let params = item.lifetimes().map(|l| quote!(#l)).collect();
+        let names = item.lifetimes().map(|l| l.lifetime.clone()).collect();
+        EmitCx { generics, lifetimes: Lifetimes { params, names } }
+    }
 }
 
 /// The impl generics with `'de` added (outliving every lifetime of the type).
@@ -257,17 +267,13 @@ pub(crate) fn with_de(generics: &Generics) -> Generics {
     g
 }
 
-/// The code that reads a field's default when it is absent, if it has one.
-fn default_fn(f: &Field<'_>, policy: &Policy) -> TokenStream {
+/// The code that makes a field's value when it is absent, if it has one.
+fn default_fn(default: &FieldDefault) -> TokenStream {
     let p = private();
-    let value = match (&f.rules.default, &f.rules.fallback) {
-        (Some((_, Some(v))), _) | (None, Some((_, v))) => literal(&v.value),
-        (Some((_, None)), _) if f.page_size => {
-            let n = usize_lit(policy.default_page_size);
-            quote!(#n)
-        }
-        (Some((_, None)), _) => quote!(::core::default::Default::default()),
-        (None, None) => return quote!(#p::None),
+    let value = match default {
+        FieldDefault::None => return quote!(#p::None),
+        FieldDefault::TypeDefault => quote!(::core::default::Default::default()),
+        FieldDefault::Literal(v) => literal(v),
     };
     quote!(#p::Some(|| #value))
 }
@@ -296,11 +302,10 @@ pub(crate) struct FieldsCode {
 /// checked field is reached (`self.` for structs, a binding for variants).
 pub(crate) fn fields_code(
     items: &mut Items,
-    fields: &[Field<'_>],
+    fields: &[CheckedField<'_>],
     construct: TokenStream,
     bind: &dyn Fn(&Ident) -> TokenStream,
-    generics: &GenericNames,
-    policy: &Policy,
+    cx: &EmitCx<'_>,
 ) -> FieldsCode {
     let p = private();
     let lookup = format_ident!("__apishield_lookup_{}", items.next_lookup);
@@ -313,26 +318,27 @@ pub(crate) fn fields_code(
     let mut inits = Vec::new();
     let mut check = Vec::new();
     let mut policy_entries = Vec::new();
-    for (index, f) in fields.iter().enumerate() {
+    for (index, CheckedField { field: f, read }) in fields.iter().enumerate() {
         let cfgs = &f.cfgs;
         let ident = f.ident;
         let ty = f.ty;
-        if f.skip {
+        let Some(read) = read else {
             inits.push(quote!(#(#cfgs)* #ident: ::core::default::Default::default()));
             continue;
-        }
-        let rules = items.rules_static(&f.shape, &f.rules, generics);
+        };
+        let rules = items.rules_static(&read.rules, cx);
         let slot = format_ident!("__slot{}", index);
         let value = format_ident!("__value{}", index);
         let wire = &f.wire;
         let aliases = &f.aliases;
-        let index = u16::try_from(index).unwrap_or(u16::MAX);
+        // A `u16` literal: a struct with more fields is a compile error here.
+        let index = Literal::usize_unsuffixed(index);
         lookup_arms.push(quote!(#(#cfgs)* #wire #(| #aliases)* => #p::Some(#index)));
         decls.push(quote!(#(#cfgs)* let mut #slot: #p::Slot<#ty> = #p::Slot::Absent;));
         arms.push(quote! {
             #(#cfgs)* #p::Key::Field(#index) => #p::read_field(&mut __map, &mut #slot, &#rules, __cx, &__at.field(#wire))?,
         });
-        let default = default_fn(f, policy);
+        let default = default_fn(&read.default);
         finish.push(quote! {
             #(#cfgs)* let #value = #p::finish_field(#slot, &#rules, #default, __cx, &__at.field(#wire));
         });
@@ -372,12 +378,12 @@ pub(crate) fn fields_code(
     FieldsCode { visit, check: quote!(#(#check)*), policy: policy_entries }
 }
 
-pub(crate) fn emit(c: &Container<'_>, policy: &Policy) -> TokenStream {
-    match &c.body {
-        Body::Struct(fields) => emit_struct(c, fields, policy),
-        Body::UnitEnum(variants) => emit_unit_enum(c, variants, policy),
-        Body::Tagged { tag, content, variants } => {
-            super::emit_enum::emit_tagged(c, tag, content.as_deref(), variants, policy)
+pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
+    match &checked.body {
+        CheckedBody::Struct(fields) => emit_struct(checked, fields),
+        CheckedBody::UnitEnum(variants) => emit_unit_enum(checked, variants),
+        CheckedBody::Tagged { tag, content, variants } => {
+            super::emit_enum::emit_tagged(checked, tag, *content, variants)
         }
     }
 }
@@ -385,15 +391,16 @@ pub(crate) fn emit(c: &Container<'_>, policy: &Policy) -> TokenStream {
 /// The impls every request type gets once it can be read and checked:
 /// `Deserialize`, `SecureRequest` and (feature `validator`) `validator::Validate`.
 pub(crate) fn common_impls(
-    c: &Container<'_>,
-    policy: &Policy,
+    checked: &Checked<'_>,
     field_policies: &[TokenStream],
     read_bounds: &[TokenStream],
     check_bounds: &[TokenStream],
 ) -> TokenStream {
     let p = private();
+    let c = checked.container;
     let ident = c.ident;
     let name = ident.to_string();
+    let quiet = quiet(c.generics);
     let mut both = read_bounds.to_vec();
     both.extend(check_bounds.iter().cloned());
     let de_generics = bounded(&with_de(c.generics), &both);
@@ -401,9 +408,10 @@ pub(crate) fn common_impls(
     let check_generics = bounded(c.generics, check_bounds);
     let (impl_g, ty_g, where_g) = check_generics.split_for_impl();
     let (kind, mode) = if c.query { (quote!(Query), quote!(Query)) } else { (quote!(Body), quote!(Json)) };
-    let max_query = usize_lit(policy.max_query_len);
+    let max_query = usize_lit(checked.max_query_len);
     quote! {
         #[automatically_derived]
+        #quiet
         impl #de_impl #p::serde::Deserialize<'de> for #ident #ty_g #de_where {
             fn deserialize<__D: #p::serde::Deserializer<'de>>(__de: __D) -> #p::Result<Self, __D::Error> {
                 #p::deserialize::<Self, __D>(__de, #p::Mode::#mode)
@@ -411,6 +419,7 @@ pub(crate) fn common_impls(
         }
 
         #[automatically_derived]
+        #quiet
         impl #impl_g #p::SecureRequest for #ident #ty_g #where_g {
             const POLICY: &'static #p::RequestPolicy = &#p::RequestPolicy::__new(
                 #name,
@@ -432,14 +441,17 @@ pub(crate) fn common_impls(
     }
 }
 
-fn emit_struct(c: &Container<'_>, fields: &[Field<'_>], policy: &Policy) -> TokenStream {
+fn emit_struct(checked: &Checked<'_>, fields: &[CheckedField<'_>]) -> TokenStream {
     let p = private();
+    let c = checked.container;
     let ident = c.ident;
+    let quiet = quiet(c.generics);
     let generics = GenericNames::of(c.generics);
+    let emit_cx = EmitCx::new(&generics, c.generics);
     let mut items = Items::default();
-    let code = fields_code(&mut items, fields, quote!(Self), &|f| quote!(&self.#f), &generics, policy);
+    let code = fields_code(&mut items, fields, quote!(Self), &|f| quote!(&self.#f), &emit_cx);
     let FieldsCode { visit, check, policy: field_policies } = code;
-    let Items { statics, assertions, read_bounds, check_bounds, .. } = items;
+    let Items { statics, assertions, read_bounds, check_bounds, leaves, .. } = items;
     let assertions = generics.assertion_fn(&assertions);
     let mut both = read_bounds.clone();
     both.extend(check_bounds.iter().cloned());
@@ -447,13 +459,15 @@ fn emit_struct(c: &Container<'_>, fields: &[Field<'_>], policy: &Policy) -> Toke
     let (de_impl, _, de_where) = de_generics.split_for_impl();
     let check_generics = bounded(c.generics, &check_bounds);
     let (impl_g, ty_g, where_g) = check_generics.split_for_impl();
-    let common = common_impls(c, policy, &field_policies, &read_bounds, &check_bounds);
+    let common = common_impls(checked, &field_policies, &read_bounds, &check_bounds);
     quote! {
         const _: () = {
+            #(#leaves)*
             #(#statics)*
             #assertions
 
             #[automatically_derived]
+            #quiet
             impl #de_impl #p::StructFields<'de> for #ident #ty_g #de_where {
                 type Output = Self;
 
@@ -467,6 +481,7 @@ fn emit_struct(c: &Container<'_>, fields: &[Field<'_>], policy: &Policy) -> Toke
             }
 
             #[automatically_derived]
+            #quiet
             impl #de_impl #p::NestedRead<'de> for #ident #ty_g #de_where {
                 #[inline]
                 fn read_nested<__D: #p::serde::Deserializer<'de>>(
@@ -479,6 +494,7 @@ fn emit_struct(c: &Container<'_>, fields: &[Field<'_>], policy: &Policy) -> Toke
             }
 
             #[automatically_derived]
+            #quiet
             impl #impl_g #p::NestedCheck for #ident #ty_g #where_g {
                 fn check_nested(&self, __cx: &mut #p::Cx, __at: &#p::Path<'_>) {
                     #check
@@ -490,8 +506,9 @@ fn emit_struct(c: &Container<'_>, fields: &[Field<'_>], policy: &Policy) -> Toke
     }
 }
 
-fn emit_unit_enum(c: &Container<'_>, variants: &[Variant<'_>], policy: &Policy) -> TokenStream {
+fn emit_unit_enum(checked: &Checked<'_>, variants: &[Variant<'_>]) -> TokenStream {
     let p = private();
+    let c = checked.container;
     let ident = c.ident;
     let mut lookup = Vec::new();
     let mut names = Vec::new();
@@ -505,7 +522,7 @@ fn emit_unit_enum(c: &Container<'_>, variants: &[Variant<'_>], policy: &Policy) 
         names.push(wire.clone());
         key_text.push(quote!(#(#cfgs)* #ident::#variant => #wire));
     }
-    let common = common_impls(c, policy, &[], &[], &[]);
+    let common = common_impls(checked, &[], &[], &[]);
     let key_text = if key_text.is_empty() {
         quote!(match *self {})
     } else {
@@ -521,6 +538,7 @@ fn emit_unit_enum(c: &Container<'_>, variants: &[Variant<'_>], policy: &Policy) 
             }
 
             #[automatically_derived]
+            #[diagnostic::do_not_recommend]
             impl<'de> #p::NestedRead<'de> for #ident {
                 fn read_nested<__D: #p::serde::Deserializer<'de>>(
                     __de: __D,
@@ -532,12 +550,14 @@ fn emit_unit_enum(c: &Container<'_>, variants: &[Variant<'_>], policy: &Policy) 
             }
 
             #[automatically_derived]
+            #[diagnostic::do_not_recommend]
             impl #p::NestedCheck for #ident {
                 #[inline]
                 fn check_nested(&self, _: &mut #p::Cx, _: &#p::Path<'_>) {}
             }
 
             #[automatically_derived]
+            #[diagnostic::do_not_recommend]
             impl #p::MapKey for #ident {
                 fn key_text(&self) -> ::std::borrow::Cow<'_, str> {
                     #key_text

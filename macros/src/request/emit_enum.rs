@@ -6,20 +6,23 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::emit::{FieldsCode, GenericNames, Items, bounded, common_impls, fields_code, private, with_de};
-use super::model::{Container, Variant, VariantKind};
-use crate::policy::Policy;
+use super::check::{Checked, CheckedKind, CheckedVariant};
+use super::emit::{
+    EmitCx, FieldsCode, GenericNames, Items, bounded, common_impls, fields_code, private, quiet, with_de,
+};
 
 pub(crate) fn emit_tagged(
-    c: &Container<'_>,
+    checked: &Checked<'_>,
     tag: &str,
     content: Option<&str>,
-    variants: &[Variant<'_>],
-    policy: &Policy,
+    variants: &[CheckedVariant<'_>],
 ) -> TokenStream {
     let p = private();
+    let c = checked.container;
     let ident = c.ident;
+    let quiet = quiet(c.generics);
     let generics = GenericNames::of(c.generics);
+    let emit_cx = EmitCx::new(&generics, c.generics);
     let mut items = Items::default();
     let mut markers = Vec::new();
     let mut read_arms = Vec::new();
@@ -29,28 +32,29 @@ pub(crate) fn emit_tagged(
     let mut names = Vec::new();
     // Where a variant's fields sit: beside the tag, or inside the content field.
     let fields_at = if content.is_some() { quote!(&__content_at) } else { quote!(__at) };
-    for (i, v) in variants.iter().enumerate() {
+    for (i, CheckedVariant { variant: v, kind }) in variants.iter().enumerate() {
         let cfgs = &v.cfgs;
         let variant = v.ident;
         let wire = &v.wire;
         let aliases = &v.aliases;
-        let index = u16::try_from(i).unwrap_or(u16::MAX);
+        // A `u16` literal: an enum with more variants is a compile error here.
+        let index = proc_macro2::Literal::usize_unsuffixed(i);
         lookup_arms.push(quote!(#(#cfgs)* #wire #(| #aliases)* => #p::Some(#index)));
         names.push(wire.clone());
-        match &v.kind {
-            VariantKind::Unit | VariantKind::Struct(_) => {
-                let fields = match &v.kind {
-                    VariantKind::Struct(fields) => fields.as_slice(),
+        match kind {
+            CheckedKind::Unit | CheckedKind::Struct(_) => {
+                let fields = match kind {
+                    CheckedKind::Struct(fields) => fields.as_slice(),
                     _ => &[],
                 };
                 let marker = format_ident!("__ApishieldVariant{}", i);
                 let FieldsCode { visit, check, policy: policies, .. } =
-                    fields_code(&mut items, fields, quote!(#ident::#variant), &|f| quote!(#f), &generics, policy);
+                    fields_code(&mut items, fields, quote!(#ident::#variant), &|f| quote!(#f), &emit_cx);
                 field_policies.extend(policies);
                 markers.push((marker.clone(), visit));
-                let read = match (content, &v.kind) {
+                let read = match (content, kind) {
                     (None, _) => quote!(<#marker as #p::StructFields<'de>>::visit_fields(__map, __cx, __at)),
-                    (Some(_), VariantKind::Unit) => quote! {
+                    (Some(_), CheckedKind::Unit) => quote! {
                         #p::Ok(#p::expect_no_content(__body, __cx, &__content_at).map(|()| #ident::#variant))
                     },
                     (Some(_), _) => quote! {
@@ -63,10 +67,10 @@ pub(crate) fn emit_tagged(
                 read_arms.push(quote!(#(#cfgs)* #index => #read,));
                 let bindings: Vec<_> = fields
                     .iter()
-                    .filter(|f| !f.skip)
+                    .filter(|f| f.read.is_some())
                     .map(|f| {
-                        let cfgs = &f.cfgs;
-                        let name = f.ident;
+                        let cfgs = &f.field.cfgs;
+                        let name = f.field.ident;
                         quote!(#(#cfgs)* #name)
                     })
                     .collect();
@@ -77,22 +81,24 @@ pub(crate) fn emit_tagged(
                     }
                 });
             }
-            VariantKind::Newtype(ty) => {
+            CheckedKind::Newtype(ty) => {
                 let span = ty.span();
-                let read = match content {
+                let rules = content.map(|_| items.nested(ty, false, &generics, &emit_cx.lifetimes));
+                let read = match &rules {
                     None => {
                         // Shares the object with the tag, so it must be a struct.
-                        items.assertions.push(quote_spanned!(span=> #p::assert_struct_fields::<#ty>();));
+                        items.assertions.push(quote_spanned! {span=>
+                            let _ = <#ty as #p::StructFields<'_>>::EXPECTING;
+                        });
                         quote! {
                             <#ty as #p::StructFields<'de>>::visit_fields(__map, __cx, __at).map(|__v| __v.map(#ident::#variant))
                         }
                     }
-                    Some(_) => {
-                        items.require_nested(ty, false, &generics);
+                    Some(rules) => {
                         quote! {
                             match #p::required_content::<__A::Error>(__body, __cx, &__content_at) {
                                 #p::Some(__de) => #p::Ok(
-                                    <#p::NestedRules as #p::Read<'de, #ty>>::read(&#p::NestedRules, __de, __cx, &__content_at)?
+                                    <#rules as #p::Read<'de, #ty>>::read(&#rules, __de, __cx, &__content_at)?
                                         .map(#ident::#variant),
                                 ),
                                 #p::None => #p::Ok(#p::None),
@@ -101,10 +107,14 @@ pub(crate) fn emit_tagged(
                     }
                 };
                 read_arms.push(quote!(#(#cfgs)* #index => #read,));
+                let check = match &rules {
+                    None => quote!(#p::NestedCheck::check_nested(__inner, __cx, __at);),
+                    Some(rules) => quote!(#p::Check::check(&#rules, __inner, __cx, __at);),
+                };
                 check_arms.push(quote! {
                     #(#cfgs)* #ident::#variant(__inner) => {
                         let __at = #fields_at;
-                        #p::NestedCheck::check_nested(__inner, __cx, __at);
+                        #check
                     }
                 });
             }
@@ -131,9 +141,9 @@ pub(crate) fn emit_tagged(
         Some(c) => quote!(let __content_at = __at.field(#c);),
         None => quote!(),
     };
-    let Items { statics, assertions, read_bounds, check_bounds, .. } = items;
+    let Items { statics, assertions, read_bounds, check_bounds, leaves, .. } = items;
     let assertions = generics.assertion_fn(&assertions);
-    let common = common_impls(c, policy, &field_policies, &read_bounds, &check_bounds);
+    let common = common_impls(checked, &field_policies, &read_bounds, &check_bounds);
     let mut both = read_bounds.clone();
     both.extend(check_bounds.iter().cloned());
     let de_generics = bounded(&with_de(c.generics), &both);
@@ -160,6 +170,7 @@ pub(crate) fn emit_tagged(
     });
     quote! {
         const _: () = {
+            #(#leaves)*
             #(#statics)*
             #assertions
             #(#markers)*
@@ -179,6 +190,7 @@ pub(crate) fn emit_tagged(
             };
 
             #[automatically_derived]
+            #quiet
             impl #de_impl #p::StructFields<'de> for #ident #de_where {
                 type Output = Self;
 
@@ -196,6 +208,7 @@ pub(crate) fn emit_tagged(
             }
 
             #[automatically_derived]
+            #quiet
             impl #de_impl #p::NestedRead<'de> for #ident #de_where {
                 #[inline]
                 fn read_nested<__D: #p::serde::Deserializer<'de>>(
@@ -208,6 +221,7 @@ pub(crate) fn emit_tagged(
             }
 
             #[automatically_derived]
+            #quiet
             impl #p::NestedCheck for #ident #check_where {
                 fn check_nested(&self, __cx: &mut #p::Cx, __at: &#p::Path<'_>) {
                     #check_prelude

@@ -10,10 +10,10 @@ mod shape;
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use syn::{Attribute, Fields};
 
 use crate::ctxt::Ctxt;
-use crate::policy::{self, Policy};
+use crate::policy;
+use crate::syntax::strip_helper_attrs;
 
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
@@ -21,69 +21,30 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let item: syn::Item = match syn::parse2(input.clone()) {
         Ok(item) => item,
         Err(e) => {
-            let e = e.to_compile_error();
-            return quote!(#input #e);
+            cx.syn_error(e);
+            let errors = cx.finish();
+            return quote!(#input #errors);
         }
     };
-    let policy = match policy::current() {
-        Ok(p) => p,
-        Err(message) => {
-            cx.syn_error(syn::Error::new(Span::call_site(), message));
-            std::sync::Arc::new(Policy::default())
-        }
-    };
+    let policy = policy::current();
+    if let Err(message) = &policy.policy {
+        cx.syn_error(syn::Error::new(Span::call_site(), message));
+    }
     let parsed = model::from_item(&cx, &item, query);
-    if let Some(container) = &parsed.container {
-        check::check(&cx, &policy, container);
-    }
+    let checked = match (&parsed.container, &policy.policy) {
+        (Some(container), Ok(rules)) => check::check(&cx, rules, container),
+        _ => None,
+    };
     let cleaned = strip_helper_attrs(item.clone(), parsed.derives_serialize);
-    match parsed.container {
-        Some(container) if !cx.has_errors() => {
-            let code = emit::emit(&container, &policy);
-            quote!(#cleaned #code)
-        }
-        _ => {
-            let fallback = match &item {
-                syn::Item::Struct(s) => emit::fallback_impls(&s.ident, &s.generics, parsed.derives_deserialize),
-                syn::Item::Enum(e) => emit::fallback_impls(&e.ident, &e.generics, parsed.derives_deserialize),
-                _ => TokenStream::new(),
-            };
-            let errors = cx.into_compile_errors();
-            quote!(#cleaned #fallback #errors)
-        }
-    }
-}
-
-/// Removes `#[shield]` everywhere, and `#[serde]` unless a `Serialize` derive
-/// will read it: both are helper attributes no compiler pass knows otherwise.
-fn strip_helper_attrs(mut item: syn::Item, keep_serde: bool) -> syn::Item {
-    let strip = |attrs: &mut Vec<Attribute>| {
-        attrs.retain(|a| !a.path().is_ident("shield") && (keep_serde || !a.path().is_ident("serde")));
+    let tracked = policy.tracking();
+    let code = match checked {
+        Some(checked) if !cx.has_errors() => emit::emit(&checked),
+        _ => match &item {
+            syn::Item::Struct(s) => emit::fallback_impls(&s.ident, &s.generics, parsed.derives_deserialize),
+            syn::Item::Enum(e) => emit::fallback_impls(&e.ident, &e.generics, parsed.derives_deserialize),
+            _ => TokenStream::new(),
+        },
     };
-    let strip_fields = |fields: &mut Fields| {
-        for f in fields.iter_mut() {
-            strip(&mut f.attrs);
-        }
-    };
-    match &mut item {
-        syn::Item::Struct(s) => {
-            strip(&mut s.attrs);
-            strip_fields(&mut s.fields);
-        }
-        syn::Item::Enum(e) => {
-            strip(&mut e.attrs);
-            for v in &mut e.variants {
-                strip(&mut v.attrs);
-                strip_fields(&mut v.fields);
-            }
-        }
-        syn::Item::Union(u) => {
-            strip(&mut u.attrs);
-            for f in &mut u.fields.named {
-                strip(&mut f.attrs);
-            }
-        }
-        _ => {}
-    }
-    item
+    let errors = cx.finish();
+    quote!(#cleaned #code #tracked #errors)
 }

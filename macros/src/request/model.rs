@@ -11,6 +11,7 @@ use super::shape::{self, Shape};
 use crate::ctxt::Ctxt;
 use crate::names::{RenameRule, normalize, unraw};
 use crate::policy::PAGE_SIZE_FIELDS;
+use crate::syntax::cfgs;
 
 pub(crate) struct Container<'a> {
     pub(crate) ident: &'a Ident,
@@ -72,10 +73,6 @@ pub(crate) enum VariantKind<'a> {
     Struct(Vec<Field<'a>>),
     /// One unnamed field holding a #[secure_request] type.
     Newtype(&'a Type),
-}
-
-fn cfgs(attrs: &[Attribute]) -> Vec<&Attribute> {
-    attrs.iter().filter(|a| a.path().is_ident("cfg")).collect()
 }
 
 fn fields<'a>(cx: &Ctxt, named: &'a syn::FieldsNamed, rename_all: Option<RenameRule>, query: bool) -> Vec<Field<'a>> {

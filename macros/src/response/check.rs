@@ -3,7 +3,7 @@
 
 use syn::Type;
 
-use super::model::{Body, Container, Field};
+use super::model::{Body, Container, Field, Ownership};
 use crate::ctxt::Ctxt;
 use crate::generics::GenericNames;
 use crate::names::{normalize, unraw};
@@ -31,14 +31,31 @@ fn is_secret_type(ty: &Type) -> bool {
     }
 }
 
-pub(crate) fn check(cx: &Ctxt, policy: &Policy, c: &Container<'_>) {
+/// A response type that passed every check.
+pub(crate) struct Checked<'a> {
+    pub(crate) container: &'a Container<'a>,
+    /// The owner field of an `#[owned_by]` type: it gets no `Serialize` and
+    /// no `Public` of its own, and leaves only as `Authorized<T>`.
+    pub(crate) owner: Option<&'a syn::Ident>,
+}
+
+/// Checks the model; the checked model if nothing was reported.
+pub(crate) fn check<'a>(cx: &Ctxt, policy: &Policy, c: &'a Container<'a>) -> Option<Checked<'a>> {
     if let Some(model) = &c.args.from {
         check_model(cx, c, model);
     }
-    let Body::Struct(fields) = &c.body else { return };
-    for f in fields {
-        check_field(cx, policy, f);
+    if let Body::Struct(fields) = &c.body {
+        for f in fields {
+            check_field(cx, policy, f);
+        }
     }
+    let owner = match &c.ownership {
+        Ownership::None => None,
+        Ownership::Owned(field) => Some(field),
+        // `#[owned_by]` reports its own arguments.
+        Ownership::Malformed => return None,
+    };
+    (!cx.has_errors()).then_some(Checked { container: c, owner })
 }
 
 /// `from = Model`: the generated conversion asks the compiler whether the

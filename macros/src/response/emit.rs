@@ -6,16 +6,16 @@ use proc_macro2::{Group, Ident, Spacing, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::model::{Body, Container, Field};
+use super::check::Checked;
+use super::model::{Body, Container, Field, Ownership};
 use crate::generics::{GenericNames, bounded};
+use crate::syntax::{private, quiet};
 
-fn private() -> TokenStream {
-    quote!(::apishield::__private)
-}
-
-pub(crate) fn emit(c: &Container<'_>) -> TokenStream {
+pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
     let p = private();
+    let c = checked.container;
     let ident = c.ident;
+    let quiet = quiet(c.generics);
     let name = ident.to_string();
     let generics = GenericNames::of(c.generics);
     let mut assertions = Vec::new();
@@ -28,15 +28,26 @@ pub(crate) fn emit(c: &Container<'_>) -> TokenStream {
                 if generics.mentioned_in(ty) {
                     bounds.push(quote!(#ty: #p::Public));
                 } else {
+                    // In the user's code, spanned on the type: the one error for a type that is not `Public`.
                     let span = ty.span();
-                    assertions.push(quote_spanned!(span=> #p::assert_public::<#ty>();));
+                    // A bound of a local function: its one obligation is
+                    // `Public` itself (a path to a trait item would also
+                    // require the supertrait `Serialize`: a second error,
+                    // suggesting a derive).
+                    assertions.push(quote_spanned! {span=>
+                        {
+                            fn sent_in_a_response<T: ?Sized + ::apishield::Public>() {}
+                            sent_in_a_response::<#ty>();
+                        }
+                    });
                 }
             }
             (serialize_struct(&name, &sent), sent.iter().map(|f| f.wire.clone()).collect::<Vec<_>>())
         }
         Body::UnitEnum(variants) => {
             let arms = variants.iter().enumerate().map(|(i, (variant, wire, cfgs))| {
-                let index = u32::try_from(i).unwrap_or(u32::MAX);
+                // A `u32` literal: an enum with more variants is a compile error here.
+                let index = proc_macro2::Literal::usize_unsuffixed(i);
                 quote! {
                     #(#cfgs)* #ident::#variant => #p::serde::Serializer::serialize_unit_variant(__serializer, #name, #index, #wire),
                 }
@@ -48,7 +59,7 @@ pub(crate) fn emit(c: &Container<'_>) -> TokenStream {
     };
     let bounded_generics = bounded(c.generics, &bounds);
     let (impl_g, ty_g, where_g) = bounded_generics.split_for_impl();
-    let owned_by = match &c.args.owned_by {
+    let owned_by = match checked.owner {
         Some(field) => {
             let field = field.to_string();
             quote!(#p::Some(#field))
@@ -60,9 +71,10 @@ pub(crate) fn emit(c: &Container<'_>) -> TokenStream {
     // it through `SecureResponse::__serialize`, which takes an
     // `&Authorized<Self>` and so cannot be called without the check. Any
     // other type serializes itself, and `__serialize` forwards to that.
-    let (public, secure_serialize) = if c.args.owned_by.is_none() {
+    let (public, secure_serialize) = if checked.owner.is_none() {
         let public = quote! {
             #[automatically_derived]
+            #quiet
             impl #impl_g #p::serde::Serialize for #ident #ty_g #where_g {
                 fn serialize<__S: #p::serde::Serializer>(&self, __serializer: __S) -> #p::Result<__S::Ok, __S::Error> {
                     let __value = self;
@@ -71,6 +83,7 @@ pub(crate) fn emit(c: &Container<'_>) -> TokenStream {
             }
 
             #[automatically_derived]
+            #quiet
             impl #impl_g #p::Public for #ident #ty_g #where_g {}
         };
         let forward = quote!(#p::serde::Serialize::serialize(::core::ops::Deref::deref(__this), __serializer));
@@ -89,6 +102,7 @@ pub(crate) fn emit(c: &Container<'_>) -> TokenStream {
             #assertions
 
             #[automatically_derived]
+            #quiet
             impl #impl_g #p::SecureResponse for #ident #ty_g #where_g {
                 const POLICY: &'static #p::ResponsePolicy =
                     &#p::ResponsePolicy::__new(#name, &[#(#wire_names),*], #owned_by);
@@ -119,21 +133,22 @@ fn serialize_struct(name: &str, sent: &[&Field<'_>]) -> TokenStream {
         let ident = f.ident;
         let wire = &f.wire;
         let cfgs = &f.cfgs;
+        let send = quote!((&&#p::FieldProbe(&__value.#ident)).send(&mut __state, #wire)?;);
         match &f.skip_if {
-            None => quote! {
-                #(#cfgs)* #p::serialize_field(&mut __state, #wire, &__value.#ident)?;
-            },
+            None => quote!(#(#cfgs)* #send),
             Some(path) => quote! {
                 #(#cfgs)*
                 if #path(&__value.#ident) {
                     #p::serde::ser::SerializeStruct::skip_field(&mut __state, #wire)?;
                 } else {
-                    #p::serialize_field(&mut __state, #wire, &__value.#ident)?;
+                    #send
                 }
             },
         }
     });
     quote! {
+        #[allow(unused_imports)]
+        use #p::{SendPublic as _, SendRefused as _};
         #[allow(unused_mut)]
         let mut __len: usize = #fixed;
         #(#conditional)*
@@ -181,10 +196,28 @@ fn from_model(c: &Container<'_>, model: &syn::Path) -> TokenStream {
         #[allow(unused_imports)]
         use #p::NoOwner as _;
 
+        /// The last choice of a field's projection: no conversion, no copy.
+        /// Defined here, so that its error points at this type, not into
+        /// apishield.
+        trait FillFromModelField<M: ?Sized, T> {
+            fn project(self) -> T
+            where
+                T: #p::FillableFrom<M>;
+        }
+
+        impl<M: ?Sized, T> FillFromModelField<M, T> for #p::Probe<'_, M, T> {
+            fn project(self) -> T
+            where
+                T: #p::FillableFrom<M>,
+            {
+                ::core::unreachable!()
+            }
+        }
+
         #[inline]
         fn __apishield_project #impl_g (__model: &#model) -> #ident #ty_g #where_g {
             #[allow(unused_imports)]
-            use #p::{ViaClone as _, ViaMismatch as _, ViaModel as _};
+            use #p::{ViaClone as _, ViaModel as _};
             #ident { #(#inits),* }
         }
 
@@ -219,6 +252,46 @@ fn from_model(c: &Container<'_>, model: &syn::Path) -> TokenStream {
                 __apishield_project(::core::ops::Deref::deref(__model))
             }
         }
+    }
+}
+
+/// Output for an item that failed to check: the impls that keep its users
+/// compiling (a `Serialize` that is never reached, a `Public`,
+/// `SecureResponse`), so the only errors the user sees are the real ones and
+/// none of them suggests deriving `Serialize`. An owned type gets neither
+/// `Serialize` nor `Public` (`#[owned_by]` gives it the poisoned ones).
+pub(crate) fn fallback_impls(ident: &Ident, generics: &syn::Generics, ownership: &Ownership) -> TokenStream {
+    let p = private();
+    let (impl_g, ty_g, where_g) = generics.split_for_impl();
+    let public = matches!(ownership, Ownership::None).then(|| {
+        quote! {
+            #[automatically_derived]
+            impl #impl_g #p::serde::Serialize for #ident #ty_g #where_g {
+                fn serialize<__S: #p::serde::Serializer>(&self, _: __S) -> #p::Result<__S::Ok, __S::Error> {
+                    ::core::unreachable!()
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_g #p::Public for #ident #ty_g #where_g {}
+        }
+    });
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_g #p::SecureResponse for #ident #ty_g #where_g {
+                const POLICY: &'static #p::ResponsePolicy = &#p::ResponsePolicy::__new("", &[], #p::None);
+
+                fn __serialize<__S: #p::serde::Serializer>(
+                    _: &#p::Authorized<Self>,
+                    _: __S,
+                ) -> #p::Result<__S::Ok, __S::Error> {
+                    ::core::unreachable!()
+                }
+            }
+
+            #public
+        };
     }
 }
 

@@ -1,97 +1,79 @@
-//! `#[secure_response]`: parse (`model`) -> check (`check`) -> expand (`emit`).
+//! `#[secure_response]`: parse (`attr`, `model`) -> check (`check`, into a
+//! checked model) -> expand (`emit`, from the checked model only).
 
+mod attr;
 mod check;
 mod emit;
 mod model;
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use syn::{Attribute, Fields};
 
 use crate::ctxt::Ctxt;
-use crate::policy::{self, Policy};
+use crate::policy;
+use crate::syntax::{item_attrs, item_attrs_mut, remove_derive, strip_helper_attrs};
+use model::Ownership;
 
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
-    let mut args = model::parse_args(&cx, args);
+    let args = attr::parse_args(&cx, args);
     let item: syn::Item = match syn::parse2(input.clone()) {
         Ok(item) => item,
         Err(e) => {
-            let e = e.to_compile_error();
-            return quote!(#input #e);
+            cx.syn_error(e);
+            let errors = cx.finish();
+            return quote!(#input #errors);
         }
     };
-    let policy = match policy::current() {
-        Ok(p) => p,
-        Err(message) => {
-            cx.syn_error(syn::Error::new(Span::call_site(), message));
-            std::sync::Arc::new(Policy::default())
+    let policy = policy::current();
+    if let Err(message) = &policy.policy {
+        cx.syn_error(syn::Error::new(Span::call_site(), message));
+    }
+    let inspected = model::inspect(&cx, item_attrs(&item));
+    if let Some(span) = inspected.derives_serialize {
+        match &inspected.ownership {
+            Ownership::None => cx.error(
+                span,
+                "#[secure_response] writes the `Serialize` impl itself (only the listed fields, checked)",
+                "remove `Serialize` from this derive",
+            ),
+            Ownership::Owned(_) | Ownership::Malformed => cx.error(
+                span,
+                format!(
+                    "`{}` has an owner: a derived `Serialize` would let it leave without an ownership check",
+                    item_ident(&item).map(ToString::to_string).unwrap_or_default()
+                ),
+                "remove `Serialize` from this derive; the type leaves the server as `Authorized<T>`",
+            ),
         }
+    }
+    let container = model::from_item(&cx, &item, args, inspected.ownership.clone());
+    let checked = match (&container, &policy.policy) {
+        (Some(c), Ok(rules)) => check::check(&cx, rules, c),
+        _ => None,
     };
-    let attrs = match &item {
-        syn::Item::Struct(s) => &s.attrs[..],
-        syn::Item::Enum(e) => &e.attrs[..],
-        _ => &[],
-    };
-    let inspected = model::inspect(&cx, attrs);
-    // `#[owned_by]` written below this attribute has not expanded yet.
-    if args.owned_by.is_none() {
-        args.owned_by = inspected.owned_by;
-    }
-    if let Some(span) = inspected.derives_serialize
-        && args.owned_by.is_none()
-    {
-        cx.error(
-            span,
-            "#[secure_response] writes the `Serialize` impl itself (only the listed fields, checked)",
-            "remove `Serialize` from this derive",
-        );
-    }
-    let container = model::from_item(&cx, &item, args);
-    if let Some(c) = &container {
-        check::check(&cx, &policy, c);
-    }
     let mut cleaned = strip_helper_attrs(item.clone(), inspected.derives_deserialize);
-    if let syn::Item::Struct(syn::ItemStruct { attrs, .. }) | syn::Item::Enum(syn::ItemEnum { attrs, .. }) =
-        &mut cleaned
-    {
-        crate::ownership::remove_derive(attrs, "Serialize");
+    if let Some(attrs) = item_attrs_mut(&mut cleaned) {
+        remove_derive(attrs, "Serialize");
     }
-    match container {
-        Some(c) if !cx.has_errors() => {
-            let code = emit::emit(&c);
-            quote!(#cleaned #code)
-        }
-        _ => {
-            let errors = cx.into_compile_errors();
-            quote!(#cleaned #errors)
-        }
-    }
+    let code = match checked {
+        Some(checked) if !cx.has_errors() => emit::emit(&checked),
+        _ => match &item {
+            syn::Item::Struct(s) => emit::fallback_impls(&s.ident, &s.generics, &inspected.ownership),
+            syn::Item::Enum(e) => emit::fallback_impls(&e.ident, &e.generics, &inspected.ownership),
+            _ => TokenStream::new(),
+        },
+    };
+    let tracked = policy.tracking();
+    let errors = cx.finish();
+    quote!(#cleaned #code #tracked #errors)
 }
 
-/// Removes `#[shield]`, and `#[serde]` unless a `Deserialize` derive reads it.
-fn strip_helper_attrs(mut item: syn::Item, keep_serde: bool) -> syn::Item {
-    let strip = |attrs: &mut Vec<Attribute>| {
-        attrs.retain(|a| !a.path().is_ident("shield") && (keep_serde || !a.path().is_ident("serde")));
-    };
-    let strip_fields = |fields: &mut Fields| {
-        for f in fields.iter_mut() {
-            strip(&mut f.attrs);
-        }
-    };
-    match &mut item {
-        syn::Item::Struct(s) => {
-            strip(&mut s.attrs);
-            strip_fields(&mut s.fields);
-        }
-        syn::Item::Enum(e) => {
-            strip(&mut e.attrs);
-            for v in &mut e.variants {
-                strip(&mut v.attrs);
-                strip_fields(&mut v.fields);
-            }
-        }
-        _ => {}
+fn item_ident(item: &syn::Item) -> Option<&syn::Ident> {
+    match item {
+        syn::Item::Struct(s) => Some(&s.ident),
+        syn::Item::Enum(e) => Some(&e.ident),
+        syn::Item::Union(u) => Some(&u.ident),
+        _ => None,
     }
-    item
 }

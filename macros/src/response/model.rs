@@ -1,50 +1,20 @@
 //! Parsing of a `#[secure_response]` item into a model: arguments, fields
 //! with their wire names and markers, serde attributes.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::Span;
 use syn::spanned::Spanned;
-use syn::{Attribute, ExprPath, Fields, Generics, Ident, LitStr, Type};
+use syn::{Attribute, ExprPath, Fields, Generics, Ident, Type};
 
+use super::attr::{Args, container_serde, field_attrs, serialize_side};
 use crate::ctxt::Ctxt;
 use crate::names::{RenameRule, unraw};
-
-pub(crate) struct Args {
-    /// `from = Model`: generate `From<&Model>`.
-    pub(crate) from: Option<syn::Path>,
-    /// The owner field, when the type is also `#[owned_by]`.
-    pub(crate) owned_by: Option<Ident>,
-}
-
-pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> Args {
-    let mut out = Args { from: None, owned_by: None };
-    let parser = syn::meta::parser(|meta| {
-        if meta.path.is_ident("from") {
-            out.from = Some(meta.value()?.parse()?);
-        } else if meta.path.is_ident("__owned_by") {
-            out.owned_by = Some(meta.value()?.parse()?);
-        } else {
-            let name = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
-            cx.error(
-                meta.path.span(),
-                format!("unknown argument `{name}`"),
-                "write `#[secure_response]` or `#[secure_response(from = Model)]`",
-            );
-            if meta.input.peek(syn::Token![=]) {
-                meta.value()?.parse::<syn::Expr>()?;
-            }
-        }
-        Ok(())
-    });
-    if let Err(e) = syn::parse::Parser::parse2(parser, args) {
-        cx.syn_error(e);
-    }
-    out
-}
+use crate::syntax::{cfgs, is_attr, last_segment, skip_value};
 
 pub(crate) struct Container<'a> {
     pub(crate) ident: &'a Ident,
     pub(crate) generics: &'a Generics,
     pub(crate) args: Args,
+    pub(crate) ownership: Ownership,
     pub(crate) body: Body<'a>,
 }
 
@@ -69,184 +39,45 @@ pub(crate) struct Field<'a> {
     pub(crate) cfgs: Vec<&'a Attribute>,
 }
 
-fn cfgs(attrs: &[Attribute]) -> Vec<&Attribute> {
-    attrs.iter().filter(|a| a.path().is_ident("cfg")).collect()
+/// Whether the item also carries `#[owned_by(...)]`. `#[owned_by]` puts
+/// itself below `#[secure_response]` when written above it (see
+/// `ownership`), so this macro always expands first and always sees it.
+#[derive(Clone)]
+pub(crate) enum Ownership {
+    None,
+    /// `#[owned_by(field)]`.
+    Owned(Ident),
+    /// `#[owned_by(...)]` with arguments it will report itself.
+    Malformed,
 }
 
-fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
-    if meta.input.peek(syn::Token![=]) {
-        meta.value()?.parse::<syn::Expr>()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        meta.parse_nested_meta(|m| skip_value(&m))?;
-    }
-    Ok(())
-}
-
-/// `rename = "x"` or `rename(serialize = "x")`: the serialize side is what a response sends.
-fn serialize_side(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Option<String>> {
-    if meta.input.peek(syn::Token![=]) {
-        return Ok(Some(meta.value()?.parse::<LitStr>()?.value()));
-    }
-    let mut found = None;
-    meta.parse_nested_meta(|m| {
-        let v = m.value()?.parse::<LitStr>()?.value();
-        if m.path.is_ident("serialize") {
-            found = Some(v);
-        }
-        Ok(())
-    })?;
-    Ok(found)
-}
-
-fn path_name(path: &syn::Path) -> String {
-    path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
-}
-
-fn field<'a>(cx: &Ctxt, f: &'a syn::Field, rename_all: Option<RenameRule>) -> Option<Field<'a>> {
-    let ident = f.ident.as_ref()?;
-    let mut rename = None;
-    let mut skip = false;
-    let mut skip_if = None;
-    for attr in f.attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let result = attr.parse_nested_meta(|meta| {
-            let name = path_name(&meta.path);
-            match name.as_str() {
-                "rename" => rename = serialize_side(&meta)?.or(rename.take()),
-                "skip" | "skip_serializing" => skip = true,
-                "skip_serializing_if" => {
-                    let lit: LitStr = meta.value()?.parse()?;
-                    skip_if = Some(lit.parse::<ExprPath>()?);
-                }
-                // Deserialization-side attributes belong to the user's own `Deserialize` derive.
-                "alias" | "default" | "skip_deserializing" | "deserialize_with" | "borrow" => skip_value(&meta)?,
-                "flatten" => {
-                    cx.error(
-                        meta.path.span(),
-                        "`#[serde(flatten)]` would send fields this type does not list",
-                        "list the fields here, or nest the other #[secure_response] type as a field",
-                    );
-                    skip_value(&meta)?;
-                }
-                _ => {
-                    cx.error(
-                        meta.path.span(),
-                        format!("`#[serde({name})]` is not supported by #[secure_response]"),
-                        "the supported field attributes are rename, skip, skip_serializing and skip_serializing_if",
-                    );
-                    skip_value(&meta)?;
-                }
-            }
-            Ok(())
-        });
-        if let Err(e) = result {
-            cx.syn_error(e);
-        }
-    }
-    let mut expose = None;
-    let mut shield_skip = None;
-    for attr in f.attrs.iter().filter(|a| a.path().is_ident("shield")) {
-        let result = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("expose") {
-                expose = Some(meta.path.span());
-            } else if meta.path.is_ident("skip") {
-                shield_skip = Some(meta.path.span());
-            } else {
-                cx.error(
-                    meta.path.span(),
-                    format!("unknown response rule `{}`", path_name(&meta.path)),
-                    "a response field takes `#[shield(expose)]` (send a secret-like field deliberately) or \
-                     `#[shield(skip)]` (never send it)",
-                );
-                skip_value(&meta)?;
-            }
-            Ok(())
-        });
-        if let Err(e) = result {
-            cx.syn_error(e);
-        }
-    }
-    let rust_name = unraw(ident);
-    let wire = rename.unwrap_or_else(|| rename_all.map_or_else(|| rust_name.clone(), |r| r.apply_to_field(&rust_name)));
-    Some(Field {
-        ident,
-        wire,
-        ty: &f.ty,
-        skip: skip || shield_skip.is_some(),
-        skip_if,
-        expose,
-        shield_skip,
-        cfgs: cfgs(&f.attrs),
-    })
-}
-
-/// `rename_all` from the type's `#[serde(...)]`; other keys are refused or ignored.
-fn container_serde(cx: &Ctxt, attrs: &[Attribute]) -> Option<RenameRule> {
-    let mut rename_all = None;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let result = attr.parse_nested_meta(|meta| {
-            let name = path_name(&meta.path);
-            match name.as_str() {
-                "rename_all" => {
-                    let span = meta.path.span();
-                    if let Some(s) = serialize_side(&meta)? {
-                        rename_all = RenameRule::parse(&s);
-                        if rename_all.is_none() {
-                            cx.error(
-                                span,
-                                format!("unknown rename rule {s:?}"),
-                                format!("use one of {}", RenameRule::NAMES),
-                            );
-                        }
-                    }
-                }
-                "rename" | "deny_unknown_fields" | "crate" | "expecting" | "default" | "from" | "try_from" => {
-                    skip_value(&meta)?;
-                }
-                _ => {
-                    cx.error(
-                        meta.path.span(),
-                        format!("`#[serde({name})]` is not supported by #[secure_response]"),
-                        "the supported type attribute is rename_all",
-                    );
-                    skip_value(&meta)?;
-                }
-            }
-            Ok(())
-        });
-        if let Err(e) = result {
-            cx.syn_error(e);
-        }
-    }
-    rename_all
-}
-
-/// Rejects `#[derive(Serialize)]` (the macro writes that impl); tells whether
-/// `Deserialize` is derived (then `#[serde]` attributes stay for it) and
-/// whether the item also carries `#[owned_by(...)]` below this attribute.
+/// What the item's other attributes say: derives, `#[owned_by]`.
 pub(crate) struct Inspected {
+    /// `#[serde]` attributes stay for a `Deserialize` derive.
     pub(crate) derives_deserialize: bool,
-    /// Where `Serialize` is derived: an error (reported once, by `#[owned_by]` for owned types).
+    /// Where `Serialize` is derived: an error (this macro writes that impl,
+    /// or, for an owned type, none may exist).
     pub(crate) derives_serialize: Option<Span>,
-    pub(crate) owned_by: Option<Ident>,
+    pub(crate) ownership: Ownership,
 }
 
 pub(crate) fn inspect(cx: &Ctxt, attrs: &[Attribute]) -> Inspected {
-    let mut out = Inspected { derives_deserialize: false, derives_serialize: None, owned_by: None };
+    let mut out = Inspected { derives_deserialize: false, derives_serialize: None, ownership: Ownership::None };
     for attr in attrs {
-        let last = attr.path().segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
         if attr.path().is_ident("derive") {
             let _ = attr.parse_nested_meta(|meta| {
-                match meta.path.segments.last().map(|s| s.ident.to_string()).as_deref() {
-                    Some("Serialize") => out.derives_serialize = Some(meta.path.span()),
-                    Some("Deserialize") => out.derives_deserialize = true,
+                match last_segment(&meta.path).as_str() {
+                    "Serialize" => out.derives_serialize = Some(meta.path.span()),
+                    "Deserialize" => out.derives_deserialize = true,
                     _ => {}
                 }
                 Ok(())
             });
-        } else if last == "owned_by" {
-            if let Ok(ident) = attr.parse_args::<Ident>() {
-                out.owned_by = Some(ident);
-            }
+        } else if is_attr(attr, "owned_by") {
+            out.ownership = match attr.parse_args::<Ident>() {
+                Ok(ident) => Ownership::Owned(ident),
+                Err(_) => Ownership::Malformed,
+            };
         } else if attr.path().is_ident("shield") {
             cx.error_on(attr, "`#[shield]` markers go on fields, not on the type", "move it to the field it is about");
         }
@@ -254,7 +85,25 @@ pub(crate) fn inspect(cx: &Ctxt, attrs: &[Attribute]) -> Inspected {
     out
 }
 
-pub(crate) fn from_item<'a>(cx: &Ctxt, item: &'a syn::Item, args: Args) -> Option<Container<'a>> {
+fn field<'a>(cx: &Ctxt, f: &'a syn::Field, rename_all: Option<RenameRule>) -> Option<Field<'a>> {
+    let ident = f.ident.as_ref()?;
+    let attrs = field_attrs(cx, &f.attrs);
+    let rust_name = unraw(ident);
+    let wire =
+        attrs.rename.unwrap_or_else(|| rename_all.map_or_else(|| rust_name.clone(), |r| r.apply_to_field(&rust_name)));
+    Some(Field {
+        ident,
+        wire,
+        ty: &f.ty,
+        skip: attrs.serde_skip || attrs.shield_skip.is_some(),
+        skip_if: attrs.skip_if,
+        expose: attrs.expose,
+        shield_skip: attrs.shield_skip,
+        cfgs: cfgs(&f.attrs),
+    })
+}
+
+pub(crate) fn from_item<'a>(cx: &Ctxt, item: &'a syn::Item, args: Args, ownership: Ownership) -> Option<Container<'a>> {
     match item {
         syn::Item::Struct(s) => {
             let rename_all = container_serde(cx, &s.attrs);
@@ -263,6 +112,7 @@ pub(crate) fn from_item<'a>(cx: &Ctxt, item: &'a syn::Item, args: Args) -> Optio
                     ident: &s.ident,
                     generics: &s.generics,
                     args,
+                    ownership,
                     body: Body::Struct(named.named.iter().filter_map(|f| field(cx, f, rename_all)).collect()),
                 }),
                 Fields::Unnamed(unnamed) => {
@@ -318,7 +168,7 @@ pub(crate) fn from_item<'a>(cx: &Ctxt, item: &'a syn::Item, args: Args) -> Optio
             if args.from.is_some() {
                 cx.error(e.ident.span(), "`from = Model` applies to structs", "remove `from`");
             }
-            Some(Container { ident: &e.ident, generics: &e.generics, args, body: Body::UnitEnum(variants) })
+            Some(Container { ident: &e.ident, generics: &e.generics, args, ownership, body: Body::UnitEnum(variants) })
         }
         syn::Item::Union(u) => {
             cx.error(u.union_token.span, "#[secure_response] does not apply to unions", "use a struct");

@@ -25,6 +25,7 @@ mod secret;
 mod time;
 
 pub use caller::{Caller, CallerId};
+pub use guard::FromForbidden;
 pub use owner::{Forbidden, Owned, OwnerId};
 pub use principal::{ADMIN_ROLE, LOCAL_ISSUER, Principal};
 pub use secret::Secret;

@@ -59,6 +59,7 @@ fn canonical_decimal(s: &str, signed: bool) -> bool {
 
 macro_rules! integer_owner {
     ($signed:expr => $($t:ty),*) => {$(
+        #[diagnostic::do_not_recommend]
         impl OwnerId for $t {
             fn is_subject(&self, subject: &str) -> bool {
                 canonical_decimal(subject, $signed) && subject.parse::<$t>().is_ok_and(|s| s == *self)

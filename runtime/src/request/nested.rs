@@ -29,8 +29,8 @@ pub trait Bounded {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is neither a #[secure_request] type nor `apishield::Bounded`",
     label = "nothing bounds the values of this type",
-    note = "add #[secure_request] to `{Self}`, or implement `apishield::Bounded` for it if every value it can take is small and fixed in shape",
-    note = "a type alias of a string, number or collection hides it from #[shield] rules: write the type out"
+    note = "a type of your own: add #[secure_request] to it, or implement `apishield::Bounded` for it if every value it can take is small and fixed in shape",
+    note = "a string, number or collection behind a type alias: write the type out in the field, so that its #[shield] rules bound it"
 )]
 pub trait NestedCheck {
     /// Records every rule violation of `self` in `cx`.
@@ -41,8 +41,8 @@ pub trait NestedCheck {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is neither a #[secure_request] type nor `apishield::Bounded`",
     label = "nothing bounds the values of this type",
-    note = "add #[secure_request] to `{Self}`, or implement `apishield::Bounded` for it if every value it can take is small and fixed in shape",
-    note = "a type alias of a string, number or collection hides it from #[shield] rules: write the type out"
+    note = "a type of your own: add #[secure_request] to it, or implement `apishield::Bounded` for it if every value it can take is small and fixed in shape",
+    note = "a string, number or collection behind a type alias: write the type out in the field, so that its #[shield] rules bound it"
 )]
 pub trait NestedRead<'de>: NestedCheck + Sized {
     /// Reads and validates a value. `Ok(None)`: invalid, reason recorded.
@@ -84,18 +84,83 @@ impl<T: NestedCheck> Check<T> for NestedRules {
     }
 }
 
-/// Compile-time assertion used by generated code, spanned on a field's type.
-#[inline(always)]
-pub const fn assert_nested<T: NestedCheck + ?Sized>() {}
+/// A concrete nested type on its way through generated code. Generated code
+/// asserts that the type validates itself (one error, on the field's type);
+/// the code that reads and checks it, `(&&Leaf::<T>::new()).read_leaf(..)`,
+/// picks the type's own impls
+/// ([`LeafReads`], [`LeafChecks`]) by method resolution, or, only for a type
+/// the assertion has already reported, [`LeafUnread`] and
+/// [`LeafUnchecked`], which reject every value. So a type that is not
+/// `#[secure_request]` is one compile error, not one per use.
+#[derive(Debug)]
+pub struct Leaf<T: ?Sized>(PhantomData<fn() -> PhantomData<T>>);
 
-/// Compile-time assertion used by generated code, spanned on a map's key type.
-#[inline(always)]
-pub const fn assert_map_key<T: super::collection::MapKey + ?Sized>() {}
+impl<T: ?Sized> Leaf<T> {
+    /// The probe for `T`.
+    #[inline(always)]
+    pub const fn new() -> Self {
+        Leaf(PhantomData)
+    }
+}
 
-/// Compile-time assertion used by generated code, spanned on the content
-/// type of an internally tagged variant.
-#[inline(always)]
-pub const fn assert_struct_fields<T: for<'de> StructFields<'de>>() {}
+impl<T: ?Sized> Default for Leaf<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Reads a nested type through its own impl.
+pub trait LeafReads<'de, T> {
+    /// Reads and validates a value.
+    fn read_leaf<D: Deserializer<'de>>(&self, de: D, cx: &mut Cx, at: &Path<'_>) -> Result<Option<T>, D::Error>;
+}
+
+impl<'de, T: NestedRead<'de>> LeafReads<'de, T> for &Leaf<T> {
+    #[inline(always)]
+    fn read_leaf<D: Deserializer<'de>>(&self, de: D, cx: &mut Cx, at: &Path<'_>) -> Result<Option<T>, D::Error> {
+        T::read_nested(de, cx, at)
+    }
+}
+
+/// The choice for a type that does not validate itself (never compiles: the
+/// generated assertion fails); rejects the value all the same.
+pub trait LeafUnread<'de, T> {
+    /// Rejects the value.
+    fn read_leaf<D: Deserializer<'de>>(&self, de: D, cx: &mut Cx, at: &Path<'_>) -> Result<Option<T>, D::Error>;
+}
+
+impl<'de, T> LeafUnread<'de, T> for Leaf<T> {
+    fn read_leaf<D: Deserializer<'de>>(&self, de: D, cx: &mut Cx, at: &Path<'_>) -> Result<Option<T>, D::Error> {
+        cx.report_fatal(at, ErrorCode::InvalidValue, "is not a valid value");
+        de.deserialize_ignored_any(IgnoredAny).map(|_| None)
+    }
+}
+
+/// Checks a nested type through its own impl.
+pub trait LeafChecks<T: ?Sized> {
+    /// Records every violation of the rules by `value`.
+    fn check_leaf(&self, value: &T, cx: &mut Cx, at: &Path<'_>);
+}
+
+impl<T: NestedCheck + ?Sized> LeafChecks<T> for &Leaf<T> {
+    #[inline(always)]
+    fn check_leaf(&self, value: &T, cx: &mut Cx, at: &Path<'_>) {
+        value.check_nested(cx, at);
+    }
+}
+
+/// The choice for a type that does not validate itself (never compiles: the
+/// generated assertion fails); reports the value all the same.
+pub trait LeafUnchecked<T: ?Sized> {
+    /// Reports the value as invalid.
+    fn check_leaf(&self, value: &T, cx: &mut Cx, at: &Path<'_>);
+}
+
+impl<T: ?Sized> LeafUnchecked<T> for Leaf<T> {
+    fn check_leaf(&self, _: &T, cx: &mut Cx, at: &Path<'_>) {
+        cx.report(at, ErrorCode::InvalidValue, "is not a valid value");
+    }
+}
 
 macro_rules! bounded {
     ($($t:ty),* $(,)?) => { $( impl Bounded for $t {} )* };

@@ -12,9 +12,11 @@ mod project;
 pub use authorized::Authorized;
 #[doc(hidden)]
 pub use project::{
-    FillableFrom, FromModel, HasOwner, NoOwner, OwnerGate, Probe, ProjectWithoutOwnershipCheck, ViaClone, ViaMismatch,
-    ViaModel,
+    AuthorizeBeforeProjecting, FillableFrom, FromModel, HasOwner, NoOwner, OwnerGate, Probe,
+    ProjectWithoutOwnershipCheck, ViaClone, ViaModel,
 };
+
+use std::marker::PhantomData;
 
 use serde::{Serialize, Serializer};
 
@@ -33,8 +35,10 @@ use serde::{Serialize, Serializer};
 )]
 pub trait Public: Serialize {}
 
+// `do_not_recommend`: an error about a user's type does not list every
+// plain type as "the trait is implemented for".
 macro_rules! public {
-    ($($t:ty),* $(,)?) => { $( impl Public for $t {} )* };
+    ($($t:ty),* $(,)?) => { $( #[diagnostic::do_not_recommend] impl Public for $t {} )* };
 }
 
 public!(
@@ -102,21 +106,43 @@ public!(
     chrono::Month,
 );
 
-/// Serializes one field of a response: only a [`Public`] value.
+/// Not public API: one field of a response on its way out. Generated code
+/// asserts that the field's type is [`Public`] (one error, on the field);
+/// the call that serializes it, `(&&FieldProbe(&value)).send(..)`, then
+/// picks [`SendPublic`] by method resolution, or, only for a type the assertion has already reported,
+/// [`SendRefused`], so that no second error repeats the first.
 #[doc(hidden)]
-#[inline(always)]
-pub fn serialize_field<S: serde::ser::SerializeStruct, T: Public + ?Sized>(
-    state: &mut S,
-    key: &'static str,
-    value: &T,
-) -> Result<(), S::Error> {
-    state.serialize_field(key, value)
+#[derive(Debug)]
+pub struct FieldProbe<'a, T: ?Sized>(pub &'a T);
+
+/// Not public API: serializes a [`Public`] field.
+#[doc(hidden)]
+pub trait SendPublic {
+    /// Serializes the field under `key`.
+    fn send<S: serde::ser::SerializeStruct>(&self, state: &mut S, key: &'static str) -> Result<(), S::Error>;
 }
 
-/// Compile-time assertion used by generated code, spanned on a field's type.
+impl<T: Public + ?Sized> SendPublic for &FieldProbe<'_, T> {
+    #[inline(always)]
+    fn send<S: serde::ser::SerializeStruct>(&self, state: &mut S, key: &'static str) -> Result<(), S::Error> {
+        state.serialize_field(key, self.0)
+    }
+}
+
+/// Not public API: the choice for a field type that is not [`Public`],
+/// which never compiles (the generated assertion fails); it refuses the
+/// value all the same.
 #[doc(hidden)]
-#[inline(always)]
-pub const fn assert_public<T: Public + ?Sized>() {}
+pub trait SendRefused {
+    /// Refuses the field.
+    fn send<S: serde::ser::SerializeStruct>(&self, state: &mut S, key: &'static str) -> Result<(), S::Error>;
+}
+
+impl<T: ?Sized> SendRefused for FieldProbe<'_, T> {
+    fn send<S: serde::ser::SerializeStruct>(&self, _: &mut S, _: &'static str) -> Result<(), S::Error> {
+        Err(serde::ser::Error::custom("a response field whose type is not `Public`"))
+    }
+}
 
 /// A response type, implemented by `#[secure_response]`.
 pub trait SecureResponse {
@@ -167,13 +193,21 @@ impl ResponsePolicy {
     }
 }
 
-/// Not public API: the marker an `#[owned_by]` type's `Serialize` impl
-/// requires and never has, so that serializing it directly fails to compile
-/// with this message.
+/// Not public API: an `#[owned_by]` type `T` on its way out without an
+/// ownership check. Its `Serialize` (and `IntoResponse`) impl requires
+/// `Unchecked<T>: AuthorizeBeforeSerializing<T>`, which never holds; the self
+/// type differs from `T`, so the compiler reports this trait's message, not
+/// a generic "`T: Serialize` is not satisfied".
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Unchecked<T: ?Sized>(PhantomData<fn() -> PhantomData<T>>);
+
+/// Not public API: never implemented; its message is the error for sending
+/// an owned type without its check.
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` has an owner: it leaves the server only as `apishield::Authorized<{Self}>`",
-    label = "serialized without an ownership check",
+    message = "`{T}` has an owner: it leaves the server only as `apishield::Authorized<{T}>`",
+    label = "sent without an ownership check",
     note = "authorize it first: `principal.authorize(value)?` (its owner or an admin), or `principal.authorize_all(values)` for a list"
 )]
-pub trait AuthorizeBeforeSerializing {}
+pub trait AuthorizeBeforeSerializing<T: ?Sized> {}

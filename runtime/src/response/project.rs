@@ -49,17 +49,29 @@ impl<M: ?Sized + Owned> OwnerGate<M> {
 #[derive(Debug)]
 pub struct HasOwner<const YES: bool>;
 
-/// Not public API: implemented only for `HasOwner<false>`; its message is the
-/// error for projecting an owned model without its ownership check.
+/// Not public API: holds for `HasOwner<false>`. For `HasOwner<true>` its
+/// impl requires [`AuthorizeBeforeProjecting`], which never holds: the
+/// compiler then reports that trait's message (its self type differs, so
+/// the message is not replaced by this trait's), and points at no impl of
+/// this crate.
+pub trait ProjectWithoutOwnershipCheck<M: ?Sized, V: ?Sized> {}
+
+impl<M: ?Sized, V: ?Sized> ProjectWithoutOwnershipCheck<M, V> for HasOwner<false> {}
+
+impl<M: ?Sized, V: ?Sized> ProjectWithoutOwnershipCheck<M, V> for HasOwner<true> where
+    super::Unchecked<M>: AuthorizeBeforeProjecting<M, V>
+{
+}
+
+/// Not public API: never implemented; its message is the error for
+/// projecting an owned model without its ownership check.
 #[diagnostic::on_unimplemented(
     message = "`{M}` has an owner: `{V}` converts from `&Authorized<{M}>`, not from `&{M}`",
     label = "converted without an ownership check",
     note = "authorize it first: `{V}::from(&principal.authorize(value)?)` (its owner or an admin), or `principal.authorize_all(values)` for a list",
     note = "projecting an #[owned_by] type into another response would send it to anyone; `Authorized<{M}>` is the proof that the check ran"
 )]
-pub trait ProjectWithoutOwnershipCheck<M: ?Sized, V: ?Sized> {}
-
-impl<M: ?Sized, V: ?Sized> ProjectWithoutOwnershipCheck<M, V> for HasOwner<false> {}
+pub trait AuthorizeBeforeProjecting<M: ?Sized, V: ?Sized> {}
 
 // ----------------------------------------------------------------- projection
 
@@ -137,7 +149,10 @@ impl<T: Clone> ViaClone<T> for &Probe<'_, T, T> {
 }
 
 /// Never implemented: its message is the error for a response field whose
-/// type neither converts from nor equals the model field's type.
+/// type neither converts from nor equals the model field's type. The last
+/// choice of the projection (no conversion, no copy) is a method that
+/// requires it; generated code defines that method in the user's crate, so
+/// the error points there and not into this crate.
 #[diagnostic::on_unimplemented(
     message = "the response field of type `{Self}` cannot be filled from the model field of type `{M}`",
     label = "no conversion from the model field",
@@ -145,21 +160,3 @@ impl<T: Clone> ViaClone<T> for &Probe<'_, T, T> {
     note = "if the model field holds #[owned_by] values, they convert only once authorized: hold them as `Authorized<..>` (`Vec<Authorized<Order>>`)"
 )]
 pub trait FillableFrom<M: ?Sized> {}
-
-/// Last choice: no conversion and no copy; the call does not compile, with
-/// [`FillableFrom`]'s message.
-pub trait ViaMismatch<M: ?Sized, T> {
-    /// Never callable.
-    fn project(self) -> T
-    where
-        T: FillableFrom<M>;
-}
-
-impl<M: ?Sized, T> ViaMismatch<M, T> for Probe<'_, M, T> {
-    fn project(self) -> T
-    where
-        T: FillableFrom<M>,
-    {
-        unreachable!("FillableFrom has no implementations")
-    }
-}

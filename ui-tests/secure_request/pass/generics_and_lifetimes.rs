@@ -23,6 +23,15 @@ where
     pub first: Option<T>,
 }
 
+/// A concrete nested type that borrows from the input, in a field and in a list.
+#[secure_request]
+#[derive(Debug)]
+pub struct Outer<'a, 'b: 'a> {
+    pub inner: Page<'a, Item>,
+    #[shield(max_items = 3)]
+    pub more: Vec<Page<'b, Item>>,
+}
+
 /// Generic code names the public reading traits.
 fn parse<'a, T>(json: &'a [u8]) -> Result<Page<'a, T>, RequestError>
 where
@@ -36,4 +45,9 @@ fn main() {
     assert_eq!(page.items[0].sku, "x");
     let err = Page::<Item>::from_json(br#"{"cursor":"abc","items":[{"sku":""}]}"#).unwrap_err();
     assert_eq!(err.errors()[0].path().to_string(), "items[0].sku");
+    let outer = Outer::from_json(br#"{"inner":{"cursor":"c","items":[]},"more":[{"cursor":"d","items":[]}]}"#).unwrap();
+    assert_eq!((&*outer.inner.cursor, &*outer.more[0].cursor), ("c", "d"));
+    let err = Outer::from_json(br#"{"inner":{"cursor":"c","items":[{"sku":""}]},"more":[]}"#).unwrap_err();
+    assert_eq!(err.errors()[0].path().to_string(), "inner.items[0].sku");
+    assert!(outer.validate_request().is_ok());
 }

@@ -63,6 +63,7 @@ pub mod state {
         note = "call `.issuer(\"https://auth.example.com\")` before `.build()`: a token from any other issuer must be rejected"
     )]
     pub trait IssuerIsSet: sealed::Sealed {}
+    #[diagnostic::do_not_recommend]
     impl IssuerIsSet for HasIssuer {}
 
     /// Implemented only by [`NoIssuer`].
@@ -72,6 +73,7 @@ pub mod state {
         note = "another identity provider comes with its own keys: `.external_issuer(ExternalIssuer::new(\"https://idp.example\", its_keys))`, so that neither can sign the other's tokens"
     )]
     pub trait IssuerNotSet {}
+    #[diagnostic::do_not_recommend]
     impl IssuerNotSet for NoIssuer {}
 
     /// Implemented only by [`HasAudience`].
@@ -81,6 +83,7 @@ pub mod state {
         note = "call `.audience(\"https://api.example.com\")` before `.build()`: a token minted for another service must be rejected"
     )]
     pub trait AudienceIsSet: sealed::Sealed {}
+    #[diagnostic::do_not_recommend]
     impl AudienceIsSet for HasAudience {}
 }
 

@@ -4,10 +4,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::check::Policy;
+use super::check::Checked;
 
-pub(super) fn expand(policy: &Policy) -> TokenStream {
-    let Policy { any_origin, origins, methods, headers, credentials, max_age, expose } = policy;
+pub(super) fn emit(policy: &Checked) -> TokenStream {
+    let Checked { any_origin, origins, methods, headers, credentials, max_age, expose } = policy;
     let max_age = match max_age {
         Some(seconds) => quote!(::core::option::Option::Some(#seconds)),
         None => quote!(::core::option::Option::None),
