@@ -58,3 +58,10 @@ fn cors() {
     t.pass("cors/pass/*.rs");
     t.compile_fail("cors/fail/*.rs");
 }
+
+#[test]
+fn routes() {
+    let t = trybuild::TestCases::new();
+    t.pass("routes/pass/*.rs");
+    t.compile_fail("routes/fail/*.rs");
+}

@@ -21,6 +21,7 @@ mod ownership;
 mod policy;
 mod request;
 mod response;
+mod route;
 mod syntax;
 
 use proc_macro::TokenStream;
@@ -177,6 +178,54 @@ pub fn secure_response(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn owned_by(args: TokenStream, input: TokenStream) -> TokenStream {
     ownership::expand(args.into(), input.into()).into()
+}
+
+/// Declares a handler's route public: it serves anonymous callers. Every
+/// route is authenticated or declared public; `apishield::routing::get(..)`
+/// refuses a handler that is neither, at compile time.
+///
+/// ```ignore
+/// #[public]
+/// async fn health() -> &'static str { "ok" }
+/// ```
+///
+/// A public handler that wants to know who calls when someone does takes
+/// `Option<Principal>`. Compile errors: a `Principal` argument (it would
+/// refuse anonymous callers), beside `#[requires_role]` or
+/// `#[requires_scope]`, on anything but a free function, with arguments.
+#[proc_macro_attribute]
+pub fn public(args: TokenStream, input: TokenStream) -> TokenStream {
+    route::expand(route::Kind::Public, args.into(), input.into()).into()
+}
+
+/// Lets only callers with one of these roles run the handler: 401 without
+/// a caller, 403 (the generic problem body) without the role, checked before
+/// any other extractor reads the request and before the handler's code.
+///
+/// ```ignore
+/// #[requires_role("admin", "support")]
+/// async fn refund(principal: Principal, Path(id): Path<u64>) -> Result<String, ApiError> { ... }
+/// ```
+///
+/// The route counts as authenticated, and the audit lists its roles.
+/// Compile errors: no role, an empty role or one with whitespace, a role
+/// given twice, the attribute twice, beside `#[public]`, on anything but a
+/// free function.
+#[proc_macro_attribute]
+pub fn requires_role(args: TokenStream, input: TokenStream) -> TokenStream {
+    route::expand(route::Kind::Role, args.into(), input.into()).into()
+}
+
+/// Lets only callers with all of these scopes (`scope`/`scp` claims, an API
+/// key's scopes) run the handler; otherwise as [`requires_role`].
+///
+/// ```ignore
+/// #[requires_scope("orders:write")]
+/// async fn create_order(principal: Principal, SecureJson(req): SecureJson<CreateOrder>) -> ... { ... }
+/// ```
+#[proc_macro_attribute]
+pub fn requires_scope(args: TokenStream, input: TokenStream) -> TokenStream {
+    route::expand(route::Kind::Scope, args.into(), input.into()).into()
 }
 
 /// Makes an async axum handler idempotent: a request retried with the same

@@ -17,10 +17,14 @@ pub mod idempotency;
 pub mod rate_limit;
 pub mod request;
 pub mod response;
+#[cfg(feature = "axum")]
+pub mod routing;
 pub mod upload;
 pub mod webhook;
 
-pub use apishield_macros::{cors, idempotent, owned_by, secure_request, secure_response};
+pub use apishield_macros::{
+    cors, idempotent, owned_by, public, requires_role, requires_scope, secure_request, secure_response,
+};
 pub use auth::api_key::{ApiKey, ApiKeyError, ApiKeyIssuer, ApiKeyStore, ApiKeyVerifier, MemoryApiKeyStore};
 #[cfg(feature = "jwt")]
 pub use auth::jwt::{HmacSecret, JwtError, JwtIssuer, JwtKey, JwtValidator, ValidatedToken};
@@ -70,8 +74,12 @@ pub mod prelude {
     pub use crate::rate_limit::{MemoryRateLimiter, RateLimitKey, RateLimitPolicy, RateLimiter};
     pub use crate::request::{Bounded, RequestError, SecureRequest};
     pub use crate::response::{Authorized, Public, SecureResponse};
+    #[cfg(feature = "axum")]
+    pub use crate::routing::Routes;
     pub use crate::webhook::{Verified, WebhookSecret, WebhookSigner, WebhookVerifier};
-    pub use crate::{cors, idempotent, owned_by, secure_request, secure_response};
+    pub use crate::{
+        cors, idempotent, owned_by, public, requires_role, requires_scope, secure_request, secure_response,
+    };
 }
 
 /// Not public API: what generated code refers to. May change in any release.
@@ -110,6 +118,8 @@ pub mod __private {
         ProjectWithoutOwnershipCheck, ResponsePolicy, SendPublic, SendRefused, Unchecked, ViaClone, ViaModel,
     };
     pub use crate::response::{Authorized, Public, SecureResponse};
+    #[cfg(feature = "axum")]
+    pub use crate::routing::{OwnerChecked, PublicRoute, RoleGuard, Roles, ScopeGuard, Scopes};
     #[cfg(feature = "axum")]
     pub use ::axum;
 

@@ -116,6 +116,9 @@ fn handler(mut f: syn::ItemFn, param: &syn::Ident, principal: &syn::Ident, retur
                  `apishield = { version = \"0.1\", features = [\"axum\"] }`, or name the return type",
             )
             .to_compile_error();
+            if f.sig.asyncness.is_some() {
+                f.sig.inputs.insert(0, syn::parse_quote!(_: #p::OwnerChecked));
+            }
             return quote!(::apishield::__if_axum! { { #f } else { #original #needs_axum } });
         }
         HandlerReturn::Type(ty) => {
@@ -137,5 +140,13 @@ fn handler(mut f: syn::ItemFn, param: &syn::Ident, principal: &syn::Ident, retur
             });
         }
     }
-    quote!(#f)
+    if f.sig.asyncness.is_none() {
+        return quote!(#f);
+    }
+    // An async handler also tells the route's audit that it checks the
+    // owner: a marker extractor, first among its arguments. It is an axum
+    // extractor, so only with the feature; without it the check is the same.
+    let without = f.clone();
+    f.sig.inputs.insert(0, syn::parse_quote!(_: #p::OwnerChecked));
+    quote!(::apishield::__if_axum! { { #f } else { #without } })
 }

@@ -129,6 +129,11 @@ impl FailedAuthLimit {
         self
     }
 
+    /// Whether refused credentials are counted at all.
+    pub(crate) fn counts_anything(&self) -> bool {
+        self.per_client.is_some() || self.per_key.is_some()
+    }
+
     /// Whether refused credentials are counted per client address.
     pub(super) fn counts_clients(&self) -> bool {
         self.per_client.is_some()

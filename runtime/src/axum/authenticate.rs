@@ -317,6 +317,25 @@ impl Authentication {
     }
 }
 
+impl Authentication {
+    /// What this layer enforces, for the audit.
+    pub(crate) fn enforcement(&self) -> crate::routing::Enforcement {
+        #[cfg(feature = "jwt")]
+        let jwt = self.inner.jwt.as_ref().map(|v| crate::routing::JwtFacts {
+            issuers: v.issuers().map(str::to_owned).collect(),
+            algorithms: v.algorithms().iter().map(|a| a.as_str()).collect(),
+            max_lifetime_secs: v.max_lifetime().as_secs(),
+        });
+        #[cfg(not(feature = "jwt"))]
+        let jwt = None;
+        crate::routing::Enforcement::Authentication {
+            jwt,
+            api_keys: self.inner.api_keys.is_some(),
+            failed_attempts_limited: self.inner.failures.counts_anything(),
+        }
+    }
+}
+
 impl Default for Authentication {
     fn default() -> Self {
         Authentication::new()

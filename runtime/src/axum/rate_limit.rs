@@ -214,6 +214,13 @@ fn client_key(client: &ClientAddr) -> RateLimitKey {
     })
 }
 
+impl<L: RateLimiter + 'static> RateLimit<L> {
+    /// What this layer enforces, for the audit: the default limiter's policy.
+    pub(crate) fn enforcement(&self) -> crate::routing::Enforcement {
+        crate::routing::Enforcement::RateLimit { policy: self.inner.default.policy().policy_header() }
+    }
+}
+
 impl<L> fmt::Debug for RateLimit<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &*self.inner;

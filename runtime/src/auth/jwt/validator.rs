@@ -156,6 +156,20 @@ impl JwtValidator {
         self.config.issuers.iter().map(|i| i.name.as_str())
     }
 
+    /// The algorithms the keys of every issuer accept, each once.
+    pub fn algorithms(&self) -> Vec<super::JwtAlgorithm> {
+        let mut algorithms: Vec<_> =
+            self.config.issuers.iter().flat_map(|i| i.keys().algorithms().collect::<Vec<_>>()).collect();
+        algorithms.sort_by_key(|a| a.as_str());
+        algorithms.dedup();
+        algorithms
+    }
+
+    /// The longest accepted token lifetime (`exp - iat`).
+    pub fn max_lifetime(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::try_from(self.config.max_lifetime).unwrap_or(0))
+    }
+
     fn check(&self, token: &str, now: i64) -> Result<ValidatedToken, JwtError> {
         let config = &*self.config;
         if token.len() > config.max_token_size {
