@@ -77,6 +77,24 @@ impl SafeDefaults {
         self
     }
 
+    /// What these defaults enforce, for the audit.
+    pub(crate) fn enforcement(&self) -> crate::routing::Enforcement {
+        let hsts = axum::http::header::STRICT_TRANSPORT_SECURITY;
+        crate::routing::Enforcement::SafeDefaults {
+            cors: crate::routing::CorsFacts::of(&self.cors),
+            headers: self.headers.headers().map(|(name, _)| name.as_str().to_owned()).collect(),
+            hsts: self
+                .headers
+                .headers()
+                .find(|(name, _)| **name == hsts)
+                .and_then(|(_, v)| v.to_str().ok())
+                .map(str::to_owned),
+            removed: self.headers.removed().map(|name| name.as_str().to_owned()).collect(),
+            request_ids: true,
+            body_limit: self.body_limit,
+        }
+    }
+
     /// Stacks the layers on `router` (see the order above).
     pub fn apply<S>(self, router: Router<S>) -> Router<S>
     where

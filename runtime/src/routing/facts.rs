@@ -152,10 +152,50 @@ pub enum Enforcement {
         /// The `RateLimit-Policy` of the default limiter.
         policy: String,
     },
-    /// CORS, security headers, request ids and the body limit.
-    SafeDefaults,
-    /// Plain HTTP refused or redirected; HSTS on HTTPS answers.
-    Https,
+    /// CORS, security headers, request ids and the body limit
+    /// ([`Routes::safe_defaults`](super::Routes::safe_defaults)).
+    SafeDefaults {
+        /// The CORS policy.
+        cors: CorsFacts,
+        /// The security headers set on every answer (names).
+        headers: Vec<String>,
+        /// The `Strict-Transport-Security` value, if HSTS is on.
+        hsts: Option<String>,
+        /// Headers removed from every answer (`Server`, `X-Powered-By`).
+        removed: Vec<String>,
+        /// Request ids on every answer, log line and error body.
+        request_ids: bool,
+        /// The largest request body, in bytes.
+        body_limit: usize,
+    },
+    /// Plain HTTP refused or redirected, HSTS only on HTTPS answers.
+    Https {
+        /// `refuse` or `redirect`.
+        plain_http: &'static str,
+    },
+}
+
+/// A CORS policy, for the audit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct CorsFacts {
+    /// The allowed origins (`*` for any).
+    pub origins: Vec<String>,
+    /// Whether credentials are allowed.
+    pub credentials: bool,
+    /// The allowed methods.
+    pub methods: Vec<&'static str>,
+}
+
+impl CorsFacts {
+    pub(crate) fn of(policy: &crate::cors::CorsPolicy) -> CorsFacts {
+        let origins = if policy.allows_any_origin() {
+            vec!["*".to_owned()]
+        } else {
+            policy.origins().map(str::to_owned).collect()
+        };
+        CorsFacts { origins, credentials: policy.credentials(), methods: policy.methods().collect() }
+    }
 }
 
 /// The JWT settings an `Authentication` layer validates with.

@@ -36,7 +36,7 @@ mod routes;
 
 pub use extractor::{Extractor, RouteHandler};
 pub use facts::{
-    Enforcement, Input, InputSource, JwtFacts, LayerFact, Response, ResponseKind, RouteAccess, RouteFacts,
+    CorsFacts, Enforcement, Input, InputSource, JwtFacts, LayerFact, Response, ResponseKind, RouteAccess, RouteFacts,
 };
 pub use guard::{OwnerChecked, PublicRoute, RoleGuard, Roles, ScopeGuard, Scopes};
 pub use method::{MethodRouter, delete, get, head, options, patch, post, put, trace};

@@ -176,6 +176,19 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         self
     }
 
+    /// Stacks apishield's [`SafeDefaults`](crate::axum::SafeDefaults)
+    /// (request ids, security headers, CORS, the body limit) around every
+    /// route added so far, and records them for the audit.
+    pub fn safe_defaults(mut self, defaults: crate::axum::SafeDefaults) -> Self {
+        let fact = LayerFact {
+            type_name: std::any::type_name::<crate::axum::SafeDefaults>(),
+            enforces: Some(defaults.enforcement()),
+        };
+        self.record(fact);
+        self.router = defaults.apply(self.router);
+        self
+    }
+
     /// Gives the routes their state (axum's `Router::with_state`).
     pub fn with_state<S2>(self, state: S) -> Routes<S2> {
         Routes { router: self.router.with_state(state), entries: self.entries }
