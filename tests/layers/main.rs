@@ -6,6 +6,7 @@
 
 mod cors_http;
 mod cors_properties;
+mod https;
 mod request_id;
 mod safe_defaults;
 mod security_headers;

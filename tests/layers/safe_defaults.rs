@@ -4,9 +4,9 @@
 //! every refusal still carries the headers and the request id.
 
 use apishield::auth::api_key::{ApiKeyEnvironment, ApiKeyIssuer, ApiKeyKind, ApiKeyVerifier, MemoryApiKeyStore};
-use apishield::axum::{Authentication, SafeDefaults, SecureJson};
+use apishield::axum::{Authentication, HttpsLayer, SafeDefaults, SecureJson};
 use apishield::prelude::*;
-use apishield_tests::http::serve;
+use apishield_tests::http::serve_with_connect_info;
 use axum::Router;
 use axum::routing::post;
 
@@ -53,8 +53,9 @@ async fn one_call_stacks_ids_headers_cors_and_the_body_limit_outside_authenticat
         headers: ["Authorization", "Content-Type"],
         credentials: true,
     };
-    let app = SafeDefaults::new(cors).body_limit(1024).apply(routes);
-    let base = format!("http://{}", serve(app).await);
+    // As a server that terminates TLS itself (the transport is tests/layers/https.rs's).
+    let app = SafeDefaults::new(cors).https(HttpsLayer::new().tls_terminated_here()).body_limit(1024).apply(routes);
+    let base = format!("http://{}", serve_with_connect_info(app).await);
     let http = reqwest::Client::new();
     let url = format!("{base}/notes");
     let authorization = format!("ApiKey {}", key.expose_secret());
@@ -129,8 +130,10 @@ async fn the_safe_defaults_never_let_a_client_choose_the_request_id() {
     let routes = Router::new()
         .route("/notes", post(create))
         .layer(Authentication::new().api_keys(ApiKeyVerifier::new(MemoryApiKeyStore::new(), ApiKeyEnvironment::Live)));
-    let app = SafeDefaults::new(cors! { origins: ["https://app.example.com"], methods: [POST] }).apply(routes);
-    let base = format!("http://{}", serve(app).await);
+    let app = SafeDefaults::new(cors! { origins: ["https://app.example.com"], methods: [POST] })
+        .https(HttpsLayer::new().allow_plain_loopback())
+        .apply(routes);
+    let base = format!("http://{}", serve_with_connect_info(app).await);
     let http = reqwest::Client::new();
     let url = format!("{base}/notes");
 

@@ -4,6 +4,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Extension};
 
 use super::extract::{BodyLimit, DEFAULT_BODY_LIMIT};
+use super::https::HttpsLayer;
 use crate::cors::CorsPolicy;
 use crate::headers::{RequestIdLayer, SecurityHeaders};
 
@@ -15,24 +16,29 @@ use crate::headers::{RequestIdLayer, SecurityHeaders};
 /// 1. [`RequestIdLayer`]: the request id, on the answer, the log span and
 ///    every `ApiError` body, even of requests the next layers refuse;
 /// 2. [`SecurityHeaders::api`]: the reference's headers on every answer,
-///    `Server` and `X-Powered-By` removed;
-/// 3. the CORS layer of the policy: preflights are answered here, before
+///    `Server` and `X-Powered-By` removed, HSTS only over HTTPS;
+/// 3. [`HttpsLayer`]: plain HTTP refused (403 `https_required`) unless
+///    configured otherwise ([`https`](Self::https): TLS here, trusted
+///    proxies, a redirect, plain loopback for development);
+/// 4. the CORS layer of the policy: preflights are answered here, before
 ///    authentication (a browser's preflight carries no credentials);
-/// 4. the body limit, 1 MiB unless set: for `SecureJson` ([`BodyLimit`]) and
+/// 5. the body limit, 1 MiB unless set: for `SecureJson` ([`BodyLimit`]) and
 ///    for axum's own extractors (`DefaultBodyLimit`);
-/// 5. the routes, with the layers the router already had, such as
+/// 6. the routes, with the layers the router already had, such as
 ///    [`Authentication`](super::Authentication) (which throttles refused
 ///    credentials by itself, see [`FailedAuthLimit`](super::FailedAuthLimit))
 ///    and [`RateLimit`](super::RateLimit).
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {
-/// use apishield::axum::SafeDefaults;
+/// use apishield::axum::{HttpsLayer, SafeDefaults};
 /// use apishield::prelude::*;
 /// use axum::{Router, routing::get};
 ///
 /// let cors = cors! { origins: ["https://app.example.com"], methods: [GET, POST], headers: ["Authorization"] };
-/// let app: Router = SafeDefaults::new(cors).apply(
+/// // Served over plain http://localhost while developing; in production
+/// // `HttpsLayer::new().tls_terminated_here()` or `.trusted_proxies(..)`.
+/// let app: Router = SafeDefaults::new(cors).https(HttpsLayer::new().allow_plain_loopback()).apply(
 ///     Router::new().route("/orders", get(|| async { "[]" })),
 ///     // .layer(RateLimit::new(..)).layer(Authentication::new().jwt(..)) before this call
 /// );
@@ -44,6 +50,7 @@ pub struct SafeDefaults {
     cors: CorsPolicy,
     headers: SecurityHeaders,
     request_id: RequestIdLayer,
+    https: HttpsLayer,
     body_limit: usize,
 }
 
@@ -55,6 +62,7 @@ impl SafeDefaults {
             cors,
             headers: SecurityHeaders::api(),
             request_id: RequestIdLayer::new(),
+            https: HttpsLayer::new(),
             body_limit: DEFAULT_BODY_LIMIT,
         }
     }
@@ -68,6 +76,15 @@ impl SafeDefaults {
     /// Another request-id configuration.
     pub fn request_id(mut self, layer: RequestIdLayer) -> Self {
         self.request_id = layer;
+        self
+    }
+
+    /// How plain HTTP is told and answered (default [`HttpsLayer::new`]:
+    /// every plain-HTTP request refused until TLS is configured, here or
+    /// on trusted proxies; `HttpsLayer::new().allow_plain_loopback()` for
+    /// development over `http://localhost`).
+    pub fn https(mut self, https: HttpsLayer) -> Self {
+        self.https = https;
         self
     }
 
@@ -104,6 +121,7 @@ impl SafeDefaults {
             .layer(Extension(BodyLimit(self.body_limit)))
             .layer(DefaultBodyLimit::max(self.body_limit))
             .layer(self.cors.layer())
+            .layer(self.https)
             .layer(self.headers)
             .layer(self.request_id)
     }

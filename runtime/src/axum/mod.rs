@@ -29,6 +29,7 @@ mod authenticate;
 mod defaults;
 mod error;
 mod extract;
+mod https;
 mod query_credentials;
 mod rate_limit;
 mod respond;
@@ -39,5 +40,7 @@ pub use authenticate::{AuthRejection, Authentication, AuthenticationService, CRE
 pub use defaults::SafeDefaults;
 pub use error::ApiError;
 pub use extract::{BodyLimit, DEFAULT_BODY_LIMIT, SecureJson, SecureQuery};
+pub(crate) use https::PlainHttpAnswer;
+pub use https::{Https, HttpsLayer};
 pub use rate_limit::{Decided, RateLimit, RateLimitService};
 pub use webhook::{DEFAULT_WEBHOOK_BODY_LIMIT, WebhookEndpoint, WebhookRejection};

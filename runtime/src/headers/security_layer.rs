@@ -67,6 +67,10 @@ where
         let this = self.get_mut();
         let mut response = ready!(this.future.as_mut().poll(cx))?.into_response();
         this.headers.apply(response.headers_mut());
+        // HSTS travels over HTTPS only (RFC 6797 section 7.2).
+        if response.extensions().get::<crate::axum::PlainHttpAnswer>().is_some() {
+            response.headers_mut().remove(axum::http::header::STRICT_TRANSPORT_SECURITY);
+        }
         Poll::Ready(Ok(response))
     }
 }

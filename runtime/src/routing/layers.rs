@@ -6,7 +6,7 @@
 use std::any::Any;
 
 use super::facts::{Enforcement, LayerFact};
-use crate::axum::{Authentication, RateLimit};
+use crate::axum::{Authentication, HttpsLayer, RateLimit};
 use crate::rate_limit::MemoryRateLimiter;
 
 /// The fact a layer adds to the routes it wraps.
@@ -18,6 +18,9 @@ pub(crate) fn layer_fact<L: Any>(layer: &L) -> LayerFact {
 fn enforcement(layer: &dyn Any) -> Option<Enforcement> {
     if let Some(auth) = layer.downcast_ref::<Authentication>() {
         return Some(auth.enforcement());
+    }
+    if let Some(https) = layer.downcast_ref::<HttpsLayer>() {
+        return Some(https.enforcement());
     }
     if let Some(limit) = layer.downcast_ref::<RateLimit<MemoryRateLimiter>>() {
         return Some(limit.enforcement());
