@@ -4,6 +4,7 @@
 //! One test binary per area: each links axum, tokio, redis and jsonwebtoken,
 //! so fewer binaries is less time spent linking.
 
+mod cors_browser;
 mod cors_http;
 mod cors_properties;
 mod https;

@@ -1,6 +1,7 @@
 //! Request types shared by the integration tests: the design's `CreateUser`
 //! and a few neighbours that exercise every kind of field.
 
+pub mod browser;
 pub mod cargo_fixture;
 pub mod fixtures;
 pub mod http;
