@@ -20,7 +20,7 @@ use super::method::MethodRouter;
 /// An axum [`Router`] that knows what each of its routes enforces: every
 /// handler given to it is authenticated or declared public (a compile
 /// error otherwise, see [`get`](super::get)), and the routes, with their
-/// policies and the layers around them, are what [`audit`](crate::audit)
+/// policies and the layers around them, are what the audit (`apishield::audit`)
 /// reports.
 ///
 /// It is a `Router` in (through [`public_router`](Self::public_router) for
