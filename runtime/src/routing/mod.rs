@@ -19,7 +19,7 @@
 //!
 //! [`Routes`] is axum's `Router` with every route's facts recorded: who may
 //! call it, roles and scopes, owner check, idempotency, what it reads and
-//! answers, the layers around it. the audit (`apishield::audit`) turns them into
+//! answers, the layers around it. The audit (`apishield::audit`) turns them into
 //! the security checklist of the whole API.
 //!
 //! Each argument type says what it enforces through [`Extractor`]:
