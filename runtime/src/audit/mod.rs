@@ -1,7 +1,7 @@
 //! The security reference's Quick Security Review Checklist, evaluated for
 //! a whole program from its routes (feature `axum`).
 //!
-//! [`Routes`](crate::routing::Routes) records what every route enforces;
+//! [`Routes`] records what every route enforces;
 //! [`Audit::of`] turns that into the checklist: for each of its 22 items a
 //! [`Status`] with the evidence (which routes, which layer, compile time or
 //! run time) and, where it is not enforced, the routes at fault and the
@@ -169,3 +169,6 @@ impl fmt::Display for Audit {
         f.write_str(&self.to_table())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -172,22 +172,23 @@ pub(super) const READ_SECURE: &str =
 
 fn mass_assignment(cx: &Cx<'_>) -> Finding {
     let (concerned, scan) = inputs(cx, READ_SECURE);
-    let mut settable = Vec::new();
-    for policy in cx.handlers().flat_map(|e| e.facts.inputs.iter()).filter_map(|i| i.policy) {
-        for field in policy.fields().iter().filter(|f| f.client_settable()) {
-            settable.push(format!("{}.{}", policy.type_name(), field.name()));
-        }
-    }
-    let settable = distinct(settable);
+    // From the registry: a body an `#[idempotent]` handler reads is not in its route's facts.
+    let settable: Vec<String> = cx
+        .types
+        .iter()
+        .flat_map(|t| {
+            t.fields
+                .iter()
+                .filter(|(_, rules)| rules.split(", ").any(|r| r == "client_settable"))
+                .map(move |(field, _)| format!("{}.{field}", t.name))
+        })
+        .collect();
     let evidence = format!(
-        "{} read a body or query string, {} of them #[secure_request] types: unknown fields refused (run time), \
-         privileged names refused unless `one_of` or `client_settable` (compile time); deliberately \
-         client-settable: {}",
-        routes(concerned),
-        super::secure_readers(cx),
+        "run time: #[secure_request] types refuse unknown fields; compile time: they refuse privileged names unless \
+         `one_of` or `client_settable` (deliberately client-settable: {}). {}",
         list(&settable),
+        super::inputs_read(cx),
     );
-    let evidence = evidence + &super::deferred_bodies(cx);
     Finding::from_routes(Item::MassAssignment, concerned, scan, evidence)
 }
 

@@ -1,6 +1,6 @@
 //! Input/Output.
 
-use super::{Cx, distinct, list, routes};
+use super::{Cx, distinct, list};
 use crate::audit::checklist::{Finding, Item, Status};
 use crate::audit::rules::Rule;
 use crate::audit::view;
@@ -23,12 +23,9 @@ fn schema_validation(cx: &Cx<'_>) -> Finding {
     let (concerned, scan) = inputs(cx);
     let evidence = format!(
         "run time: a #[secure_request] type is validated while it is parsed (422 with every field's error, never \
-         the value); compile time: every field has its rules. {} read a body or query string, {} of them such \
-         types",
-        routes(concerned),
-        super::secure_readers(cx),
+         the value); compile time: every field has its rules. {}",
+        super::inputs_read(cx),
     );
-    let evidence = evidence + &super::deferred_bodies(cx);
     Finding::from_routes(Item::SchemaValidation, concerned, scan, evidence)
 }
 
@@ -41,12 +38,10 @@ fn size_limits(cx: &Cx<'_>) -> Finding {
     let evidence = format!(
         "compile time: #[secure_request] bounds every string, number and collection. run time: body limit {} \
          (SafeDefaults; SecureJson alone: 1 MiB); files: UploadPolicy where the handler calls it (not visible to \
-         the audit). {} read a body or query string, {} of them #[secure_request] types",
+         the audit). {}",
         if limits.is_empty() { "none set".to_owned() } else { limits.join(", ") },
-        routes(concerned),
-        super::secure_readers(cx),
+        super::inputs_read(cx),
     );
-    let evidence = evidence + &super::deferred_bodies(cx);
     Finding::from_routes(Item::SizeLimits, concerned, scan, evidence)
 }
 

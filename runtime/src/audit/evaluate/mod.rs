@@ -79,20 +79,28 @@ pub(crate) fn checklist(cx: &Cx<'_>) -> Vec<Finding> {
     findings
 }
 
-/// The routes whose body `#[idempotent]` reads past the audit, as a
-/// sentence to append to an input item's evidence (empty without any).
-pub(crate) fn deferred_bodies(cx: &Cx<'_>) -> String {
-    let deferred: Vec<String> = cx.handlers().filter(|e| view::has_deferred_body(e)).map(view::name).collect();
-    if deferred.is_empty() {
-        String::new()
-    } else {
-        format!(". Not visible (the body an #[idempotent] handler extracts itself): {}", deferred.join(", "))
+/// What the routes that read a body or query string read it through, as
+/// the end of an input item's evidence.
+pub(crate) fn inputs_read(cx: &Cx<'_>) -> String {
+    let readers: Vec<&RouteEntry> = cx.handlers().filter(|e| view::reads_body_or_query(e)).collect();
+    let count = |f: &dyn Fn(&RouteEntry) -> bool| readers.iter().filter(|e| f(e)).count();
+    let secure = count(&|e| e.facts.inputs.iter().any(|i| i.policy.is_some()));
+    let signed = count(&|e| e.facts.webhook);
+    let unbounded = count(&|e| !view::unbounded_inputs(e).is_empty());
+    let deferred: Vec<String> = readers.iter().filter(|e| view::has_deferred_body(e)).map(|e| view::name(e)).collect();
+    let mut text = format!(
+        "{} read a body or query string: through #[secure_request] types {secure}, webhook payloads {signed}, \
+         unbounded {unbounded}",
+        routes(readers.len())
+    );
+    if !deferred.is_empty() {
+        text.push_str(&format!(
+            ", not visible (the body an #[idempotent] handler extracts itself) {}: {}",
+            deferred.len(),
+            deferred.join(", ")
+        ));
     }
-}
-
-/// How many routes read a `#[secure_request]` type.
-pub(crate) fn secure_readers(cx: &Cx<'_>) -> usize {
-    cx.handlers().filter(|e| e.facts.inputs.iter().any(|i| i.policy.is_some())).count()
+    text
 }
 
 /// `GET /a, POST /b` or `none`.

@@ -23,7 +23,11 @@ fn https(cx: &Cx<'_>) -> Finding {
     let evidence = format!(
         "run time: plain HTTP {} on {} of {}, HSTS only on HTTPS answers. TLS 1.2+ is the TLS terminator's \
          setting (rustls: 1.2 and 1.3 only)",
-        if modes.is_empty() { "not refused".to_owned() } else { format!("{}d", modes.join("d or ")) },
+        if modes.is_empty() {
+            "not refused".to_owned()
+        } else {
+            modes.iter().map(|m| past(m)).collect::<Vec<_>>().join(" or ")
+        },
         concerned - scan.at_fault.len(),
         routes(concerned),
     );
@@ -80,4 +84,9 @@ fn hsts(cx: &Cx<'_>) -> Finding {
         distinct(cx.all().filter_map(view::defaults).filter_map(|d| d.hsts)).iter().map(|v| (*v).to_owned()).collect();
     let evidence = format!("run time (SafeDefaults): Strict-Transport-Security: {}", list(&values));
     Finding::from_routes(Item::Hsts, concerned, scan, evidence)
+}
+
+/// `refused` of `refuse`, `redirected` of `redirect`.
+fn past(mode: &str) -> String {
+    if mode.ends_with('e') { format!("{mode}d") } else { format!("{mode}ed") }
 }
