@@ -13,6 +13,17 @@ pub(crate) fn private() -> TokenStream {
     quote!(::apishield::__private)
 }
 
+/// Registers a type for the audit (`apishield::audit::RegisteredType`),
+/// before `main`, through the runtime's re-export of `inventory`: only with
+/// apishield's `axum` feature, where the audit is.
+pub(crate) fn register_type(value: TokenStream) -> TokenStream {
+    quote! {
+        ::apishield::__if_axum! {{
+            ::apishield::__private::inventory::submit! { #value }
+        } else {}}
+    }
+}
+
 /// `#[diagnostic::do_not_recommend]` for the generated impls of a type
 /// without generics: an error about another type then does not list this
 /// one as "the trait is implemented for". (A generic impl keeps it: its

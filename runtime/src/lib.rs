@@ -5,6 +5,8 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "axum")]
+pub mod audit;
 pub mod auth;
 #[cfg(feature = "axum")]
 pub mod axum;
@@ -122,6 +124,11 @@ pub mod __private {
     pub use crate::routing::{OwnerChecked, PublicRoute, RoleGuard, Roles, ScopeGuard, Scopes};
     #[cfg(feature = "axum")]
     pub use ::axum;
+    // The audit's registry of annotated types (see `audit::registry` for why inventory).
+    #[cfg(feature = "axum")]
+    pub use crate::audit::RegisteredType;
+    #[cfg(feature = "axum")]
+    pub use ::inventory;
 
     pub use ::core::option::Option::{self, None, Some};
     pub use ::core::result::Result::{self, Err, Ok};

@@ -53,11 +53,20 @@ fn resource(item: &syn::ItemStruct, owner: &syn::Ident, owner_ty: &syn::Type) ->
     );
     let (_, _, poisoned_where) = poisoned_generics.split_for_impl();
     let _ = where_g;
+    let (name, field) = (ident.to_string(), owner.to_string());
+    let owner_text: String = quote!(#owner_ty).to_string().chars().filter(|c| !c.is_whitespace()).collect();
+    let register = crate::syntax::register_type(quote!(#p::RegisteredType::__owned(
+        ::core::module_path!(),
+        #name,
+        #field,
+        #owner_text
+    )));
     quote! {
         #item
 
         const _: () = {
             #assertion
+            #register
 
             #[automatically_derived]
             #[allow(unused_lifetimes, single_use_lifetimes)]

@@ -409,6 +409,10 @@ pub(crate) fn common_impls(
     let (impl_g, ty_g, where_g) = check_generics.split_for_impl();
     let (kind, mode) = if c.query { (quote!(Query), quote!(Query)) } else { (quote!(Body), quote!(Json)) };
     let max_query = usize_lit(checked.max_query_len);
+    let register = crate::syntax::register_type(quote!(#p::RegisteredType::__request(
+        ::core::module_path!(),
+        __APISHIELD_POLICY
+    )));
     quote! {
         #[automatically_derived]
         #quiet
@@ -418,16 +422,21 @@ pub(crate) fn common_impls(
             }
         }
 
+        // One policy for every instantiation: the rules as written.
+        const __APISHIELD_POLICY: &#p::RequestPolicy = &#p::RequestPolicy::__new(
+            #name,
+            #p::RequestKind::#kind,
+            #max_query,
+            &[#(#field_policies),*],
+        );
+
         #[automatically_derived]
         #quiet
         impl #impl_g #p::SecureRequest for #ident #ty_g #where_g {
-            const POLICY: &'static #p::RequestPolicy = &#p::RequestPolicy::__new(
-                #name,
-                #p::RequestKind::#kind,
-                #max_query,
-                &[#(#field_policies),*],
-            );
+            const POLICY: &'static #p::RequestPolicy = __APISHIELD_POLICY;
         }
+
+        #register
 
         // With apishield's `validator` feature only; the macro cannot see it.
         ::apishield::__if_validator! {{

@@ -97,15 +97,24 @@ pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
     };
     let from = c.args.from.as_ref().map(|model| from_model(c, model));
     let assertions = generics.assertion_fn(&assertions);
+    let register = crate::syntax::register_type(quote!(#p::RegisteredType::__response(
+        ::core::module_path!(),
+        __APISHIELD_POLICY
+    )));
     quote! {
         const _: () = {
             #assertions
 
+            // One policy for every instantiation: the fields as written.
+            const __APISHIELD_POLICY: &#p::ResponsePolicy =
+                &#p::ResponsePolicy::__new(#name, &[#(#wire_names),*], #owned_by);
+
+            #register
+
             #[automatically_derived]
             #quiet
             impl #impl_g #p::SecureResponse for #ident #ty_g #where_g {
-                const POLICY: &'static #p::ResponsePolicy =
-                    &#p::ResponsePolicy::__new(#name, &[#(#wire_names),*], #owned_by);
+                const POLICY: &'static #p::ResponsePolicy = __APISHIELD_POLICY;
 
                 fn __serialize<__S: #p::serde::Serializer>(
                     __this: &#p::Authorized<Self>,
