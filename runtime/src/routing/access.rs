@@ -18,7 +18,7 @@ pub enum Authenticated {}
 
 /// The route is declared public (`#[public]`).
 #[derive(Debug)]
-pub enum Public {}
+pub enum DeclaredPublic {}
 
 /// Declared public and requiring an authenticated caller at once.
 #[derive(Debug)]
@@ -42,7 +42,7 @@ mod sealed {
     pub trait Sealed {}
     impl Sealed for super::Open {}
     impl Sealed for super::Authenticated {}
-    impl Sealed for super::Public {}
+    impl Sealed for super::DeclaredPublic {}
     impl Sealed for super::Conflict {}
 }
 
@@ -50,7 +50,7 @@ impl Access for Open {
     const AUTHENTICATED: Option<bool> = None;
     type Join<B: Access> = B;
     type WithAuthenticated = Authenticated;
-    type WithPublic = Public;
+    type WithPublic = DeclaredPublic;
 }
 
 impl Access for Authenticated {
@@ -60,11 +60,11 @@ impl Access for Authenticated {
     type WithPublic = Conflict;
 }
 
-impl Access for Public {
+impl Access for DeclaredPublic {
     const AUTHENTICATED: Option<bool> = Some(false);
     type Join<B: Access> = B::WithPublic;
     type WithAuthenticated = Conflict;
-    type WithPublic = Public;
+    type WithPublic = DeclaredPublic;
 }
 
 impl Access for Conflict {
@@ -87,7 +87,7 @@ pub trait NotOpen: Access {}
 #[diagnostic::do_not_recommend]
 impl NotOpen for Authenticated {}
 #[diagnostic::do_not_recommend]
-impl NotOpen for Public {}
+impl NotOpen for DeclaredPublic {}
 #[diagnostic::do_not_recommend]
 impl NotOpen for Conflict {}
 
@@ -103,7 +103,7 @@ impl NotConflicting for Open {}
 #[diagnostic::do_not_recommend]
 impl NotConflicting for Authenticated {}
 #[diagnostic::do_not_recommend]
-impl NotConflicting for Public {}
+impl NotConflicting for DeclaredPublic {}
 
 #[cfg(test)]
 mod tests {
@@ -118,12 +118,12 @@ mod tests {
         assert_eq!(kind::<Join<Open, Open>>(), None);
         assert_eq!(kind::<Join<Open, Authenticated>>(), Some(true));
         assert_eq!(kind::<Join<Authenticated, Open>>(), Some(true));
-        assert_eq!(kind::<Join<Public, Open>>(), Some(false));
-        assert_eq!(kind::<Join<Open, Public>>(), Some(false));
+        assert_eq!(kind::<Join<DeclaredPublic, Open>>(), Some(false));
+        assert_eq!(kind::<Join<Open, DeclaredPublic>>(), Some(false));
         assert_eq!(kind::<Join<Authenticated, Authenticated>>(), Some(true));
         fn conflict<A: Access<Join<Open> = Conflict>>() {}
-        conflict::<Join<Public, Authenticated>>();
-        conflict::<Join<Authenticated, Public>>();
-        conflict::<Join<Join<Public, Open>, Authenticated>>();
+        conflict::<Join<DeclaredPublic, Authenticated>>();
+        conflict::<Join<Authenticated, DeclaredPublic>>();
+        conflict::<Join<Join<DeclaredPublic, Open>, Authenticated>>();
     }
 }

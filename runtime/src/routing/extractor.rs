@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use super::access::{Access, Authenticated, Join, Open, Public};
+use super::access::{Access, Authenticated, DeclaredPublic, Join, Open};
 use super::facts::{InputSource, RouteFacts};
 
 /// An extractor that can be a route handler's argument: whether it
@@ -190,7 +190,7 @@ impl<S: super::guard::Scopes> Extractor for super::guard::ScopeGuard<S> {
 
 #[diagnostic::do_not_recommend]
 impl Extractor for super::guard::PublicRoute {
-    type Access = Public;
+    type Access = DeclaredPublic;
 }
 
 #[diagnostic::do_not_recommend]
