@@ -121,7 +121,7 @@ pub mod __private {
     };
     pub use crate::response::{Authorized, Public, SecureResponse};
     #[cfg(feature = "axum")]
-    pub use crate::routing::{OwnerChecked, PublicRoute, RoleGuard, Roles, ScopeGuard, Scopes};
+    pub use crate::routing::{Deferred, NoBody, OwnerChecked, PublicRoute, RoleGuard, Roles, ScopeGuard, Scopes};
     #[cfg(feature = "axum")]
     pub use ::axum;
     // The audit's registry of annotated types (see `audit::registry` for why inventory).

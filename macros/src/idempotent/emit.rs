@@ -4,8 +4,9 @@
 //! claimed before anything else runs, its response kept or replayed. A
 //! handler's body extractor is deferred into the wrapped code, so that the
 //! raw body can be fingerprinted before it is parsed: the handler's
-//! signature takes the raw `Request` in its place, and extracts from it after
-//! the claim. The wrapped code runs in a task of its own once the key is
+//! signature takes the raw request in its place (`Deferred<Extractor,
+//! ReturnType>`, which stands for both in the route's policy), and extracts
+//! from it after the claim. The wrapped code runs in a task of its own once the key is
 //! claimed (see `run`), so the closure the macro passes owns everything it
 //! uses.
 
@@ -59,7 +60,18 @@ pub(crate) fn emit(checked: Checked) -> TokenStream {
     if deferred.is_some() {
         f.sig.inputs.pop();
     }
-    let request_arg: FnArg = syn::parse_quote!(#request_ident: #p::axum::extract::Request);
+    // The raw request stands, for the route's policy and audit, for the
+    // extractor it defers and for the handler's own return type.
+    let deferred_ty = match &deferred {
+        Some(PatType { ty, .. }) => quote!(#ty),
+        None => quote!(#p::NoBody),
+    };
+    let returned_ty = match &f.sig.output {
+        ReturnType::Type(_, ty) if !matches!(**ty, Type::ImplTrait(_)) => quote!(#ty),
+        ReturnType::Type(..) => quote!(#p::axum::response::Response),
+        ReturnType::Default => quote!(()),
+    };
+    let request_arg: FnArg = syn::parse_quote!(#request_ident: #p::Deferred<#deferred_ty, #returned_ty>);
     f.sig.inputs.push(request_arg);
     let extract = match &deferred {
         Some(PatType { pat, ty, .. }) => quote! {
@@ -68,12 +80,15 @@ pub(crate) fn emit(checked: Checked) -> TokenStream {
                 ::core::result::Result::Err(rejection) => return rejection,
             };
         },
-        None => quote!(let _ = #request_ident;),
+        None => quote!(let _: ::core::option::Option<#p::axum::extract::Request> = #request_ident;),
     };
     let request_for_flow = if deferred.is_some() {
-        quote!(::core::option::Option::Some(#request_ident))
+        quote!(::core::option::Option::Some(#request_ident.into_request()))
     } else {
-        quote!(::core::option::Option::None)
+        quote!({
+            let _ = #request_ident;
+            ::core::option::Option::None
+        })
     };
 
     let block = &f.block;

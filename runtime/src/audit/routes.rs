@@ -49,9 +49,6 @@ pub struct InputRow {
     pub request_type: Option<&'static str>,
     /// Bounded and validated.
     pub bounded: bool,
-    /// The raw request `#[idempotent]` reads in place of the handler's body
-    /// extractor (which the audit then cannot see).
-    pub deferred: bool,
 }
 
 impl RouteRow {
@@ -76,17 +73,9 @@ impl RouteRow {
                     extractor: view::short_type_name(i.extractor),
                     request_type: i.policy.map(|p| p.type_name()),
                     bounded: i.bounded,
-                    deferred: view::deferred(e, i),
                 })
                 .collect(),
-            // `#[idempotent]` answers axum's `Response` made from the handler's own.
-            response: if e.facts.idempotent
-                && e.facts.response.type_name == std::any::type_name::<axum::response::Response>()
-            {
-                "(deferred)".to_owned()
-            } else {
-                view::short_type_name(e.facts.response.type_name)
-            },
+            response: view::short_type_name(e.facts.response.type_name),
             response_kind: match e.facts.response.kind {
                 ResponseKind::Filtered => "filtered",
                 ResponseKind::UnfilteredJson => "unfiltered_json",
@@ -127,8 +116,7 @@ impl RouteRow {
     }
 
     /// The body and query inputs: a request type's name when bounded, the
-    /// extractor marked `!` when not, `(deferred)` for the body an
-    /// `#[idempotent]` handler reads past the audit; `-` for none.
+    /// extractor marked `!` when not; `-` for none.
     pub fn input_summary(&self) -> String {
         let parts: Vec<String> = self
             .inputs
@@ -136,7 +124,6 @@ impl RouteRow {
             .filter(|i| matches!(i.source, "body" | "query"))
             .map(|i| match (i.request_type, i.bounded) {
                 (Some(name), _) => name.to_owned(),
-                _ if i.deferred => "(deferred)".to_owned(),
                 (None, true) => i.extractor.clone(),
                 (None, false) => format!("!{}", i.extractor),
             })

@@ -1,7 +1,7 @@
 //! Reading a route's recorded facts: its layers' enforcements, its path,
 //! and type names short enough for a table.
 
-use crate::routing::{CorsFacts, Enforcement, Input, InputSource, JwtFacts, ResponseKind, RouteAccess, RouteEntry};
+use crate::routing::{CorsFacts, Enforcement, InputSource, JwtFacts, ResponseKind, RouteAccess, RouteEntry};
 
 /// `POST /orders`.
 pub(crate) fn name(e: &RouteEntry) -> String {
@@ -123,19 +123,7 @@ pub(crate) fn reads_body_or_query(e: &RouteEntry) -> bool {
 
 /// The unbounded inputs, by their short names.
 pub(crate) fn unbounded_inputs(e: &RouteEntry) -> Vec<String> {
-    e.facts.inputs.iter().filter(|i| !i.bounded && !deferred(e, i)).map(|i| short_type_name(i.extractor)).collect()
-}
-
-/// `#[idempotent]` takes the raw request in place of the handler's body
-/// extractor, to fingerprint the body before it is parsed: what the handler
-/// then reads from it is not in the route's facts.
-pub(crate) fn deferred(e: &RouteEntry, input: &Input) -> bool {
-    e.facts.idempotent && input.extractor == std::any::type_name::<axum::extract::Request>()
-}
-
-/// Whether `#[idempotent]` hides the route's body extractor.
-pub(crate) fn has_deferred_body(e: &RouteEntry) -> bool {
-    e.facts.inputs.iter().any(|i| deferred(e, i))
+    e.facts.inputs.iter().filter(|i| !i.bounded).map(|i| short_type_name(i.extractor)).collect()
 }
 
 pub(crate) fn answers_json(e: &RouteEntry) -> bool {

@@ -112,6 +112,11 @@ impl SafeDefaults {
         }
     }
 
+    /// The HTTPS layer's enforcement, for the audit.
+    pub(crate) fn https_enforcement(&self) -> crate::routing::Enforcement {
+        self.https.enforcement()
+    }
+
     /// Stacks the layers on `router` (see the order above).
     pub fn apply<S>(self, router: Router<S>) -> Router<S>
     where

@@ -27,6 +27,7 @@
 //! extractor of your own implements it in two lines.
 
 pub mod access;
+mod deferred;
 mod extractor;
 mod facts;
 mod guard;
@@ -34,6 +35,7 @@ mod layers;
 mod method;
 mod routes;
 
+pub use deferred::{Deferred, NoBody};
 pub use extractor::{Extractor, RouteHandler};
 pub use facts::{
     CorsFacts, Enforcement, Input, InputSource, JwtFacts, LayerFact, Response, ResponseKind, RouteAccess, RouteFacts,

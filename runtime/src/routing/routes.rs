@@ -177,7 +177,7 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
     }
 
     /// Stacks apishield's [`SafeDefaults`](crate::axum::SafeDefaults)
-    /// (request ids, security headers, CORS, the body limit) around every
+    /// (request ids, security headers, HTTPS, CORS, the body limit) around every
     /// route added so far, and records them for the audit.
     pub fn safe_defaults(mut self, defaults: crate::axum::SafeDefaults) -> Self {
         let fact = LayerFact {
@@ -185,6 +185,11 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
             enforces: Some(defaults.enforcement()),
         };
         self.record(fact);
+        let https = LayerFact {
+            type_name: std::any::type_name::<crate::axum::HttpsLayer>(),
+            enforces: Some(defaults.https_enforcement()),
+        };
+        self.record(https);
         self.router = defaults.apply(self.router);
         self
     }

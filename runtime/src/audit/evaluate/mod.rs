@@ -87,20 +87,11 @@ pub(crate) fn inputs_read(cx: &Cx<'_>) -> String {
     let secure = count(&|e| e.facts.inputs.iter().any(|i| i.policy.is_some()));
     let signed = count(&|e| e.facts.webhook);
     let unbounded = count(&|e| !view::unbounded_inputs(e).is_empty());
-    let deferred: Vec<String> = readers.iter().filter(|e| view::has_deferred_body(e)).map(|e| view::name(e)).collect();
-    let mut text = format!(
+    format!(
         "{} read a body or query string: through #[secure_request] types {secure}, webhook payloads {signed}, \
          unbounded {unbounded}",
         routes(readers.len())
-    );
-    if !deferred.is_empty() {
-        text.push_str(&format!(
-            ", not visible (the body an #[idempotent] handler extracts itself) {}: {}",
-            deferred.len(),
-            deferred.join(", ")
-        ));
-    }
-    text
+    )
 }
 
 /// `GET /a, POST /b` or `none`.

@@ -49,7 +49,6 @@ pub(crate) fn render(audit: &Audit) -> Value {
                     "extractor": i.extractor,
                     "request_type": i.request_type,
                     "bounded": i.bounded,
-                    "deferred": i.deferred,
                 })).collect::<Vec<_>>(),
                 "response": {"type": r.response, "kind": r.response_kind},
                 "layers": r.layers,
