@@ -26,8 +26,6 @@ pub use auth::api_key::{ApiKey, ApiKeyError, ApiKeyIssuer, ApiKeyStore, ApiKeyVe
 pub use auth::jwt::{HmacSecret, JwtError, JwtIssuer, JwtKey, JwtValidator, ValidatedToken};
 pub use auth::{ADMIN_ROLE, Caller, CallerId, Forbidden, Owned, OwnerId, Principal, Secret};
 pub use cors::{CorsError, CorsPolicy};
-#[cfg(feature = "axum")]
-pub use headers::RequestIdLayer;
 #[cfg(feature = "http")]
 pub use headers::{RequestId, SecurityHeaders};
 pub use rate_limit::{MemoryRateLimiter, RateLimitDecision, RateLimitKey, RateLimitPolicy, RateLimiter, Tier};
@@ -43,9 +41,10 @@ pub use webhook::{Verified, WebhookError, WebhookSecret, WebhookSigner, WebhookV
 ///
 /// With the `axum` feature it holds the extractors and responses
 /// (`SecureJson`, `SecureQuery`, `IdempotencyKey`, `Verified`, `ApiError`,
-/// `RequestId`) and the layers (`Authentication`, `RateLimit`,
-/// `SafeDefaults`, `CorsLayer`, `SecurityHeaders`, `RequestIdLayer`,
-/// `Idempotency`, `WebhookEndpoint`).
+/// `RequestId`), the layers (`AuthenticationLayer`, `RateLimitLayer`,
+/// `CorsLayer`, `SecurityHeadersLayer`, `RequestIdLayer`), `SafeDefaults`
+/// and the configuration the extractors take from the router state
+/// (`Idempotency`, `WebhookEndpoint`).
 pub mod prelude {
     pub use crate::auth::api_key::{ApiKey, ApiKeyVerifier, MemoryApiKeyStore};
     #[cfg(feature = "jwt")]
@@ -53,15 +52,11 @@ pub mod prelude {
     pub use crate::auth::{CallerId, Forbidden, Owned, Principal, Secret};
     #[cfg(feature = "axum")]
     pub use crate::axum::{
-        ApiError, Authentication, BodyLimit, FailedAuthLimit, RateLimit, SafeDefaults, SecureJson, SecureQuery,
-        WebhookEndpoint,
+        ApiError, AuthenticationLayer, BodyLimit, CorsLayer, FailedAuthLimit, RateLimitLayer, RequestIdLayer,
+        SafeDefaults, SecureJson, SecureQuery, SecurityHeadersLayer, WebhookEndpoint,
     };
     pub use crate::client_addr::TrustedProxies;
-    #[cfg(feature = "axum")]
-    pub use crate::cors::CorsLayer;
     pub use crate::cors::CorsPolicy;
-    #[cfg(feature = "axum")]
-    pub use crate::headers::RequestIdLayer;
     #[cfg(feature = "http")]
     pub use crate::headers::{ClientRequestId, RequestId, SecurityHeaders};
     pub use crate::idempotency::MemoryIdempotencyStore;

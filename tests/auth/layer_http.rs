@@ -15,7 +15,7 @@ use apishield::auth::api_key::{
     ApiKeyVerifier, MemoryApiKeyStore, PREFIX_LEN, RANDOM_LEN, checksum,
 };
 use apishield::auth::jwt::{HmacSecret, JwtAlgorithm, JwtIssuer, JwtKey, JwtSigningKey, JwtValidator};
-use apishield::axum::{Authentication, CREDENTIAL_QUERY_PARAMS, FailedAuthLimit};
+use apishield::axum::{AuthenticationLayer, CREDENTIAL_QUERY_PARAMS, FailedAuthLimit};
 use apishield::client_addr::TrustedProxies;
 use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy, RedisOptions, RedisRateLimiter, Window};
 use apishield_tests::http::{serve, serve_with_connect_info};
@@ -45,15 +45,16 @@ struct Setup {
     keys: ApiKeyIssuer<MemoryApiKeyStore>,
 }
 
-async fn setup(configure: impl FnOnce(Authentication) -> Authentication) -> Setup {
+async fn setup(configure: impl FnOnce(AuthenticationLayer) -> AuthenticationLayer) -> Setup {
     let secret = HmacSecret::generate().unwrap();
     let jwt = JwtIssuer::new(JwtSigningKey::hmac(JwtAlgorithm::HS256, &secret).unwrap(), ISS, AUD);
     let validator =
         JwtValidator::builder(JwtKey::hmac(JwtAlgorithm::HS256, &secret).unwrap()).issuer(ISS).audience(AUD).build();
     let store = MemoryApiKeyStore::new();
     let keys = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live);
-    let auth =
-        configure(Authentication::new().jwt(validator).api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live)));
+    let auth = configure(
+        AuthenticationLayer::new().jwt(validator).api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live)),
+    );
     let base = format!("http://{}", serve(routes().layer(auth)).await);
     Setup { base, jwt, keys }
 }
@@ -139,7 +140,7 @@ async fn no_credentials_is_anonymous_but_a_refused_one_is_never() {
 async fn only_the_configured_schemes_are_accepted() {
     let store = MemoryApiKeyStore::new();
     let keys = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live);
-    let only_keys = Authentication::new().api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live));
+    let only_keys = AuthenticationLayer::new().api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live));
     let base = format!("http://{}", serve(routes().layer(only_keys)).await);
 
     let secret = HmacSecret::generate().unwrap();
@@ -292,7 +293,7 @@ mod query_properties {
     }
 
     fn refused(query: &str) -> bool {
-        let auth = Authentication::new();
+        let auth = AuthenticationLayer::new();
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         let result = rt.block_on(auth.authenticate(&axum::http::HeaderMap::new(), Some(query)));
         match result {
@@ -372,7 +373,7 @@ impl ApiKeyStore for DownStore {
 
 #[tokio::test]
 async fn an_unreachable_key_store_is_503_not_401() {
-    let auth = Authentication::new().api_keys(ApiKeyVerifier::new(DownStore, ApiKeyEnvironment::Live));
+    let auth = AuthenticationLayer::new().api_keys(ApiKeyVerifier::new(DownStore, ApiKeyEnvironment::Live));
     let base = format!("http://{}", serve(routes().layer(auth)).await);
     let key = ApiKey::generate(ApiKeyKind::Secret, ApiKeyEnvironment::Live).unwrap();
     let reply = get_with(&base, "/me", &[&format!("ApiKey {}", key.expose_secret())]).await;
@@ -417,7 +418,7 @@ struct Served {
     lookups: Arc<AtomicUsize>,
 }
 
-async fn serve_counting(configure: impl FnOnce(Authentication) -> Authentication) -> Served {
+async fn serve_counting(configure: impl FnOnce(AuthenticationLayer) -> AuthenticationLayer) -> Served {
     let secret = HmacSecret::generate().unwrap();
     let jwt = JwtIssuer::new(JwtSigningKey::hmac(JwtAlgorithm::HS256, &secret).unwrap(), ISS, AUD);
     let validator =
@@ -425,8 +426,9 @@ async fn serve_counting(configure: impl FnOnce(Authentication) -> Authentication
     let lookups = Arc::new(AtomicUsize::new(0));
     let store = CountingStore { inner: MemoryApiKeyStore::new(), lookups: lookups.clone() };
     let keys = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live);
-    let auth =
-        configure(Authentication::new().jwt(validator).api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live)));
+    let auth = configure(
+        AuthenticationLayer::new().jwt(validator).api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live)),
+    );
     let base = format!("http://{}", serve_with_connect_info(routes().layer(auth)).await);
     Served { base, jwt, keys, lookups }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use apishield::axum::RateLimit;
+use apishield::axum::RateLimitLayer;
 use apishield::client_addr::TrustedProxies;
 use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy, RedisOptions, RedisRateLimiter, Window};
 use apishield_tests::http::{serve, serve_with_connect_info};
@@ -27,7 +27,7 @@ async fn handler(Extension(runs): Extension<Runs>) -> &'static str {
     "ok"
 }
 
-fn app(limit: RateLimit<impl apishield::rate_limit::RateLimiter + 'static>, runs: Runs) -> Router {
+fn app(limit: RateLimitLayer<impl apishield::rate_limit::RateLimiter + 'static>, runs: Runs) -> Router {
     Router::new().route("/orders", get(handler)).layer(limit).layer(Extension(runs))
 }
 
@@ -67,7 +67,8 @@ fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
 #[tokio::test]
 async fn anonymous_clients_are_limited_by_address_with_headers_on_every_answer() {
     let runs = Runs::default();
-    let base = format!("http://{}", serve_with_connect_info(app(RateLimit::new(per_minute(3)), runs.clone())).await);
+    let base =
+        format!("http://{}", serve_with_connect_info(app(RateLimitLayer::new(per_minute(3)), runs.clone())).await);
     for expected_remaining in ["2", "1", "0"] {
         let reply = call(&base, None, None).await;
         assert_eq!(reply.status, 200);
@@ -96,7 +97,7 @@ async fn anonymous_clients_are_limited_by_address_with_headers_on_every_answer()
 #[tokio::test]
 async fn principals_have_their_own_budgets_and_roles_pick_the_tier() {
     let runs = Runs::default();
-    let limit = RateLimit::new(per_minute(2)).role("paid", per_minute(5)).anonymous(per_minute(1));
+    let limit = RateLimitLayer::new(per_minute(2)).role("paid", per_minute(5)).anonymous(per_minute(1));
     let base = format!("http://{}", serve_with_connect_info(app(limit, runs)).await);
 
     let count = |who: Option<&'static str>| {
@@ -120,7 +121,7 @@ async fn principals_have_their_own_budgets_and_roles_pick_the_tier() {
 #[tokio::test]
 async fn paid_tier_by_role() {
     // The test authentication only knows the admin role: use it as the tier.
-    let limit = RateLimit::new(per_minute(2)).role("admin", per_minute(5));
+    let limit = RateLimitLayer::new(per_minute(2)).role("admin", per_minute(5));
     let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
     let mut ok = 0;
     for _ in 0..8 {
@@ -133,7 +134,7 @@ async fn paid_tier_by_role() {
 
 #[tokio::test]
 async fn trusted_proxies_give_the_client_address() {
-    let limit = RateLimit::new(per_minute(1)).trust_forwarded_for(1);
+    let limit = RateLimitLayer::new(per_minute(1)).trust_forwarded_for(1);
     let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
     assert_eq!(call(&base, None, Some("203.0.113.1")).await.status, 200);
     assert_eq!(call(&base, None, Some("203.0.113.1")).await.status, 429);
@@ -147,7 +148,7 @@ async fn trusted_proxies_give_the_client_address() {
 
 #[tokio::test]
 async fn a_malformed_forwarded_for_never_falls_back_to_the_proxy_address() {
-    let limit = RateLimit::new(per_minute(1)).trust_forwarded_for(1);
+    let limit = RateLimitLayer::new(per_minute(1)).trust_forwarded_for(1);
     let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
     // Ports are not part of the address.
     assert_eq!(call(&base, None, Some("203.0.113.1:4711")).await.status, 200);
@@ -176,7 +177,7 @@ async fn a_malformed_forwarded_for_never_falls_back_to_the_proxy_address() {
 async fn trusted_proxy_networks_are_walked_from_the_right() {
     // The test client connects from 127.0.0.1: the proxy, in a trusted network.
     let proxies = TrustedProxies::parse(["127.0.0.0/8", "10.0.0.0/8"]).unwrap();
-    let limit = RateLimit::new(per_minute(1)).trusted_proxies(proxies.clone());
+    let limit = RateLimitLayer::new(per_minute(1)).trusted_proxies(proxies.clone());
     let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
     assert_eq!(call(&base, None, Some("6.6.6.6, 203.0.113.1, 10.0.0.2")).await.status, 200);
     // Another spoofed entry, another inner proxy: the same client.
@@ -186,7 +187,7 @@ async fn trusted_proxy_networks_are_walked_from_the_right() {
     assert_eq!(call(&base, None, Some("10.1.1.1, 10.0.0.2")).await.status, 200);
     assert_eq!(call(&base, None, Some("garbage, 10.0.0.2")).await.status, 400);
 
-    let limit = RateLimit::new(per_minute(1)).trusted_proxies(proxies.forwarded());
+    let limit = RateLimitLayer::new(per_minute(1)).trusted_proxies(proxies.forwarded());
     let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
     let rfc = |v: &str| [("forwarded", v.to_owned())];
     assert_eq!(call_with(&base, &rfc(r#"for="[2001:db8:1::1]:443";proto=https, for=10.0.0.2"#)).await.status, 200);
@@ -201,7 +202,7 @@ async fn trusted_proxy_networks_are_walked_from_the_right() {
 
     // A peer outside the trusted networks: its header is not read at all.
     let only_tens = TrustedProxies::parse(["10.0.0.0/8"]).unwrap();
-    let limit = RateLimit::new(per_minute(1)).trusted_proxies(only_tens);
+    let limit = RateLimitLayer::new(per_minute(1)).trusted_proxies(only_tens);
     let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
     assert_eq!(call(&base, None, Some("203.0.113.1")).await.status, 200);
     assert_eq!(call(&base, None, Some("203.0.113.2")).await.status, 429);
@@ -211,7 +212,7 @@ async fn trusted_proxy_networks_are_walked_from_the_right() {
 #[tokio::test]
 async fn concurrent_requests_over_http_admit_exactly_the_limit() {
     let runs = Runs::default();
-    let base = format!("http://{}", serve(app(RateLimit::new(per_minute(50)), runs.clone())).await);
+    let base = format!("http://{}", serve(app(RateLimitLayer::new(per_minute(50)), runs.clone())).await);
     let tasks: Vec<_> = (0..300)
         .map(|_| {
             let base = base.clone();
@@ -239,8 +240,8 @@ async fn redis_shared_by_two_servers_and_503_when_it_is_down() {
         // Two limiters, two connections: two server processes as far as Redis can tell.
         let limiter_a = RedisRateLimiter::connect(&url, policy.clone(), options.clone()).await.unwrap();
         let limiter_b = RedisRateLimiter::connect(&url, policy, options).await.unwrap();
-        let a = format!("http://{}", serve(app(RateLimit::new(limiter_a), Runs::default())).await);
-        let b = format!("http://{}", serve(app(RateLimit::new(limiter_b), Runs::default())).await);
+        let a = format!("http://{}", serve(app(RateLimitLayer::new(limiter_a), Runs::default())).await);
+        let b = format!("http://{}", serve(app(RateLimitLayer::new(limiter_b), Runs::default())).await);
         let mut ok = 0;
         for i in 0..10 {
             if call(if i % 2 == 0 { &a } else { &b }, Some("shared"), None).await.status == 200 {
@@ -256,7 +257,7 @@ async fn redis_shared_by_two_servers_and_503_when_it_is_down() {
         .await
         .unwrap();
     let runs = Runs::default();
-    let base = format!("http://{}", serve(app(RateLimit::new(down), runs.clone())).await);
+    let base = format!("http://{}", serve(app(RateLimitLayer::new(down), runs.clone())).await);
     let reply = call(&base, Some("alice"), None).await;
     assert_eq!(reply.status, 503, "{}", reply.body);
     assert!(header(&reply, "retry-after").is_some());

@@ -4,8 +4,9 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Extension};
 
 use super::extract::{BodyLimit, DEFAULT_BODY_LIMIT};
+use super::layer::{RequestIdLayer, SecurityHeadersLayer};
 use crate::cors::CorsPolicy;
-use crate::headers::{RequestIdLayer, SecurityHeaders};
+use crate::headers::SecurityHeaders;
 
 /// The layers of [`SafeDefaults::apply`], configurable before they are
 /// applied.
@@ -21,9 +22,9 @@ use crate::headers::{RequestIdLayer, SecurityHeaders};
 /// 4. the body limit, 1 MiB unless set: for `SecureJson` ([`BodyLimit`]) and
 ///    for axum's own extractors (`DefaultBodyLimit`);
 /// 5. the routes, with the layers the router already had, such as
-///    [`Authentication`](super::Authentication) (which throttles refused
+///    [`AuthenticationLayer`](super::AuthenticationLayer) (which throttles refused
 ///    credentials by itself, see [`FailedAuthLimit`](super::FailedAuthLimit))
-///    and [`RateLimit`](super::RateLimit).
+///    and [`RateLimitLayer`](super::RateLimitLayer).
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {
@@ -34,7 +35,7 @@ use crate::headers::{RequestIdLayer, SecurityHeaders};
 /// let cors = cors! { origins: ["https://app.example.com"], methods: [GET, POST], headers: ["Authorization"] };
 /// let app: Router = SafeDefaults::new(cors).apply(
 ///     Router::new().route("/orders", get(|| async { "[]" })),
-///     // .layer(RateLimit::new(..)).layer(Authentication::new().jwt(..)) before this call
+///     // .layer(RateLimitLayer::new(..)).layer(AuthenticationLayer::new().jwt(..)) before this call
 /// );
 /// # let _ = app;
 /// # }
@@ -86,7 +87,7 @@ impl SafeDefaults {
             .layer(Extension(BodyLimit(self.body_limit)))
             .layer(DefaultBodyLimit::max(self.body_limit))
             .layer(self.cors.layer())
-            .layer(self.headers)
+            .layer(SecurityHeadersLayer::new(self.headers))
             .layer(self.request_id)
     }
 }

@@ -21,7 +21,7 @@ use crate::request::{ErrorCode, RequestError};
 /// The title is the generic reason phrase of the status; a validation error
 /// adds the field errors (paths and codes, never values). The cause of a
 /// server error goes to the log (`tracing`), never into the body. Behind a
-/// [`RequestIdLayer`](crate::headers::RequestIdLayer), `request_id` is the
+/// [`RequestIdLayer`](crate::axum::RequestIdLayer), `request_id` is the
 /// request's id (also in the `X-Request-Id` header and on the log lines), so
 /// a client's report can be matched with the logs.
 #[derive(Debug)]

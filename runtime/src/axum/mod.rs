@@ -5,7 +5,7 @@
 //!   size limit, validation) and, as a response, serializes a
 //!   [`Public`](crate::Public) value;
 //! * [`SecureQuery<T>`] extracts a `#[secure_request(query)]` type;
-//! * [`Authentication`] is the layer that reads `Authorization` (a bearer
+//! * [`AuthenticationLayer`] reads `Authorization` (a bearer
 //!   JWT or an API key), refuses credentials in query strings and throttles
 //!   refused credentials ([`FailedAuthLimit`]);
 //!   [`Principal`](crate::Principal) is extracted from the request's
@@ -13,31 +13,31 @@
 //! * [`Verified<T>`](crate::webhook::Verified) is a webhook payload whose
 //!   signature, timestamp and novelty the route's [`WebhookEndpoint`]
 //!   checked before the handler runs;
-//! * [`RateLimit`] is the layer that applies a
+//! * [`RateLimitLayer`] applies a
 //!   [`RateLimiter`](crate::rate_limit::RateLimiter) per principal or client
 //!   address and puts the decision's headers on every answer;
-//! * the CORS layer is [`CorsPolicy::layer`](crate::cors::CorsPolicy::layer)
-//!   (from `cors!`), and security headers and request ids are in
-//!   [`headers`](crate::headers);
+//! * [`CorsLayer`] serves a [`CorsPolicy`](crate::cors::CorsPolicy) (from
+//!   `cors!`; [`CorsPolicy::layer`](crate::cors::CorsPolicy::layer)),
+//!   [`SecurityHeadersLayer`] a [`SecurityHeaders`](crate::headers::SecurityHeaders)
+//!   set, and [`RequestIdLayer`] gives every request its id;
+//!   [`layer`] has every layer with its service and response future;
 //! * [`SafeDefaults`] stacks request ids, security headers, CORS and the
 //!   body limit on a router in one call;
 //! * [`ApiError`] is an RFC 9457 `application/problem+json` response with a
 //!   generic message; causes go to the logs, never to the client.
 
-mod auth_throttle;
-mod authenticate;
 mod defaults;
 mod error;
 mod extract;
-mod query_credentials;
-mod rate_limit;
+pub mod layer;
 mod respond;
 mod webhook;
 
-pub use auth_throttle::FailedAuthLimit;
-pub use authenticate::{AuthRejection, Authentication, AuthenticationService, CREDENTIAL_QUERY_PARAMS};
 pub use defaults::SafeDefaults;
 pub use error::ApiError;
 pub use extract::{BodyLimit, DEFAULT_BODY_LIMIT, SecureJson, SecureQuery};
-pub use rate_limit::{Decided, RateLimit, RateLimitService};
+pub use layer::{
+    AuthRejection, AuthenticationLayer, CREDENTIAL_QUERY_PARAMS, CorsLayer, Decided, FailedAuthLimit, RateLimitLayer,
+    RequestIdLayer, SecurityHeadersLayer,
+};
 pub use webhook::{DEFAULT_WEBHOOK_BODY_LIMIT, WebhookEndpoint, WebhookRejection};

@@ -1,7 +1,8 @@
 //! `SecurityHeaders`: the reference checklist's response headers on every
 //! answer, and the server-identifying ones removed. The values and
 //! [`SecurityHeaders::apply`] need only the `http` feature; the tower layer
-//! is in `security_layer` (feature `axum`).
+//! is [`SecurityHeadersLayer`](crate::axum::SecurityHeadersLayer) (feature
+//! `axum`).
 
 use std::fmt;
 use std::sync::Arc;
@@ -16,8 +17,10 @@ const PERMISSIONS_POLICY: HeaderName = HeaderName::from_static("permissions-poli
 const X_POWERED_BY: HeaderName = HeaderName::from_static("x-powered-by");
 
 /// Security headers for every answer, and the headers that identify the
-/// server software removed: a tower layer with the `axum` feature, and
-/// [`apply`](Self::apply) on any `http::HeaderMap` with the `http` feature.
+/// server software removed: [`apply`](Self::apply) on any `http::HeaderMap`
+/// with the `http` feature, and with the `axum` feature a tower layer,
+/// [`SecurityHeadersLayer`](crate::axum::SecurityHeadersLayer)
+/// (`.layer()`).
 ///
 /// [`SecurityHeaders::api`] is the security reference's checklist:
 ///
@@ -57,7 +60,7 @@ const X_POWERED_BY: HeaderName = HeaderName::from_static("x-powered-by");
 /// let headers = SecurityHeaders::api()
 ///     .header(HeaderName::from_static("strict-transport-security"), HeaderValue::from_static("max-age=31536000"))
 ///     .remove(HeaderName::from_static("x-aspnet-version"));
-/// let app: Router = Router::new().route("/", get(|| async { "{}" })).layer(headers);
+/// let app: Router = Router::new().route("/", get(|| async { "{}" })).layer(headers.layer());
 /// # let _ = app;
 /// # }
 /// ```

@@ -80,11 +80,11 @@ fn app(keys: ApiKeyVerifier<MemoryApiKeyStore>, webhook_secret: WebhookSecret) -
         .route("/webhooks/billing", post(invoice_paid).layer(Extension(webhooks)))
         .layer(Idempotency::new(MemoryIdempotencyStore::default()).extension())
         .layer(
-            RateLimit::new(MemoryRateLimiter::new(RateLimitPolicy::free()))
+            RateLimitLayer::new(MemoryRateLimiter::new(RateLimitPolicy::free()))
                 .role("paid", MemoryRateLimiter::new(RateLimitPolicy::paid()))
                 .anonymous(MemoryRateLimiter::new(RateLimitPolicy::unauthenticated())),
         )
-        .layer(Authentication::new().api_keys(keys).failed_attempts(FailedAuthLimit::new()));
+        .layer(AuthenticationLayer::new().api_keys(keys).failed_attempts(FailedAuthLimit::new()));
     SafeDefaults::new(cors! {
         origins: ["https://app.example.com"],
         methods: [GET, POST],

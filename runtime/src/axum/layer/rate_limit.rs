@@ -15,21 +15,21 @@ use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::error::ApiError;
 use crate::auth::Principal;
+use crate::axum::ApiError;
 use crate::client_addr::{ClientAddr, TrustedProxies};
 use crate::rate_limit::{Outcome, RateLimitDecision, RateLimitKey, RateLimiter};
 
 /// The code of the 400 answered when a trusted proxy's forwarding header
 /// names no client.
-pub(super) const INVALID_FORWARDED: &str = "invalid_forwarded_header";
+pub(crate) const INVALID_FORWARDED: &str = "invalid_forwarded_header";
 
 /// Limits the requests of the routes it wraps with a [`RateLimiter`]
 /// ([`MemoryRateLimiter`](crate::rate_limit::MemoryRateLimiter), or
 /// `RedisRateLimiter` when several processes share the budget).
 ///
 /// * Key: the authenticated [`Principal`]'s [caller](Principal::caller) identity when there is one (put
-///   the [`Authentication`](super::Authentication) layer outside this one),
+///   the [`AuthenticationLayer`](crate::axum::AuthenticationLayer) layer outside this one),
 ///   otherwise the client address ([`RateLimitKey::client_ip`], IPv6 by
 ///   /64) from axum's `ConnectInfo` (serve with
 ///   `into_make_service_with_connect_info::<SocketAddr>()`), or, behind
@@ -42,7 +42,7 @@ pub(super) const INVALID_FORWARDED: &str = "invalid_forwarded_header";
 ///   [`role`](Self::role), else the default; requests without a principal
 ///   use the [`anonymous`](Self::anonymous) limiter if set. So the
 ///   reference's tiers are one layer:
-///   `RateLimit::new(free).role("paid", paid).anonymous(unauthenticated)`.
+///   `RateLimitLayer::new(free).role("paid", paid).anonymous(unauthenticated)`.
 /// * Answer: the route's, with the decision's `X-RateLimit-*`,
 ///   `RateLimit-Policy` and `RateLimit` headers; 429 problem+json with
 ///   `Retry-After` when a window is full (the route does not run); 503 with
@@ -50,21 +50,21 @@ pub(super) const INVALID_FORWARDED: &str = "invalid_forwarded_header";
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {
-/// use apishield::axum::RateLimit;
+/// use apishield::axum::RateLimitLayer;
 /// use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy};
 /// use axum::{Router, routing::get};
 ///
 /// let app: Router = Router::new()
 ///     .route("/orders", get(|| async { "[]" }))
 ///     .layer(
-///         RateLimit::new(MemoryRateLimiter::new(RateLimitPolicy::free()))
+///         RateLimitLayer::new(MemoryRateLimiter::new(RateLimitPolicy::free()))
 ///             .role("paid", MemoryRateLimiter::new(RateLimitPolicy::paid()))
 ///             .anonymous(MemoryRateLimiter::new(RateLimitPolicy::unauthenticated())),
 ///     );
 /// # let _ = app;
 /// # }
 /// ```
-pub struct RateLimit<L> {
+pub struct RateLimitLayer<L> {
     inner: Arc<Config<L>>,
 }
 
@@ -88,22 +88,22 @@ impl<L> Clone for Config<L> {
     }
 }
 
-impl<L> Clone for RateLimit<L> {
+impl<L> Clone for RateLimitLayer<L> {
     fn clone(&self) -> Self {
-        RateLimit { inner: Arc::clone(&self.inner) }
+        RateLimitLayer { inner: Arc::clone(&self.inner) }
     }
 }
 
-impl<L: RateLimiter + 'static> RateLimit<L> {
+impl<L: RateLimiter + 'static> RateLimitLayer<L> {
     /// Every request through `limiter`, at a cost of 1.
     pub fn new(limiter: L) -> Self {
-        RateLimit::shared(Arc::new(limiter))
+        RateLimitLayer::shared(Arc::new(limiter))
     }
 
     /// Like [`new`](Self::new), with a limiter other layers share (one budget
     /// across several route groups).
     pub fn shared(limiter: Arc<L>) -> Self {
-        RateLimit {
+        RateLimitLayer {
             inner: Arc::new(Config {
                 default: limiter,
                 roles: Vec::new(),
@@ -144,16 +144,16 @@ impl<L: RateLimiter + 'static> RateLimit<L> {
     /// The proxies that may report the client's address (default: none,
     /// the peer address is the client, since a client can write anything
     /// into a forwarding header and choose its own key). Give the
-    /// [`Authentication`](super::Authentication) layer the same.
+    /// [`AuthenticationLayer`](crate::axum::AuthenticationLayer) layer the same.
     ///
     /// ```
     /// # #[cfg(feature = "axum")] {
-    /// use apishield::axum::RateLimit;
+    /// use apishield::axum::RateLimitLayer;
     /// use apishield::client_addr::TrustedProxies;
     /// use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy};
     ///
     /// let proxies = TrustedProxies::parse(["10.0.0.0/8"]).expect("valid networks");
-    /// let limit = RateLimit::new(MemoryRateLimiter::new(RateLimitPolicy::unauthenticated())).trusted_proxies(proxies);
+    /// let limit = RateLimitLayer::new(MemoryRateLimiter::new(RateLimitPolicy::unauthenticated())).trusted_proxies(proxies);
     /// # let _ = limit;
     /// # }
     /// ```
@@ -214,10 +214,10 @@ fn client_key(client: &ClientAddr) -> RateLimitKey {
     })
 }
 
-impl<L> fmt::Debug for RateLimit<L> {
+impl<L> fmt::Debug for RateLimitLayer<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &*self.inner;
-        f.debug_struct("RateLimit")
+        f.debug_struct("RateLimitLayer")
             .field("roles", &c.roles.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>())
             .field("anonymous", &c.anonymous.is_some())
             .field("cost", &c.cost)
@@ -226,7 +226,7 @@ impl<L> fmt::Debug for RateLimit<L> {
     }
 }
 
-/// What [`RateLimit::decide`] decided: the limiter's decision, a
+/// What [`RateLimitLayer::decide`] decided: the limiter's decision, a
 /// configuration error (a cost no window can hold), or a forwarding header
 /// that names no client.
 #[derive(Debug, Clone)]
@@ -269,33 +269,35 @@ impl Decided {
     }
 }
 
-impl<S, L> Layer<S> for RateLimit<L> {
-    type Service = RateLimitService<S, L>;
+impl<S, L> Layer<S> for RateLimitLayer<L> {
+    type Service = RateLimit<S, L>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RateLimitService { limit: self.clone(), inner }
+        RateLimit { limit: self.clone(), inner }
     }
 }
 
-/// The service of the [`RateLimit`] layer.
-pub struct RateLimitService<S, L> {
-    limit: RateLimit<L>,
+/// The service of the [`RateLimitLayer`]: decides each request, then calls
+/// the route (or answers the refusal) and puts the decision's headers on the
+/// answer.
+pub struct RateLimit<S, L> {
+    limit: RateLimitLayer<L>,
     inner: S,
 }
 
-impl<S: Clone, L> Clone for RateLimitService<S, L> {
+impl<S: Clone, L> Clone for RateLimit<S, L> {
     fn clone(&self) -> Self {
-        RateLimitService { limit: self.limit.clone(), inner: self.inner.clone() }
+        RateLimit { limit: self.limit.clone(), inner: self.inner.clone() }
     }
 }
 
-impl<S: fmt::Debug, L> fmt::Debug for RateLimitService<S, L> {
+impl<S: fmt::Debug, L> fmt::Debug for RateLimit<S, L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RateLimitService").field("limit", &self.limit).field("inner", &self.inner).finish()
+        f.debug_struct("RateLimit").field("limit", &self.limit).field("inner", &self.inner).finish()
     }
 }
 
-impl<S, L> Service<Request> for RateLimitService<S, L>
+impl<S, L> Service<Request> for RateLimit<S, L>
 where
     S: Service<Request> + Clone + Send + 'static,
     S::Response: IntoResponse,
@@ -304,7 +306,7 @@ where
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+    type Future = ResponseFuture<S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -314,7 +316,7 @@ where
         let limit = self.limit.clone();
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
+        ResponseFuture::new(async move {
             let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
             let decided = limit.decide(req.headers(), peer, req.extensions().get::<Principal>()).await;
             if let Some(refusal) = decided.refusal() {
@@ -326,5 +328,31 @@ where
             }
             Ok(response)
         })
+    }
+}
+
+/// The future of [`RateLimit`]: the route's answer with the decision's
+/// headers, or the refusal. Boxed: the decision awaits the limiter.
+pub struct ResponseFuture<E> {
+    inner: Pin<Box<dyn Future<Output = Result<Response, E>> + Send>>,
+}
+
+impl<E> ResponseFuture<E> {
+    fn new(future: impl Future<Output = Result<Response, E>> + Send + 'static) -> Self {
+        ResponseFuture { inner: Box::pin(future) }
+    }
+}
+
+impl<E> Future for ResponseFuture<E> {
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.get_mut().inner.as_mut().poll(cx)
+    }
+}
+
+impl<E> fmt::Debug for ResponseFuture<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
 }

@@ -20,17 +20,21 @@ use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::auth_throttle::{FailedAuthLimit, Refusal, Subjects};
-use super::error::ApiError;
-use super::query_credentials;
-use super::rate_limit::INVALID_FORWARDED;
+use self::throttle::{Refusal, Subjects};
 use crate::auth::Principal;
 use crate::auth::api_key::{ApiKey, ApiKeyError, ApiKeyRecord, ApiKeyStore, ApiKeyVerifier};
 use crate::auth::credentials::{AuthorizationError, Credentials};
 #[cfg(feature = "jwt")]
 use crate::auth::jwt::JwtValidator;
+use crate::axum::ApiError;
+use crate::axum::layer::rate_limit::INVALID_FORWARDED;
 use crate::client_addr::{ForwardedHeader, TrustedProxies};
 use apishield_internals::names::normalize;
+
+mod query;
+mod throttle;
+
+pub use throttle::FailedAuthLimit;
 
 /// Query parameter names refused by default, compared after normalising
 /// case and `-`/`.` to `_`, dropping control characters and whitespace
@@ -44,7 +48,7 @@ pub const CREDENTIAL_QUERY_PARAMS: &[&str] = apishield_internals::lists::CREDENT
 /// | Request | Outcome |
 /// | --- | --- |
 /// | no `Authorization` header | passes with no [`Principal`]: the `Principal` extractor answers 401, `Option<Principal>` sees `None` |
-/// | `Authorization: Bearer <jwt>` that the [`JwtValidator`](crate::auth::jwt::JwtValidator) accepts (feature `jwt`) | passes with the token's principal |
+/// | `Authorization: Bearer <jwt>` that the [`JwtValidator`] accepts (feature `jwt`) | passes with the token's principal |
 /// | `Authorization: ApiKey <key>` that the [`ApiKeyVerifier`] accepts | passes with the key's principal |
 /// | any other `Authorization` (malformed, refused, two headers, a scheme not configured) | 401 problem+json with `WWW-Authenticate`, the reason only in the logs |
 /// | a credential from a client address (or for an API-key prefix) with too many refused credentials lately | 429 `authentication_throttled` with `Retry-After`, before the credential is verified (see [`FailedAuthLimit`]) |
@@ -59,12 +63,12 @@ pub const CREDENTIAL_QUERY_PARAMS: &[&str] = apishield_internals::lists::CREDENT
 /// peer's (serve with `into_make_service_with_connect_info::<SocketAddr>()`)
 /// or, behind [`trusted_proxies`](Self::trusted_proxies), the one they
 /// report: give this layer the same [`TrustedProxies`] as the
-/// [`RateLimit`](super::RateLimit) layer.
+/// [`RateLimitLayer`](crate::axum::RateLimitLayer) layer.
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {
 /// use apishield::auth::api_key::{ApiKeyEnvironment, ApiKeyVerifier, MemoryApiKeyStore};
-/// use apishield::axum::Authentication;
+/// use apishield::axum::AuthenticationLayer;
 /// use apishield::Principal;
 /// use axum::{Router, routing::get};
 ///
@@ -75,7 +79,7 @@ pub const CREDENTIAL_QUERY_PARAMS: &[&str] = apishield_internals::lists::CREDENT
 /// let keys = ApiKeyVerifier::new(MemoryApiKeyStore::new(), ApiKeyEnvironment::Live);
 /// let app: Router = Router::new()
 ///     .route("/me", get(me))
-///     .layer(Authentication::new().api_keys(keys)); // .jwt(validator) with the `jwt` feature
+///     .layer(AuthenticationLayer::new().api_keys(keys)); // .jwt(validator) with the `jwt` feature
 /// # let _ = app;
 /// # }
 /// ```
@@ -83,7 +87,7 @@ pub const CREDENTIAL_QUERY_PARAMS: &[&str] = apishield_internals::lists::CREDENT
 /// Put it outside the layers that need the principal (a rate limit per
 /// principal): in axum the layer added last runs first.
 #[derive(Clone)]
-pub struct Authentication {
+pub struct AuthenticationLayer {
     inner: Arc<Config>,
 }
 
@@ -97,13 +101,13 @@ struct Config {
     proxies: TrustedProxies,
 }
 
-impl Authentication {
+impl AuthenticationLayer {
     /// A layer that accepts no credential yet: add [`jwt`](Self::jwt)
     /// and/or [`api_keys`](Self::api_keys). It already refuses credentials
     /// in query strings and throttles refused credentials
     /// ([`FailedAuthLimit::new`]).
     pub fn new() -> Self {
-        Authentication {
+        AuthenticationLayer {
             inner: Arc::new(Config {
                 #[cfg(feature = "jwt")]
                 jwt: None,
@@ -159,7 +163,7 @@ impl Authentication {
 
     /// The proxies that may report the client's address, for the
     /// per-address budget of refused credentials (default: none, the peer
-    /// is the client). The same as the [`RateLimit`](super::RateLimit)
+    /// is the client). The same as the [`RateLimitLayer`](crate::axum::RateLimitLayer)
     /// layer's.
     pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
         self.config_mut().proxies = proxies;
@@ -291,7 +295,7 @@ impl Authentication {
 
     fn check_query(&self, query: &str) -> Result<(), AuthRejection> {
         for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-            if query_credentials::is_credential(&self.inner.refused_query_params, &name, &value) {
+            if query::is_credential(&self.inner.refused_query_params, &name, &value) {
                 // The parameter's name may be logged if it reads like a name
                 // (it is the client's text too); its value never.
                 let parameter = if crate::request::echo::may_echo(&name) { &*name } else { "(not shown)" };
@@ -317,15 +321,15 @@ impl Authentication {
     }
 }
 
-impl Default for Authentication {
+impl Default for AuthenticationLayer {
     fn default() -> Self {
-        Authentication::new()
+        AuthenticationLayer::new()
     }
 }
 
-impl fmt::Debug for Authentication {
+impl fmt::Debug for AuthenticationLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("Authentication");
+        let mut d = f.debug_struct("AuthenticationLayer");
         #[cfg(feature = "jwt")]
         d.field("jwt", &self.inner.jwt.is_some());
         d.field("api_keys", &self.inner.api_keys.is_some())
@@ -336,7 +340,7 @@ impl fmt::Debug for Authentication {
     }
 }
 
-/// Why [`Authentication`] answered instead of the route.
+/// Why [`AuthenticationLayer`] answered instead of the route.
 #[derive(Debug, Clone)]
 pub struct AuthRejection {
     kind: RejectionKind,
@@ -410,22 +414,23 @@ impl IntoResponse for AuthRejection {
     }
 }
 
-impl<S> Layer<S> for Authentication {
-    type Service = AuthenticationService<S>;
+impl<S> Layer<S> for AuthenticationLayer {
+    type Service = Authentication<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        AuthenticationService { auth: self.clone(), inner }
+        Authentication { auth: self.clone(), inner }
     }
 }
 
-/// The service of the [`Authentication`] layer.
+/// The service of the [`AuthenticationLayer`]: authenticates each request,
+/// then calls the route with its [`Principal`] (or answers the refusal).
 #[derive(Clone, Debug)]
-pub struct AuthenticationService<S> {
-    auth: Authentication,
+pub struct Authentication<S> {
+    auth: AuthenticationLayer,
     inner: S,
 }
 
-impl<S> Service<Request> for AuthenticationService<S>
+impl<S> Service<Request> for Authentication<S>
 where
     S: Service<Request> + Clone + Send + 'static,
     S::Response: IntoResponse,
@@ -433,7 +438,7 @@ where
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+    type Future = ResponseFuture<S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -445,7 +450,7 @@ where
         // clone stays behind for the next one.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
+        ResponseFuture::new(async move {
             // Whatever a previous layer put there is not this layer's word.
             req.extensions_mut().remove::<Principal>();
             let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
@@ -458,6 +463,32 @@ where
             }
             inner.call(req).await.map(IntoResponse::into_response)
         })
+    }
+}
+
+/// The future of [`Authentication`]: the route's answer, or the layer's
+/// refusal. Boxed: the credential check awaits a store.
+pub struct ResponseFuture<E> {
+    inner: Pin<Box<dyn Future<Output = Result<Response, E>> + Send>>,
+}
+
+impl<E> ResponseFuture<E> {
+    fn new(future: impl Future<Output = Result<Response, E>> + Send + 'static) -> Self {
+        ResponseFuture { inner: Box::pin(future) }
+    }
+}
+
+impl<E> Future for ResponseFuture<E> {
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.get_mut().inner.as_mut().poll(cx)
+    }
+}
+
+impl<E> fmt::Debug for ResponseFuture<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
 }
 
@@ -501,7 +532,7 @@ fn warn_if_behind_an_unconfigured_proxy(proxies: &TrustedProxies, peer: Option<I
         tracing::warn!(
             "authentication: requests from a private address carry a forwarding header, but no trusted proxies are \
              configured: refused credentials of every client behind the proxy count against one address \
-             (Authentication::trusted_proxies)"
+             (AuthenticationLayer::trusted_proxies)"
         );
     }
 }
@@ -539,7 +570,7 @@ mod tests {
     #[test]
     fn a_refused_parameter_is_logged_by_name_unless_the_name_is_a_credential() {
         let recorder: &'static Recorder = Box::leak(Box::default());
-        let auth = super::Authentication::new();
+        let auth = super::AuthenticationLayer::new();
         let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln";
         tracing::subscriber::with_default(recorder, || {
             assert!(auth.check_query("access_token=abc").is_err());

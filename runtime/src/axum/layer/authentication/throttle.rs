@@ -1,4 +1,4 @@
-//! Refused credentials, counted: the [`Authentication`](super::Authentication)
+//! Refused credentials, counted: the [`AuthenticationLayer`](super::AuthenticationLayer)
 //! layer's brake on guessing.
 
 use std::fmt;
@@ -12,10 +12,10 @@ use crate::rate_limit::{
 };
 
 /// The namespace of the throttle's keys, so that a limiter shared with a
-/// [`RateLimit`](super::RateLimit) layer never mixes failures with requests.
+/// [`RateLimitLayer`](crate::axum::RateLimitLayer) layer never mixes failures with requests.
 const SCOPE: &str = "authfail";
 
-/// How many refused credentials the [`Authentication`](super::Authentication)
+/// How many refused credentials the [`AuthenticationLayer`](super::AuthenticationLayer)
 /// layer takes before it stops looking at more.
 ///
 /// Each refused credential (malformed, unknown, expired, revoked, a bad
@@ -28,7 +28,7 @@ const SCOPE: &str = "authfail";
 /// asked. Accepted credentials are checked against the budgets but never
 /// spend them, and requests without a credential are not counted at all.
 ///
-/// The default ([`FailedAuthLimit::new`], what `Authentication::new()`
+/// The default ([`FailedAuthLimit::new`], what `AuthenticationLayer::new()`
 /// starts with) keeps its counts in memory: 10 per minute and 100 per hour
 /// per client address ([`default_per_client_policy`](Self::default_per_client_policy)),
 /// 20 per minute and 200 per hour per API-key prefix
@@ -40,7 +40,7 @@ const SCOPE: &str = "authfail";
 /// Limits and trade-offs:
 ///
 /// * the client address is the peer's, or the one trusted proxies report
-///   ([`Authentication::trusted_proxies`](super::Authentication::trusted_proxies));
+///   ([`AuthenticationLayer::trusted_proxies`](super::AuthenticationLayer::trusted_proxies));
 ///   behind a proxy that is not configured, every client shares the proxy's
 ///   budget (a warning says so once). Without `ConnectInfo` there is no
 ///   address, and only the per-key budget applies;
@@ -57,13 +57,13 @@ const SCOPE: &str = "authfail";
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {
-/// use apishield::axum::{Authentication, FailedAuthLimit};
+/// use apishield::axum::{AuthenticationLayer, FailedAuthLimit};
 /// use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy, Window};
 ///
 /// let three_per_minute = RateLimitPolicy::new(Default::default(), [Window::per_minute(3)]).unwrap();
-/// let auth = Authentication::new()
+/// let auth = AuthenticationLayer::new()
 ///     .failed_attempts(FailedAuthLimit::new().per_client(MemoryRateLimiter::new(three_per_minute)));
-/// let no_brake = Authentication::new().failed_attempts(FailedAuthLimit::off());
+/// let no_brake = AuthenticationLayer::new().failed_attempts(FailedAuthLimit::off());
 /// # let _ = (auth, no_brake);
 /// # }
 /// ```

@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::request_id::{CURRENT, ClientRequestId, REQUEST_ID_HEADER, RequestId, is_request_id};
 use crate::axum::ApiError;
+use crate::headers::request_id::{CURRENT, ClientRequestId, REQUEST_ID_HEADER, RequestId, is_request_id};
 
 /// The one valid value of `header`, if it was sent exactly once.
 fn incoming(headers: &HeaderMap, header: &HeaderName) -> Incoming {
@@ -116,12 +116,13 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for RequestId {
 /// CORS preflight, a 429) carry the id too.
 ///
 /// ```
-/// use apishield::headers::{RequestIdLayer, SecurityHeaders};
+/// use apishield::axum::RequestIdLayer;
+/// use apishield::headers::SecurityHeaders;
 /// use axum::{Router, routing::get};
 ///
 /// let app: Router = Router::new()
 ///     .route("/", get(|| async { "{}" }))
-///     .layer(SecurityHeaders::api())
+///     .layer(SecurityHeaders::api().layer())
 ///     .layer(RequestIdLayer::new());
 /// # let _ = app;
 /// ```
@@ -185,28 +186,29 @@ impl RequestIdLayer {
 }
 
 impl<S> Layer<S> for RequestIdLayer {
-    type Service = RequestIdService<S>;
+    type Service = SetRequestId<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RequestIdService { layer: self.clone(), inner }
+        SetRequestId { layer: self.clone(), inner }
     }
 }
 
-/// The service of the [`RequestIdLayer`].
+/// The service of the [`RequestIdLayer`]. (`RequestId` is the id, so the
+/// service is named after what it does, as tower-http's `SetRequestId`.)
 #[derive(Debug, Clone)]
-pub struct RequestIdService<S> {
+pub struct SetRequestId<S> {
     layer: RequestIdLayer,
     inner: S,
 }
 
-impl<S, B> Service<Request<B>> for RequestIdService<S>
+impl<S, B> Service<Request<B>> for SetRequestId<S>
 where
     S: Service<Request<B>>,
     S::Response: IntoResponse,
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = RequestIdFuture<S::Future>;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -245,25 +247,25 @@ where
             let _scope = Scope::enter(&mut slot);
             self.inner.call(req)
         };
-        RequestIdFuture { future: Box::pin(future), id: slot, span, header: header.clone() }
+        ResponseFuture { future: Box::pin(future), id: slot, span, header: header.clone() }
     }
 }
 
-/// The future of [`RequestIdService`].
-pub struct RequestIdFuture<F> {
+/// The future of [`SetRequestId`]: the route's answer, with the id.
+pub struct ResponseFuture<F> {
     future: Pin<Box<F>>,
     id: Option<RequestId>,
     span: tracing::Span,
     header: HeaderName,
 }
 
-impl<F> fmt::Debug for RequestIdFuture<F> {
+impl<F> fmt::Debug for ResponseFuture<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequestIdFuture").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("ResponseFuture").field("id", &self.id).finish_non_exhaustive()
     }
 }
 
-impl<F, R, E> Future for RequestIdFuture<F>
+impl<F, R, E> Future for ResponseFuture<F>
 where
     F: Future<Output = Result<R, E>>,
     R: IntoResponse,
