@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use apishield::idempotency::{Idempotency, RedisIdempotencyStore};
+use apishield::axum::Idempotency;
+use apishield::idempotency::RedisIdempotencyStore;
 use apishield::prelude::*;
 use axum::Router;
 use axum::routing::post;

@@ -10,7 +10,8 @@
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use apishield::idempotency::{Idempotency, MemoryIdempotencyStore};
+use apishield::axum::Idempotency;
+use apishield::idempotency::MemoryIdempotencyStore;
 use apishield::prelude::*;
 use axum::Router;
 use axum::body::Body;

@@ -52,16 +52,14 @@ pub mod prelude {
     pub use crate::auth::{CallerId, Forbidden, Owned, Principal, Secret};
     #[cfg(feature = "axum")]
     pub use crate::axum::{
-        ApiError, AuthenticationLayer, BodyLimit, CorsLayer, FailedAuthLimit, RateLimitLayer, RequestIdLayer,
-        SafeDefaults, SecureJson, SecureQuery, SecurityHeadersLayer, WebhookEndpoint,
+        ApiError, AuthenticationLayer, BodyLimit, CorsLayer, FailedAuthLimit, Idempotency, IdempotencyKey,
+        RateLimitLayer, RequestIdLayer, SafeDefaults, SecureJson, SecureQuery, SecurityHeadersLayer, WebhookEndpoint,
     };
     pub use crate::client_addr::TrustedProxies;
     pub use crate::cors::CorsPolicy;
     #[cfg(feature = "http")]
     pub use crate::headers::{ClientRequestId, RequestId, SecurityHeaders};
     pub use crate::idempotency::MemoryIdempotencyStore;
-    #[cfg(feature = "axum")]
-    pub use crate::idempotency::{Idempotency, IdempotencyKey};
     pub use crate::rate_limit::{MemoryRateLimiter, RateLimitKey, RateLimitPolicy, RateLimiter};
     pub use crate::request::{Bounded, RequestError, SecureRequest};
     pub use crate::response::{Authorized, Public, SecureResponse};
@@ -98,8 +96,11 @@ pub mod __private {
 
     pub use crate::auth::Owned;
     pub use crate::auth::guard::{Deny, DenyUnreachable, DenyWith, FromForbidden, deny, require_owner};
+    /// The flow `#[idempotent]` wraps a handler in.
     #[cfg(feature = "axum")]
-    pub use crate::idempotency;
+    pub mod idempotency {
+        pub use crate::axum::idempotency::flow::{RouteOptions, extract, run, typed};
+    }
     pub use crate::response::{
         AuthorizeBeforeSerializing, FieldProbe, FillableFrom, FromModel, HasOwner, NoOwner, OwnerGate, Probe,
         ProjectWithoutOwnershipCheck, ResponsePolicy, SendPublic, SendRefused, Unchecked, ViaClone, ViaModel,

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use apishield::axum::Idempotency;
 use apishield::axum::{ApiError, SecureJson};
-use apishield::idempotency::{Idempotency, RedisIdempotencyStore};
+use apishield::idempotency::RedisIdempotencyStore;
 use apishield::prelude::*;
 use apishield_tests::http::serve;
 use axum::Router;

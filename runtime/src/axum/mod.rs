@@ -23,21 +23,34 @@
 //!   [`layer`] has every layer with its service and response future;
 //! * [`SafeDefaults`] stacks request ids, security headers, CORS and the
 //!   body limit on a router in one call;
+//! * [`IdempotencyKey`] and [`Idempotency`] are what `#[idempotent]`
+//!   handlers run on ([`idempotency`]);
 //! * [`ApiError`] is an RFC 9457 `application/problem+json` response with a
 //!   generic message; causes go to the logs, never to the client.
+//!
+//! Layout: [`extract`] (one module per extractor), [`layer`] (one module
+//! per tower layer: layer, service, response future), [`idempotency`]
+//! (the `#[idempotent]` flow), `error` ([`ApiError`]) and `response` (the
+//! `IntoResponse` impls of [`SecureJson`] and [`Authorized`](crate::Authorized)).
+//! The domain modules (`request`, `auth`, `webhook`, ...) hold no axum
+//! code; what needs only `http` types stays there, behind the `http`
+//! feature.
 
 mod defaults;
 mod error;
-mod extract;
+pub mod extract;
+pub mod idempotency;
 pub mod layer;
-mod respond;
-mod webhook;
+mod response;
 
 pub use defaults::SafeDefaults;
 pub use error::ApiError;
-pub use extract::{BodyLimit, DEFAULT_BODY_LIMIT, SecureJson, SecureQuery};
+pub use extract::{
+    BodyLimit, DEFAULT_BODY_LIMIT, DEFAULT_WEBHOOK_BODY_LIMIT, SecureJson, SecureQuery, WebhookEndpoint,
+    WebhookRejection,
+};
+pub use idempotency::{Idempotency, IdempotencyKey};
 pub use layer::{
     AuthRejection, AuthenticationLayer, CREDENTIAL_QUERY_PARAMS, CorsLayer, Decided, FailedAuthLimit, RateLimitLayer,
     RequestIdLayer, SecurityHeadersLayer,
 };
-pub use webhook::{DEFAULT_WEBHOOK_BODY_LIMIT, WebhookEndpoint, WebhookRejection};

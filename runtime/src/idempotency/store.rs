@@ -18,7 +18,7 @@ pub struct StoredResponse {
     /// The HTTP status code.
     pub status: u16,
     /// The headers a replay repeats (`Content-Type`, `Location`, `ETag`,
-    /// ...: see [`Idempotency`](super::Idempotency)), names in lowercase.
+    /// ...: see `apishield::axum::Idempotency`), names in lowercase.
     pub headers: Vec<(String, Vec<u8>)>,
     /// The body, byte for byte; `None` when the response was too large to
     /// keep (or streamed past the limit): the request ran, a replay says so.

@@ -152,9 +152,10 @@ impl RateLimitKey {
 
     /// `key` in a namespace of its own, `<scope>/<key>`: a budget that
     /// never meets the unscoped key's in a limiter both use (no kind
-    /// contains `/`).
-    #[cfg(feature = "axum")]
-    pub(crate) fn scoped(scope: &str, key: &RateLimitKey) -> RateLimitKey {
+    /// contains `/`). The authentication layer counts refused credentials
+    /// under `authfail/`, so a limiter shared with the rate-limit layer
+    /// never mixes them with requests.
+    pub fn scoped(scope: &str, key: &RateLimitKey) -> RateLimitKey {
         RateLimitKey::from_rendered(format!("{scope}/{}", key.rendered))
     }
 

@@ -1,19 +1,16 @@
-//! The layer that gives every request its [`RequestId`], and the
-//! extractors of [`RequestId`] and [`ClientRequestId`] (feature `axum`).
+//! The layer that gives every request its [`RequestId`] (the extractors of
+//! [`RequestId`] and [`ClientRequestId`] are in `axum::extract`).
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use axum::extract::{FromRequestParts, OptionalFromRequestParts};
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request};
 use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::axum::ApiError;
 use crate::headers::request_id::{CURRENT, ClientRequestId, REQUEST_ID_HEADER, RequestId, is_request_id};
 
 /// The one valid value of `header`, if it was sent exactly once.
@@ -56,34 +53,6 @@ impl Drop for Scope<'_> {
     }
 }
 
-impl<S: Send + Sync> OptionalFromRequestParts<S> for ClientRequestId {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(parts.extensions.get::<ClientRequestId>().cloned())
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for RequestId {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        parts
-            .extensions
-            .get::<RequestId>()
-            .cloned()
-            .ok_or_else(|| ApiError::internal("RequestId extracted on a route without the RequestIdLayer"))
-    }
-}
-
-impl<S: Send + Sync> OptionalFromRequestParts<S> for RequestId {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(parts.extensions.get::<RequestId>().cloned())
-    }
-}
-
 /// Gives every request a [`RequestId`] of the server's making, and keeps a
 /// client's own id beside it.
 ///
@@ -91,7 +60,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for RequestId {
 /// | --- | --- | --- | --- |
 /// | request id (extensions, [`RequestId::current`]) | generated | the header's, if valid; else generated | generated |
 /// | answer's `X-Request-Id` | request id | request id | request id |
-/// | `request_id` in [`ApiError`] problem+json bodies | request id | request id | request id |
+/// | `request_id` in [`ApiError`](crate::axum::ApiError) problem+json bodies | request id | request id | request id |
 /// | `tracing` span `request`: `request_id` | request id | request id | request id |
 /// | span `client_request_id`, [`ClientRequestId`] extension | the header's, if valid | — (it is the request id) | — |
 /// | request's `X-Request-Id` for the handler and services behind | request id | request id | request id |

@@ -1,8 +1,10 @@
-//! `#[idempotent]` handlers in axum: the store configuration, the
-//! `IdempotencyKey` extractor, and the flow the macro wraps a handler in.
+//! `#[idempotent]` handlers in axum: the store configuration
+//! ([`Idempotency`]), the [`IdempotencyKey`] extractor, and the flow the
+//! macro wraps a handler in (claim, run once, keep or replay). The stores
+//! are in [`crate::idempotency`].
 
-mod extract;
-mod flow;
+pub(crate) mod flow;
+mod key;
 mod replay;
 
 use std::sync::{Arc, OnceLock};
@@ -10,11 +12,9 @@ use std::time::Duration;
 
 use axum::http::HeaderName;
 
-use super::memory::MemoryIdempotencyStore;
-use super::store::IdempotencyStore;
+use crate::idempotency::{IdempotencyStore, MemoryIdempotencyStore};
 
-pub use extract::IdempotencyKey;
-pub use flow::{RouteOptions, extract, run, typed};
+pub use key::IdempotencyKey;
 pub use replay::{REPLAYED_HEADER, REPLAYED_HEADERS};
 
 /// The largest request body an idempotent handler reads: 1 MiB.

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use super::IdempotencyKey;
 use super::replay::{kept_headers, replay};
 use crate::axum::ApiError;
-use crate::idempotency::store::{Claim, ClaimRequest, LockToken, StoreFuture, StoredResponse};
+use crate::idempotency::{Claim, ClaimRequest, LockToken, StoreFuture, StoredResponse};
 
 /// One route's idempotency settings, from `#[idempotent(...)]`.
 #[doc(hidden)]

@@ -8,8 +8,7 @@ use sha2::{Digest, Sha256};
 use super::Idempotency;
 use crate::auth::Principal;
 use crate::axum::ApiError;
-use crate::idempotency::key::{KeyError, parse_key};
-use crate::idempotency::store::Fingerprint;
+use crate::idempotency::{Fingerprint, KeyError, parse_key};
 
 /// The client's `Idempotency-Key`, scoped to the authenticated caller
 /// ([`Principal::caller`], issuer and subject), the method and the route:

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use super::error::ApiError;
+use crate::axum::ApiError;
 use crate::webhook::{ReplayKeys, ReplayStore, ReplayStoreError, Sighting, Verified, WebhookError, WebhookVerifier};
 
 /// The largest webhook body a [`WebhookEndpoint`] reads unless

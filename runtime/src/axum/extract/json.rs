@@ -1,11 +1,9 @@
-//! Extractors: `SecureJson<T>`, `SecureQuery<T>` and `Principal`.
+//! `SecureJson<T>`: a validated JSON body.
 
-use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
+use axum::extract::{FromRequest, Request};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::request::Parts;
 
-use super::error::ApiError;
-use crate::auth::Principal;
+use crate::axum::ApiError;
 use crate::request::nested::NestedRead;
 use crate::request::{ErrorCode, FieldPath, RequestError, SecureRequest};
 
@@ -58,44 +56,6 @@ where
             .await
             .map_err(|_| single(ErrorCode::BodyTooLarge, "the body is too large"))?;
         T::from_json(&bytes).map(SecureJson).map_err(ApiError::from)
-    }
-}
-
-/// A query string of a `#[secure_request(query)]` (or any
-/// `#[secure_request]`) type, validated; longer than the type's policy allows
-/// (500 bytes by default) is refused before parsing (414).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SecureQuery<T>(pub T);
-
-impl<S, T> FromRequestParts<S> for SecureQuery<T>
-where
-    S: Send + Sync,
-    T: SecureRequest + for<'de> NestedRead<'de>,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        let query = parts.uri.query().unwrap_or("");
-        T::from_query(query).map(SecureQuery).map_err(ApiError::from)
-    }
-}
-
-/// The authenticated caller, put into the request's extensions by the
-/// authentication layer; 401 when there is none.
-impl<S: Send + Sync> FromRequestParts<S> for Principal {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        parts.extensions.get::<Principal>().cloned().ok_or_else(ApiError::unauthorized)
-    }
-}
-
-/// `Option<Principal>`: for endpoints that serve anonymous callers too.
-impl<S: Send + Sync> OptionalFromRequestParts<S> for Principal {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(parts.extensions.get::<Principal>().cloned())
     }
 }
 
