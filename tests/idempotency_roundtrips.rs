@@ -34,7 +34,7 @@ async fn a_fresh_key_costs_two_round_trips_and_a_replay_one() {
         client.get_connection_manager().await.unwrap(),
         apishield_tests::unique_prefix("rt"),
     );
-    let router = Router::new().route("/pay", post(pay)).layer(Idempotency::new(store).extension());
+    let router = Router::new().route("/pay", post(pay)).with_state(Idempotency::new(store));
     let request = |key: &str| {
         let mut req =
             axum::http::Request::post("/pay").header("idempotency-key", key).body(axum::body::Body::empty()).unwrap();

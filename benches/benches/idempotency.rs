@@ -42,7 +42,7 @@ fn bench(c: &mut Criterion) {
     // Room for every fresh key of a long run: this measures the path, not eviction.
     let store =
         Idempotency::new(MemoryIdempotencyStore::new(50_000_000, usize::MAX).per_caller(usize::MAX, usize::MAX));
-    let idem_router = Router::new().route("/", post(idempotent)).layer(store.extension());
+    let idem_router = Router::new().route("/", post(idempotent)).with_state(store);
     let counter = AtomicU64::new(0);
     let mut group = c.benchmark_group("idempotency");
     group.bench_function("bare_handler", |b| {

@@ -143,9 +143,7 @@ fn app(store: Idempotency, runs: Runs) -> Router {
         .route("/orders", post(create_order))
         .route("/settlements", post(settle))
         .layer(Extension(runs))
-        .layer(
-            store.max_response_bytes(16 * 1024).replay_header(HeaderName::from_static("x-order-version")).extension(),
-        )
+        .with_state(store.max_response_bytes(16 * 1024).replay_header(HeaderName::from_static("x-order-version")))
 }
 
 struct Reply {

@@ -58,7 +58,7 @@ async fn create_payment(
 }
 
 fn app(store: Idempotency, runs: Runs) -> Router {
-    Router::new().route("/payments", post(create_payment)).layer(Extension(runs)).layer(store.extension())
+    Router::new().route("/payments", post(create_payment)).layer(Extension(runs)).with_state(store)
 }
 
 struct Api {

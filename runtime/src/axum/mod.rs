@@ -11,8 +11,8 @@
 //!   [`Principal`](crate::Principal) is extracted from the request's
 //!   extensions, where it put it (401 if it did not);
 //! * [`Verified<T>`](crate::webhook::Verified) is a webhook payload whose
-//!   signature, timestamp and novelty the route's [`WebhookEndpoint`]
-//!   checked before the handler runs;
+//!   signature, timestamp and novelty the [`WebhookEndpoint`] of the route's
+//!   state checked before the handler runs;
 //! * [`RateLimitLayer`] applies a
 //!   [`RateLimiter`](crate::rate_limit::RateLimiter) per principal or client
 //!   address and puts the decision's headers on every answer;
@@ -45,10 +45,7 @@ mod response;
 
 pub use defaults::SafeDefaults;
 pub use error::ApiError;
-pub use extract::{
-    BodyLimit, DEFAULT_BODY_LIMIT, DEFAULT_WEBHOOK_BODY_LIMIT, SecureJson, SecureQuery, WebhookEndpoint,
-    WebhookRejection,
-};
+pub use extract::{BodyLimit, DEFAULT_BODY_LIMIT, SecureJson, SecureQuery, WebhookEndpoint, WebhookRejection};
 pub use idempotency::{Idempotency, IdempotencyKey};
 pub use layer::{
     AuthRejection, AuthenticationLayer, CREDENTIAL_QUERY_PARAMS, CorsLayer, Decided, FailedAuthLimit, RateLimitLayer,

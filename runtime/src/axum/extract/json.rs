@@ -3,24 +3,16 @@
 use axum::extract::{FromRequest, Request};
 use axum::http::header::CONTENT_TYPE;
 
+use super::body_limit::BodyLimit;
 use crate::axum::ApiError;
 use crate::request::nested::NestedRead;
 use crate::request::{ErrorCode, FieldPath, RequestError, SecureRequest};
-
-/// The largest body [`SecureJson`] reads unless a [`BodyLimit`] says
-/// otherwise: 1 MiB.
-pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
-
-/// The largest body [`SecureJson`] reads, for the routes of a router that
-/// carries it as an extension: `router.layer(Extension(BodyLimit(64 * 1024)))`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BodyLimit(pub usize);
 
 /// A JSON body of a `#[secure_request]` type, validated; or, as a
 /// response, a [`Public`](crate::Public) value serialized as JSON.
 ///
 /// Extraction: `Content-Type` must be JSON (415 otherwise), the body at most
-/// [`DEFAULT_BODY_LIMIT`] or the route's [`BodyLimit`] (413), well-formed
+/// the route's [`BodyLimit`] (1 MiB by default; 413), well-formed
 /// (400) and valid (422 with every field's error).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SecureJson<T>(pub T);
@@ -51,7 +43,7 @@ where
         if !json {
             return Err(single(ErrorCode::UnsupportedMediaType, "the body must be application/json"));
         }
-        let limit = req.extensions().get::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+        let limit = BodyLimit::of(req.extensions());
         let bytes = axum::body::to_bytes(req.into_body(), limit)
             .await
             .map_err(|_| single(ErrorCode::BodyTooLarge, "the body is too large"))?;

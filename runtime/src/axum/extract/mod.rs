@@ -7,15 +7,19 @@
 //! | [`SecureQuery<T>`](SecureQuery) (a `#[secure_request]` query string) | `query` |
 //! | [`Principal`](crate::Principal), `Option<Principal>` | `principal` |
 //! | [`RequestId`](crate::headers::RequestId), `Option<RequestId>`, `Option<ClientRequestId>` | `request_id` |
-//! | [`Verified<T>`](crate::webhook::Verified) (a webhook payload) | `webhook` |
-//! | [`IdempotencyKey`](crate::axum::IdempotencyKey) | `crate::axum::idempotency` |
+//! | [`Verified<T>`](crate::webhook::Verified) (a webhook payload, verified by the state's [`WebhookEndpoint`]) | `webhook` |
+//! | [`IdempotencyKey`](crate::axum::IdempotencyKey) (with the state's [`Idempotency`](crate::axum::Idempotency)) | `crate::axum::idempotency` |
+//!
+//! The body extractors read at most the route's [`BodyLimit`].
 
+mod body_limit;
 mod json;
 mod principal;
 mod query;
 mod request_id;
 mod webhook;
 
-pub use json::{BodyLimit, DEFAULT_BODY_LIMIT, SecureJson};
+pub use body_limit::{BodyLimit, DEFAULT_BODY_LIMIT};
+pub use json::SecureJson;
 pub use query::SecureQuery;
-pub use webhook::{DEFAULT_WEBHOOK_BODY_LIMIT, WebhookEndpoint, WebhookRejection};
+pub use webhook::{WebhookEndpoint, WebhookRejection};

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use super::IdempotencyKey;
 use super::replay::{kept_headers, replay};
 use crate::axum::ApiError;
+use crate::axum::BodyLimit;
 use crate::idempotency::{Claim, ClaimRequest, LockToken, StoreFuture, StoredResponse};
 
 /// One route's idempotency settings, from `#[idempotent(...)]`.
@@ -73,8 +74,9 @@ where
     let config = key.config.clone();
     let (parts, body) = match request {
         Some(request) => {
+            let limit = BodyLimit::of(request.extensions());
             let (parts, body) = request.into_parts();
-            match axum::body::to_bytes(body, config.max_request_bytes).await {
+            match axum::body::to_bytes(body, limit).await {
                 Ok(bytes) => (Some(parts), bytes),
                 Err(_) => {
                     return ApiError::with_status(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").into_response();

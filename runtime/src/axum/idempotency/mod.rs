@@ -10,6 +10,7 @@ mod replay;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use axum::extract::FromRef;
 use axum::http::HeaderName;
 
 use crate::idempotency::{IdempotencyStore, MemoryIdempotencyStore};
@@ -17,8 +18,6 @@ use crate::idempotency::{IdempotencyStore, MemoryIdempotencyStore};
 pub use key::IdempotencyKey;
 pub use replay::{REPLAYED_HEADER, REPLAYED_HEADERS};
 
-/// The largest request body an idempotent handler reads: 1 MiB.
-pub const DEFAULT_MAX_REQUEST_BYTES: usize = 1024 * 1024;
 /// The largest response kept for replay: 1 MiB. A larger one is sent, and
 /// its request still counts as done: a retry gets the status and headers
 /// with a problem body `idempotency_response_not_kept`, never a second run.
@@ -34,14 +33,59 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// 24 h would let cheap refused requests fill the store.
 pub const DEFAULT_CLIENT_ERROR_TTL: Duration = Duration::from_secs(60);
 
-/// Where idempotent handlers keep their records, and the limits. Put it on
-/// the router as an extension:
-/// `router.layer(Idempotency::new(RedisIdempotencyStore::new(conn)).extension())`.
-/// Without one, handlers use one in-memory store for the whole process.
+/// Where idempotent handlers keep their records, and the limits: the state
+/// the [`IdempotencyKey`] extractor takes it from.
+///
+/// [`IdempotencyKey`] extracts through `Idempotency: FromRef<S>` of the
+/// router's state `S`, so where the store lives is decided where the router
+/// is built, and a router whose state does not say does not compile:
+///
+/// * a router with a state of its own (`Router<AppState>`) provides it
+///   through `FromRef` (`#[derive(FromRef)]` on the state, or an
+///   `impl FromRef<AppState> for Idempotency`): forgetting it is a compile
+///   error, not a silent fallback;
+/// * a router of idempotent routes only can take it as its state:
+///   `Router::new().route(..).with_state(Idempotency::new(RedisIdempotencyStore::new(conn)))`;
+/// * a router without state (`Router<()>`) uses one in-memory store for
+///   the whole process ([`Idempotency::memory`], through
+///   `impl FromRef<()> for Idempotency`): right for one server process,
+///   wrong for several (each would keep its own records), so a service with
+///   several processes gives its router a state.
+///
+/// The request body an idempotent handler fingerprints is read up to the
+/// route's [`BodyLimit`](crate::axum::BodyLimit), like `SecureJson` reads it.
+///
+/// ```
+/// use apishield::axum::{Idempotency, IdempotencyKey};
+/// use apishield::idempotency::MemoryIdempotencyStore;
+/// use apishield::idempotent;
+/// use axum::extract::FromRef;
+/// use axum::{Router, routing::post};
+///
+/// #[derive(Clone)]
+/// struct AppState {
+///     idempotency: Idempotency,
+/// }
+///
+/// impl FromRef<AppState> for Idempotency {
+///     fn from_ref(state: &AppState) -> Self {
+///         state.idempotency.clone()
+///     }
+/// }
+///
+/// #[idempotent]
+/// async fn pay(key: IdempotencyKey) -> String {
+///     format!("paid once for {}", key.as_str())
+/// }
+///
+/// // In production: Idempotency::new(RedisIdempotencyStore::new(conn)), shared by every process.
+/// let state = AppState { idempotency: Idempotency::new(MemoryIdempotencyStore::default()) };
+/// let app: Router = Router::new().route("/payments", post(pay)).with_state(state);
+/// # let _ = app;
+/// ```
 #[derive(Clone)]
 pub struct Idempotency {
     store: Arc<dyn IdempotencyStore>,
-    max_request_bytes: usize,
     max_response_bytes: usize,
     client_error_ttl: Duration,
     extra_replay_headers: Arc<[HeaderName]>,
@@ -50,7 +94,6 @@ pub struct Idempotency {
 impl std::fmt::Debug for Idempotency {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Idempotency")
-            .field("max_request_bytes", &self.max_request_bytes)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("client_error_ttl", &self.client_error_ttl)
             .field("extra_replay_headers", &self.extra_replay_headers)
@@ -63,7 +106,6 @@ impl Idempotency {
     pub fn new(store: impl IdempotencyStore) -> Self {
         Idempotency {
             store: Arc::new(store),
-            max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             client_error_ttl: DEFAULT_CLIENT_ERROR_TTL,
             extra_replay_headers: Arc::from([]),
@@ -73,13 +115,6 @@ impl Idempotency {
     /// Records in this process's memory (`MemoryIdempotencyStore::default()`).
     pub fn memory() -> Self {
         Idempotency::new(MemoryIdempotencyStore::default())
-    }
-
-    /// The largest request body read (default 1 MiB).
-    #[must_use]
-    pub fn max_request_bytes(mut self, bytes: usize) -> Self {
-        self.max_request_bytes = bytes;
-        self
     }
 
     /// The largest response body kept for replay (default 1 MiB). A larger
@@ -119,13 +154,16 @@ impl Idempotency {
         self
     }
 
-    /// This configuration as a router extension.
-    pub fn extension(self) -> axum::Extension<Self> {
-        axum::Extension(self)
-    }
-
     fn process_default() -> &'static Idempotency {
         static DEFAULT: OnceLock<Idempotency> = OnceLock::new();
         DEFAULT.get_or_init(Idempotency::memory)
+    }
+}
+
+/// A router without state: one in-memory store for the whole process (see
+/// [`Idempotency`]).
+impl FromRef<()> for Idempotency {
+    fn from_ref(_: &()) -> Self {
+        Idempotency::process_default().clone()
     }
 }
