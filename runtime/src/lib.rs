@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod rate_limit;
 pub mod request;
 pub mod response;
+pub mod time;
 pub mod upload;
 pub mod webhook;
 

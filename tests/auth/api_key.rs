@@ -171,3 +171,22 @@ fn errors_never_echo_the_key() {
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains(&typo[8..40]), "{shown}");
 }
+
+/// Issuer and verifier read one injected clock: a 30-day key works on its
+/// last second and is expired on the next.
+#[tokio::test]
+async fn issuer_and_verifier_read_the_injected_clock() {
+    let clock = apishield::time::ManualClock::from_secs(1_700_000_000);
+    let store = MemoryApiKeyStore::new();
+    let issuer = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live)
+        .clock(clock.clone())
+        .with_lifetime(std::time::Duration::from_secs(30 * 86_400))
+        .unwrap();
+    let verifier = ApiKeyVerifier::new(store, ApiKeyEnvironment::Live).clock(clock.clone());
+    let (key, record) = issuer.issue(ApiKeyKind::Secret, "user-42", ["orders:read"]).await.unwrap();
+    assert_eq!(record.created_at(), 1_700_000_000);
+    clock.advance(std::time::Duration::from_secs(30 * 86_400 - 1));
+    assert!(verifier.verify(&key, None).await.is_ok());
+    clock.advance(std::time::Duration::from_secs(1));
+    assert_eq!(verifier.verify(&key, None).await.unwrap_err(), ApiKeyError::Expired);
+}

@@ -355,3 +355,25 @@ fn leeway_lifetime_and_size_are_configurable() {
     assert_eq!(validator.validate_at(big.expose_secret(), NOW).unwrap_err(), JwtError::TooLarge);
     assert!(format!("{validator:?}").contains("leeway_secs: 5"));
 }
+
+/// Issuer and validator read one injected clock: a token is valid within its
+/// 15 minutes plus the 30 s leeway (`exp + leeway` itself is refused) and
+/// expired from then on, with no sleeping and no hand-made timestamps.
+#[test]
+fn issuer_and_validator_read_the_injected_clock() {
+    let clock = apishield::time::ManualClock::from_secs(NOW);
+    let secret = HmacSecret::generate().unwrap();
+    let issuer =
+        JwtIssuer::new(JwtSigningKey::hmac(JwtAlgorithm::HS256, &secret).unwrap(), ISS, AUD).clock(clock.clone());
+    let validator = JwtValidator::builder(JwtKey::hmac(JwtAlgorithm::HS256, &secret).unwrap())
+        .issuer(ISS)
+        .audience(AUD)
+        .clock(clock.clone())
+        .build();
+    let token = issuer.issue("user-42").unwrap();
+    assert_eq!(validator.validate(token.expose_secret()).unwrap().subject(), "user-42");
+    clock.advance(Duration::from_secs(15 * 60 + 29));
+    assert!(validator.validate(token.expose_secret()).is_ok(), "the last second of the leeway");
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(validator.validate(token.expose_secret()).unwrap_err(), JwtError::Expired);
+}

@@ -8,11 +8,11 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use super::algorithm::{Cells, KeyState, Logs, Results};
-use super::clock::{Clock, SystemClock};
 use super::decision::RateLimitDecision;
 use super::key::{Fingerprint, RateLimitKey};
 use super::policy::{Algorithm, RateLimitPolicy};
 use super::{RateLimitError, RateLimiter};
+use crate::time::{Clock, MonotonicClock};
 
 /// Default [`MemoryOptions::max_keys`]: 1,048,576 keys.
 pub const DEFAULT_MAX_KEYS: usize = 1 << 20;
@@ -202,7 +202,7 @@ enum Store {
 /// let allowed = (0..25).filter(|_| limiter.check_now(&client, 1).unwrap().is_allowed()).count();
 /// assert_eq!(allowed, 20); // 20 per minute
 /// ```
-pub struct MemoryRateLimiter<C: Clock = SystemClock> {
+pub struct MemoryRateLimiter<C: Clock = MonotonicClock> {
     policy: RateLimitPolicy,
     max_cost: u32,
     clock: C,
@@ -215,15 +215,15 @@ pub struct MemoryRateLimiter<C: Clock = SystemClock> {
     last_warning_ms: AtomicU64,
 }
 
-impl MemoryRateLimiter<SystemClock> {
-    /// A limiter for `policy` on the system clock, with default options.
+impl MemoryRateLimiter<MonotonicClock> {
+    /// A limiter for `policy` on a [`MonotonicClock`], with default options.
     pub fn new(policy: RateLimitPolicy) -> Self {
-        MemoryRateLimiter::with_options(policy, SystemClock::new(), MemoryOptions::default())
+        MemoryRateLimiter::with_options(policy, MonotonicClock::new(), MemoryOptions::default())
     }
 }
 
 impl<C: Clock> MemoryRateLimiter<C> {
-    /// A limiter for `policy` on `clock` (a [`ManualClock`](super::ManualClock)
+    /// A limiter for `policy` on `clock` (a [`ManualClock`](crate::time::ManualClock)
     /// in tests), with default options.
     pub fn with_clock(policy: RateLimitPolicy, clock: C) -> Self {
         MemoryRateLimiter::with_options(policy, clock, MemoryOptions::default())
@@ -428,7 +428,8 @@ impl<C: Clock> fmt::Debug for MemoryRateLimiter<C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rate_limit::{ManualClock, Window};
+    use crate::rate_limit::Window;
+    use crate::time::ManualClock;
 
     #[test]
     fn a_full_shard_drops_idle_keys_then_the_least_recently_used() {

@@ -38,7 +38,6 @@
 //! ```
 
 mod algorithm;
-mod clock;
 mod decision;
 mod key;
 mod memory;
@@ -48,7 +47,6 @@ mod redis;
 
 use std::fmt;
 
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use decision::{
     Outcome, RATELIMIT, RATELIMIT_POLICY, RETRY_AFTER, RateLimitDecision, WindowStatus, X_RATELIMIT_LIMIT,
     X_RATELIMIT_REMAINING, X_RATELIMIT_RESET,

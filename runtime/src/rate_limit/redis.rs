@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
@@ -12,6 +12,7 @@ use super::decision::{Outcome, RateLimitDecision};
 use super::key::RateLimitKey;
 use super::policy::RateLimitPolicy;
 use super::{RateLimitError, RateLimiter};
+use crate::time::{Clock, SystemClock};
 
 /// Default [`RedisOptions::prefix`]: `apishield:rl:`.
 pub const DEFAULT_KEY_PREFIX: &str = "apishield:rl:";
@@ -290,9 +291,9 @@ impl RedisRateLimiter {
 
 impl Inner {
     fn unavailable(&self, failure: &Failure) -> RateLimitDecision {
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        // Redis's clock is out of reach: the answer's reset times are this
+        // server's.
+        let now_ms = SystemClock.now_ms();
         self.health.failure(self.options.fail_mode, failure, now_ms);
         match self.options.fail_mode {
             FailMode::Closed => {

@@ -66,7 +66,7 @@
 //! | timestamp tolerance | 300 s in both directions, **inclusive** (300 s passes, 301 s fails) | [`WebhookVerifier::with_tolerance`] |
 //! | replay records kept | until timestamp + tolerance, at least 2 × tolerance (10 min) | [`WebhookVerifier::with_replay_retention`] |
 //! | replay store | [`MemoryReplayStore`], 100 000 live records | [`WebhookVerifier::with_store`] |
-//! | clock | [`SystemClock`] | [`WebhookVerifier::with_clock`] |
+//! | clock | [`SystemClock`](crate::time::SystemClock) | [`WebhookVerifier::clock`] |
 //! | secrets | 24 to 64 bytes; generated: 32 | — |
 //! | retries | 18 attempts, full jitter under 5 s × 2ⁿ, capped at 12 h | [`RetrySchedule::new`] |
 //!
@@ -94,7 +94,6 @@
 
 #![warn(missing_docs)]
 
-mod clock;
 mod error;
 pub mod header;
 mod mac;
@@ -106,7 +105,6 @@ mod signer;
 mod verified;
 mod verifier;
 
-pub use clock::{Clock, SystemClock};
 pub use error::{WebhookError, WebhookHeader};
 pub use profile::{
     WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, WebhookProfile, X_WEBHOOK_ID, X_WEBHOOK_SIGNATURE,

@@ -2,12 +2,10 @@
 //! the payload.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
-use super::clock::{Clock, SystemClock};
 use super::error::{WebhookError, WebhookHeader};
 use super::header::{SignatureList, is_valid_event_id, parse_timestamp};
 use super::mac::Tag;
@@ -15,6 +13,7 @@ use super::profile::WebhookProfile;
 use super::replay::{MemoryReplayStore, ReplayKeys, ReplayStore, Sighting};
 use super::secret::{KeyId, WebhookSecret};
 use super::verified::Verified;
+use crate::time::{Clock, SharedClock, secs};
 
 /// How far a delivery's timestamp may be from the verifier's clock, in either
 /// direction: 300 seconds (five minutes, the security reference's and the
@@ -84,7 +83,7 @@ pub struct WebhookVerifier<S = MemoryReplayStore> {
     secrets: Vec<WebhookSecret>,
     tolerance: i64,
     retention: Option<i64>,
-    clock: Arc<dyn Clock>,
+    clock: SharedClock,
     store: S,
 }
 
@@ -109,7 +108,7 @@ impl WebhookVerifier<MemoryReplayStore> {
             secrets: vec![secret],
             tolerance: secs(DEFAULT_TOLERANCE),
             retention: None,
-            clock: Arc::new(SystemClock),
+            clock: SharedClock::system(),
             store: MemoryReplayStore::new(),
         }
     }
@@ -177,10 +176,13 @@ impl<S: ReplayStore> WebhookVerifier<S> {
         self
     }
 
-    /// The same verifier reading the time from `clock` (tests inject one to
-    /// check the tolerance's edges without sleeping).
-    pub fn with_clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
+    /// Reads the time from `clock` instead of the
+    /// [`SystemClock`](crate::time::SystemClock): tests put a
+    /// [`ManualClock`](crate::time::ManualClock) one second inside or outside
+    /// the tolerance without sleeping.
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = SharedClock::new(clock);
         self
     }
 
@@ -214,7 +216,7 @@ impl<S: ReplayStore> WebhookVerifier<S> {
         headers: impl Into<WebhookHeaders<'_>>,
         body: &[u8],
     ) -> Result<Verified<T>, WebhookError> {
-        let now = self.clock.now();
+        let now = self.clock.now_secs();
         let authentic = self.authenticate(&headers.into(), body, now).inspect_err(|e| self.log_refusal(e))?;
         let payload = serde_json::from_slice::<T>(body).map_err(|e| {
             let err = WebhookError::InvalidPayload { category: e.classify(), line: e.line(), column: e.column() };
@@ -232,7 +234,7 @@ impl<S: ReplayStore> WebhookVerifier<S> {
         headers: impl Into<WebhookHeaders<'_>>,
         body: &'b [u8],
     ) -> Result<Verified<&'b [u8]>, WebhookError> {
-        let now = self.clock.now();
+        let now = self.clock.now_secs();
         let authentic = self.authenticate(&headers.into(), body, now).inspect_err(|e| self.log_refusal(e))?;
         self.deduplicate(authentic, body, now).await
     }
@@ -348,7 +350,7 @@ impl<S: Clone> Clone for WebhookVerifier<S> {
             secrets: self.secrets.clone(),
             tolerance: self.tolerance,
             retention: self.retention,
-            clock: Arc::clone(&self.clock),
+            clock: self.clock.clone(),
             store: self.store.clone(),
         }
     }
@@ -372,10 +374,6 @@ struct Authentic {
     timestamp: i64,
     key_id: KeyId,
     tag: Tag,
-}
-
-fn secs(d: Duration) -> i64 {
-    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
 
 /// The three webhook header values of a delivery, as the web framework
@@ -489,6 +487,7 @@ mod header_map_tests {
     use http::{HeaderMap, HeaderName, HeaderValue};
 
     use super::WebhookVerifier;
+    use crate::time::ManualClock;
     use crate::webhook::{WebhookError, WebhookHeader, WebhookSecret, WebhookSigner};
 
     const NOW: i64 = 1_700_000_000;
@@ -512,7 +511,7 @@ mod header_map_tests {
             (WebhookSigner::new(secret()), WebhookVerifier::new(secret())),
             (WebhookSigner::standard(secret()), WebhookVerifier::standard(secret())),
         ] {
-            let verifier = verifier.with_clock(|| NOW);
+            let verifier = verifier.clock(ManualClock::from_secs(NOW));
             let signed = signer.sign_at("msg_map", NOW, b"{}").unwrap();
             // `X-Webhook-Id` as senders write it; HTTP header names are case-insensitive.
             let map = map(&signed, |name| {
@@ -525,7 +524,7 @@ mod header_map_tests {
 
     #[tokio::test]
     async fn missing_duplicated_and_non_ascii_headers_are_refused() {
-        let verifier = WebhookVerifier::standard(secret()).with_clock(|| NOW);
+        let verifier = WebhookVerifier::standard(secret()).clock(ManualClock::from_secs(NOW));
         let signed = WebhookSigner::standard(secret()).sign_at("msg_map", NOW, b"{}").unwrap();
         let full = map(&signed, str::to_owned);
 
@@ -547,7 +546,7 @@ mod header_map_tests {
         assert_eq!(err, WebhookError::MalformedHeader(WebhookHeader::Id));
 
         // The other profile's headers are not these.
-        let x = WebhookVerifier::new(secret()).with_clock(|| NOW);
+        let x = WebhookVerifier::new(secret()).clock(ManualClock::from_secs(NOW));
         assert_eq!(x.verify_bytes(&full, b"{}").await.unwrap_err(), WebhookError::MissingHeader(WebhookHeader::Id));
 
         verifier.verify_bytes(&full, b"{}").await.unwrap();

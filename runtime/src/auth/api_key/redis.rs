@@ -14,7 +14,7 @@ use super::hash::ApiKeyHash;
 use super::key::{ApiKeyEnvironment, ApiKeyKind};
 use super::record::{ApiKeyRecord, StoredApiKey};
 use super::store::{ApiKeyStore, ApiKeyStoreError};
-use crate::auth::time::secs;
+use crate::time::secs;
 
 /// The key prefix of [`RedisApiKeyStore::new`]: `apishield:apikey:`.
 pub const DEFAULT_REDIS_PREFIX: &str = "apishield:apikey:";

@@ -6,7 +6,7 @@ use super::error::ApiKeyError;
 use super::key::{ApiKey, ApiKeyEnvironment, ApiKeyKind};
 use super::record::{ApiKeyRecord, MAX_KEY_LIFETIME};
 use super::store::ApiKeyStore;
-use crate::auth::time::{secs, unix_now};
+use crate::time::{Clock, SharedClock, secs};
 
 /// Verifies API keys against a store, for one environment.
 ///
@@ -42,13 +42,14 @@ pub struct ApiKeyVerifier<S> {
     store: S,
     environment: ApiKeyEnvironment,
     allow_publishable: bool,
+    clock: SharedClock,
 }
 
 impl<S: ApiKeyStore> ApiKeyVerifier<S> {
     /// A verifier for the keys of `environment` in `store`; publishable
     /// keys are refused.
     pub fn new(store: S, environment: ApiKeyEnvironment) -> Self {
-        ApiKeyVerifier { store, environment, allow_publishable: false }
+        ApiKeyVerifier { store, environment, allow_publishable: false, clock: SharedClock::system() }
     }
 
     /// Also accepts publishable (`pk-`) keys: for endpoints meant for
@@ -56,6 +57,14 @@ impl<S: ApiKeyStore> ApiKeyVerifier<S> {
     /// narrow scopes).
     pub fn allow_publishable(mut self) -> Self {
         self.allow_publishable = true;
+        self
+    }
+
+    /// Reads the time (expiry) from `clock` instead of the
+    /// [`SystemClock`](crate::time::SystemClock).
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = SharedClock::new(clock);
         self
     }
 
@@ -71,7 +80,7 @@ impl<S: ApiKeyStore> ApiKeyVerifier<S> {
 
     /// Verifies `key` now; with `required_scope`, also that the key has it.
     pub async fn verify(&self, key: &ApiKey, required_scope: Option<&str>) -> Result<ApiKeyRecord, ApiKeyError> {
-        self.verify_at(key, required_scope, unix_now()).await
+        self.verify_at(key, required_scope, self.clock.now_secs()).await
     }
 
     /// Parses an `Authorization: ApiKey <key>` header value and verifies the

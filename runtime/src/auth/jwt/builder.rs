@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use super::keys::JwtKeys;
 use super::validator::{Config, JwtValidator, TrustedIssuer};
-use crate::auth::time::secs;
+use crate::time::{Clock, SharedClock, secs};
 
 /// The default clock-skew leeway: 30 seconds.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
@@ -141,6 +141,7 @@ impl ExternalIssuer {
 /// | maximum token size | [`DEFAULT_MAX_TOKEN_SIZE`], 8 KiB |
 /// | `typ` | not checked (set [`token_type`](Self::token_type) for RFC 8725 explicit typing) |
 /// | roles claim | [`DEFAULT_ROLES_CLAIM`], `roles` |
+/// | clock | [`SystemClock`](crate::time::SystemClock) |
 #[derive(Debug)]
 #[must_use = "a builder does nothing until `.build()`"]
 pub struct JwtValidatorBuilder<I = NoIssuer, A = NoAudience> {
@@ -153,6 +154,7 @@ pub struct JwtValidatorBuilder<I = NoIssuer, A = NoAudience> {
     max_token_size: usize,
     token_type: Option<String>,
     roles_claim: String,
+    clock: SharedClock,
     state: PhantomData<(I, A)>,
 }
 
@@ -168,6 +170,7 @@ impl JwtValidatorBuilder {
             max_token_size: DEFAULT_MAX_TOKEN_SIZE,
             token_type: None,
             roles_claim: DEFAULT_ROLES_CLAIM.to_owned(),
+            clock: SharedClock::system(),
             state: PhantomData,
         }
     }
@@ -185,6 +188,7 @@ impl<I, A> JwtValidatorBuilder<I, A> {
             max_token_size: self.max_token_size,
             token_type: self.token_type,
             roles_claim: self.roles_claim,
+            clock: self.clock,
             state: PhantomData,
         }
     }
@@ -255,6 +259,14 @@ impl<I, A> JwtValidatorBuilder<I, A> {
         self
     }
 
+    /// Reads the time from `clock` instead of the
+    /// [`SystemClock`](crate::time::SystemClock) (tests check `exp` and
+    /// `nbf` edges with a [`ManualClock`](crate::time::ManualClock)).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = SharedClock::new(clock);
+        self
+    }
+
     /// The validator. Compiles only after [`issuer`](Self::issuer) and
     /// [`audience`](Self::audience).
     pub fn build(self) -> JwtValidator
@@ -293,6 +305,7 @@ impl<I, A> JwtValidatorBuilder<I, A> {
             max_token_size: self.max_token_size,
             token_type: self.token_type,
             roles_claim: Arc::from(self.roles_claim),
+            clock: self.clock,
         })
     }
 }

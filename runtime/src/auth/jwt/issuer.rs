@@ -18,7 +18,7 @@ use super::error::{JwtIssueError, JwtKeyError};
 use super::keys::{JwtKey, MIN_RSA_BITS, checked_kid};
 use super::secret::HmacSecret;
 use crate::auth::Secret;
-use crate::auth::time::{secs, unix_now};
+use crate::time::{Clock, SharedClock, secs};
 
 /// The `typ` of issued tokens unless configured otherwise: `JWT`.
 pub const DEFAULT_TOKEN_TYPE: &str = "JWT";
@@ -171,6 +171,7 @@ pub struct JwtIssuer {
     lifetime: Duration,
     token_type: String,
     roles_claim: String,
+    clock: SharedClock,
 }
 
 impl JwtIssuer {
@@ -183,6 +184,7 @@ impl JwtIssuer {
             lifetime: DEFAULT_MAX_LIFETIME,
             token_type: DEFAULT_TOKEN_TYPE.to_owned(),
             roles_claim: DEFAULT_ROLES_CLAIM.to_owned(),
+            clock: SharedClock::system(),
         }
     }
 
@@ -202,6 +204,14 @@ impl JwtIssuer {
     /// The name of the roles claim (default `roles`).
     pub fn with_roles_claim(mut self, name: impl Into<String>) -> JwtIssuer {
         self.roles_claim = name.into();
+        self
+    }
+
+    /// Reads `iat` from `clock` instead of the
+    /// [`SystemClock`](crate::time::SystemClock).
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> JwtIssuer {
+        self.clock = SharedClock::new(clock);
         self
     }
 
@@ -314,7 +324,7 @@ impl TokenBuilder<'_> {
             return Err(JwtIssueError::EmptySubject);
         }
         let issuer = self.issuer;
-        let issued_at = self.issued_at.unwrap_or_else(unix_now);
+        let issued_at = self.issued_at.unwrap_or_else(|| issuer.clock.now_secs());
         let mut jti = [0u8; 16];
         getrandom::fill(&mut jti).map_err(|_| JwtIssueError::Randomness)?;
 
