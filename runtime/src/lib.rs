@@ -4,6 +4,8 @@
 // documentation, the ui-tests' pass cases and `examples/`.
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// One builder style: by-value setters returning `Self`, each `#[must_use]`.
+#![warn(clippy::return_self_not_must_use)]
 
 pub mod auth;
 #[cfg(feature = "axum")]
@@ -17,6 +19,7 @@ pub mod idempotency;
 pub mod rate_limit;
 pub mod request;
 pub mod response;
+pub mod store;
 pub mod time;
 pub mod upload;
 pub mod webhook;

@@ -29,7 +29,7 @@ async fn cleanup(conn: &mut ConnectionManager, prefix: &str) {
 async fn redis_store_keeps_the_contract() {
     let Some(mut conn) = connection().await else { return };
     let prefix = apishield_tests::unique_prefix("contract");
-    store_contract(RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix)).await;
+    store_contract(RedisApiKeyStore::new(conn.clone()).prefix(&prefix)).await;
     cleanup(&mut conn, &prefix).await;
 }
 
@@ -38,8 +38,8 @@ async fn records_are_shared_hashed_and_expire_in_redis() {
     let Some(mut conn) = connection().await else { return };
     let Some(other) = connection().await else { return };
     let prefix = apishield_tests::unique_prefix("shared");
-    let issuing = ApiKeyIssuer::new(RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix), ApiKeyEnvironment::Live);
-    let serving = ApiKeyVerifier::new(RedisApiKeyStore::new(other).with_prefix(&prefix), ApiKeyEnvironment::Live);
+    let issuing = ApiKeyIssuer::new(RedisApiKeyStore::new(conn.clone()).prefix(&prefix), ApiKeyEnvironment::Live);
+    let serving = ApiKeyVerifier::new(RedisApiKeyStore::new(other).prefix(&prefix), ApiKeyEnvironment::Live);
 
     let (key, record) = issuing.issue(ApiKeyKind::Secret, "user-42", ["orders:read"]).await.unwrap();
     // Another process (connection) verifies it, and sees its revocation.
@@ -70,7 +70,7 @@ async fn records_are_shared_hashed_and_expire_in_redis() {
 async fn corrupted_records_are_a_store_failure_not_a_key() {
     let Some(mut conn) = connection().await else { return };
     let prefix = apishield_tests::unique_prefix("corrupt");
-    let store = RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix);
+    let store = RedisApiKeyStore::new(conn.clone()).prefix(&prefix);
     let issuer = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live);
     let (key, _) = issuer.issue(ApiKeyKind::Secret, "u", ["a"]).await.unwrap();
     let name = format!("{prefix}{}", key.hash().to_hex());
@@ -86,7 +86,7 @@ async fn concurrent_rotations_of_one_key_make_exactly_one_successor() {
     // The script runs alone on the server: one check-and-mark per rotation.
     let Some(mut conn) = connection().await else { return };
     let prefix = apishield_tests::unique_prefix("rotate");
-    concurrent_rotations(RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix), 32).await;
+    concurrent_rotations(RedisApiKeyStore::new(conn.clone()).prefix(&prefix), 32).await;
     let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut conn).await.unwrap();
     assert_eq!(keys.len(), 2, "the old record and one successor: {keys:?}");
     cleanup(&mut conn, &prefix).await;
@@ -96,7 +96,7 @@ async fn concurrent_rotations_of_one_key_make_exactly_one_successor() {
 async fn the_rotation_mark_is_stored_in_redis() {
     let Some(mut conn) = connection().await else { return };
     let prefix = apishield_tests::unique_prefix("rotated-at");
-    let issuer = ApiKeyIssuer::new(RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix), ApiKeyEnvironment::Live);
+    let issuer = ApiKeyIssuer::new(RedisApiKeyStore::new(conn.clone()).prefix(&prefix), ApiKeyEnvironment::Live);
     let (old, record) = issuer.issue(ApiKeyKind::Secret, "svc", ["x"]).await.unwrap();
     let (_, successor) = issuer.rotate(record.hash(), std::time::Duration::from_secs(60)).await.unwrap();
     let name = format!("{prefix}{}", old.hash().to_hex());
@@ -104,7 +104,7 @@ async fn the_rotation_mark_is_stored_in_redis() {
     assert_eq!(rotated_at, successor.created_at().to_string());
     // Another process (a fresh issuer on another connection) is refused too.
     let Some(other) = connection().await else { return };
-    let elsewhere = ApiKeyIssuer::new(RedisApiKeyStore::new(other).with_prefix(&prefix), ApiKeyEnvironment::Live);
+    let elsewhere = ApiKeyIssuer::new(RedisApiKeyStore::new(other).prefix(&prefix), ApiKeyEnvironment::Live);
     let again = elsewhere.rotate(record.hash(), std::time::Duration::from_secs(60)).await.unwrap_err();
     assert_eq!(again, ApiKeyError::AlreadyRotated);
     cleanup(&mut conn, &prefix).await;

@@ -308,7 +308,7 @@ fn custom_claims_deserialize_into_your_type() {
 
 #[test]
 fn the_issuer_mints_the_defaults_and_refuses_reserved_claims() {
-    let issuer = rsa_issuer().with_token_type("at+jwt");
+    let issuer = rsa_issuer().token_type("at+jwt");
     let token = issuer.issue("user-1").unwrap();
     let (header, rest) = token.expose_secret().split_once('.').unwrap();
     let header: serde_json::Value = serde_json::from_slice(&decode(header)).unwrap();
@@ -325,7 +325,7 @@ fn the_issuer_mints_the_defaults_and_refuses_reserved_claims() {
     }
     assert_eq!(issuer.issue("").unwrap_err(), JwtIssueError::EmptySubject);
     assert!(format!("{token:?}").contains("REDACTED"));
-    let short = issuer.with_lifetime(Duration::from_secs(60)).issue("u").unwrap();
+    let short = issuer.lifetime(Duration::from_secs(60)).issue("u").unwrap();
     // A validator that does not require a `typ` accepts any.
     assert!(rsa_validator().validate(short.expose_secret()).is_ok());
 }

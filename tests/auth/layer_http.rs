@@ -4,7 +4,6 @@
 //! and per API-key prefix, by default, before anything is verified;
 //! credentials in query strings are refused, in every spelling.
 
-use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,6 +17,7 @@ use apishield::auth::jwt::{HmacSecret, JwtAlgorithm, JwtIssuer, JwtKey, JwtSigni
 use apishield::axum::{AuthenticationLayer, CREDENTIAL_QUERY_PARAMS, FailedAuthLimit};
 use apishield::client_addr::TrustedProxies;
 use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy, RedisOptions, RedisRateLimiter, Window};
+use apishield::store::BoxFuture;
 use apishield_tests::http::{serve, serve_with_connect_info};
 use axum::Router;
 use axum::routing::get;
@@ -352,22 +352,22 @@ mod query_properties {
 struct DownStore;
 
 impl ApiKeyStore for DownStore {
-    fn get(&self, _: &ApiKeyHash) -> impl Future<Output = Result<Option<ApiKeyRecord>, ApiKeyStoreError>> + Send {
-        std::future::ready(Err(ApiKeyStoreError::new("connection refused")))
+    fn get<'a>(&'a self, _: &'a ApiKeyHash) -> BoxFuture<'a, Result<Option<ApiKeyRecord>, ApiKeyStoreError>> {
+        Box::pin(std::future::ready(Err(ApiKeyStoreError::new("connection refused"))))
     }
-    fn insert(&self, _: &ApiKeyRecord) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
-        std::future::ready(Err(ApiKeyStoreError::new("connection refused")))
+    fn insert<'a>(&'a self, _: &'a ApiKeyRecord) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
+        Box::pin(std::future::ready(Err(ApiKeyStoreError::new("connection refused"))))
     }
-    fn revoke(&self, _: &ApiKeyHash, _: i64) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
-        std::future::ready(Err(ApiKeyStoreError::new("connection refused")))
+    fn revoke<'a>(&'a self, _: &'a ApiKeyHash, _: i64) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
+        Box::pin(std::future::ready(Err(ApiKeyStoreError::new("connection refused"))))
     }
-    fn rotate(
-        &self,
-        _: &ApiKeyHash,
-        _: &ApiKeyRecord,
+    fn rotate<'a>(
+        &'a self,
+        _: &'a ApiKeyHash,
+        _: &'a ApiKeyRecord,
         _: i64,
-    ) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
-        std::future::ready(Err(ApiKeyStoreError::new("connection refused")))
+    ) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
+        Box::pin(std::future::ready(Err(ApiKeyStoreError::new("connection refused"))))
     }
 }
 
@@ -389,22 +389,22 @@ struct CountingStore {
 }
 
 impl ApiKeyStore for CountingStore {
-    fn get(&self, hash: &ApiKeyHash) -> impl Future<Output = Result<Option<ApiKeyRecord>, ApiKeyStoreError>> + Send {
+    fn get<'a>(&'a self, hash: &'a ApiKeyHash) -> BoxFuture<'a, Result<Option<ApiKeyRecord>, ApiKeyStoreError>> {
         self.lookups.fetch_add(1, Ordering::SeqCst);
         self.inner.get(hash)
     }
-    fn insert(&self, record: &ApiKeyRecord) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+    fn insert<'a>(&'a self, record: &'a ApiKeyRecord) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
         self.inner.insert(record)
     }
-    fn revoke(&self, hash: &ApiKeyHash, at: i64) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+    fn revoke<'a>(&'a self, hash: &'a ApiKeyHash, at: i64) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
         self.inner.revoke(hash, at)
     }
-    fn rotate(
-        &self,
-        old: &ApiKeyHash,
-        new: &ApiKeyRecord,
+    fn rotate<'a>(
+        &'a self,
+        old: &'a ApiKeyHash,
+        new: &'a ApiKeyRecord,
         grace_until: i64,
-    ) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+    ) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
         self.inner.rotate(old, new, grace_until)
     }
 }
@@ -584,12 +584,12 @@ async fn the_failure_budget_is_configurable_and_can_be_turned_off() {
 async fn two_servers_share_the_failure_budget_through_redis() {
     let Some(url) = apishield_tests::redis_url() else { return };
     let prefix = apishield_tests::unique_prefix("authfail");
-    let options = RedisOptions::default().prefix(&prefix).timeout(std::time::Duration::from_secs(5));
+    let options = RedisOptions::default().timeout(std::time::Duration::from_secs(5));
     let policy = RateLimitPolicy::new(Default::default(), [Window::per_minute(4)]).unwrap();
     let mut servers = Vec::new();
     for _ in 0..2 {
         // Each server its own limiter and connection, as two processes.
-        let limiter = RedisRateLimiter::connect(&url, policy.clone(), options.clone()).await.unwrap();
+        let limiter = RedisRateLimiter::connect(&url, policy.clone(), options.clone()).await.unwrap().prefix(&prefix);
         let limit = FailedAuthLimit::new().per_client(limiter).without_per_key();
         servers.push(serve_counting(move |a| a.failed_attempts(limit)).await);
     }

@@ -259,7 +259,7 @@ async fn when_redis_is_down_requests_get_503_and_nothing_runs_then_recover() {
         .set_number_of_retries(1);
     let conn = client.get_connection_manager_with_config(config).await.unwrap();
     let runs = Runs::default();
-    let store = RedisIdempotencyStore::with_prefix(conn, apishield_tests::unique_prefix("idem"));
+    let store = RedisIdempotencyStore::new(conn).prefix(apishield_tests::unique_prefix("idem"));
     let api = Api::at(serve(app(Idempotency::new(store), runs.clone())).await);
     assert_eq!(api.post("/payments", "alice", Some("before"), PAY).await.status, 201);
     proxy.stop().await;

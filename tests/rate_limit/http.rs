@@ -1,6 +1,7 @@
-//! The `RateLimit` layer over real HTTP on loopback: per client address and
-//! per principal, tiers by role, exact under concurrency, headers on every
-//! answer, 429 without running the route, 503 when Redis is down.
+//! The `RateLimitLayer` over real HTTP on loopback: per client address and
+//! per principal, tiers by role, limiters of several kinds in one layer,
+//! exact under concurrency, headers on every answer, 429 without running
+//! the route, 503 when Redis is down.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,6 +10,7 @@ use std::time::Duration;
 use apishield::axum::RateLimitLayer;
 use apishield::client_addr::TrustedProxies;
 use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy, RedisOptions, RedisRateLimiter, Window};
+use apishield::time::ManualClock;
 use apishield_tests::http::{serve, serve_with_connect_info};
 use apishield_tests::redis_url;
 use axum::Router;
@@ -27,7 +29,7 @@ async fn handler(Extension(runs): Extension<Runs>) -> &'static str {
     "ok"
 }
 
-fn app(limit: RateLimitLayer<impl apishield::rate_limit::RateLimiter + 'static>, runs: Runs) -> Router {
+fn app(limit: RateLimitLayer, runs: Runs) -> Router {
     Router::new().route("/orders", get(handler)).layer(limit).layer(Extension(runs))
 }
 
@@ -116,6 +118,38 @@ async fn principals_have_their_own_budgets_and_roles_pick_the_tier() {
     assert_eq!(count(Some("bob")).await, 2, "alice's requests do not spend bob's budget");
     assert_eq!(count(Some("carol admin")).await, 2, "admin is not a tier");
     assert_eq!(count(None).await, 1);
+}
+
+/// One layer holds limiters of different types (here one on a manual clock
+/// for principals, one on the system's for anonymous clients), and a limiter
+/// shared through an `Arc` is one budget across two route groups.
+#[tokio::test]
+async fn a_layer_mixes_limiter_kinds_and_shares_one_through_an_arc() {
+    let clock = ManualClock::new(1_700_000_000_000);
+    let policy = RateLimitPolicy::new(Default::default(), [Window::per_minute(2)]).unwrap();
+    let principals = MemoryRateLimiter::with_clock(policy, clock.clone());
+    let anonymous = Arc::new(per_minute(1));
+    let app = Router::new()
+        .route("/orders", get(handler).layer(RateLimitLayer::new(principals).anonymous(Arc::clone(&anonymous))))
+        .route("/exports", get(handler).layer(RateLimitLayer::new(Arc::clone(&anonymous))))
+        .layer(Extension(Runs::default()));
+    let base = format!("http://{}", serve_with_connect_info(app).await);
+    let get = |path: &'static str, who: Option<&'static str>| {
+        let mut req = reqwest::Client::new().get(format!("{base}{path}"));
+        if let Some(who) = who {
+            req = req.header("authorization", format!("Test {who}"));
+        }
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+
+    // Anonymous: the one unit of the shared budget, spent on /orders, is gone on /exports too.
+    assert_eq!(get("/orders", None).await, 200);
+    assert_eq!(get("/exports", None).await, 429);
+    // A principal: its own limiter, which reads the manual clock.
+    assert_eq!([get("/orders", Some("alice")).await, get("/orders", Some("alice")).await], [200, 200]);
+    assert_eq!(get("/orders", Some("alice")).await, 429);
+    clock.advance(Duration::from_secs(120));
+    assert_eq!(get("/orders", Some("alice")).await, 200);
 }
 
 #[tokio::test]
@@ -235,11 +269,11 @@ async fn concurrent_requests_over_http_admit_exactly_the_limit() {
 async fn redis_shared_by_two_servers_and_503_when_it_is_down() {
     if let Some(url) = redis_url() {
         let prefix = apishield_tests::unique_prefix("rl-http");
-        let options = RedisOptions::default().prefix(prefix).timeout(Duration::from_secs(5));
+        let options = RedisOptions::default().timeout(Duration::from_secs(5));
         let policy = RateLimitPolicy::new(Default::default(), [Window::per_minute(4)]).unwrap();
         // Two limiters, two connections: two server processes as far as Redis can tell.
-        let limiter_a = RedisRateLimiter::connect(&url, policy.clone(), options.clone()).await.unwrap();
-        let limiter_b = RedisRateLimiter::connect(&url, policy, options).await.unwrap();
+        let limiter_a = RedisRateLimiter::connect(&url, policy.clone(), options.clone()).await.unwrap().prefix(&prefix);
+        let limiter_b = RedisRateLimiter::connect(&url, policy, options).await.unwrap().prefix(&prefix);
         let a = format!("http://{}", serve(app(RateLimitLayer::new(limiter_a), Runs::default())).await);
         let b = format!("http://{}", serve(app(RateLimitLayer::new(limiter_b), Runs::default())).await);
         let mut ok = 0;

@@ -191,7 +191,7 @@ async fn authentic_but_unparsable_is_400_oversized_is_413_and_neither_is_recorde
 #[tokio::test]
 async fn a_full_store_answers_503_so_the_sender_retries() {
     let processed = Processed::default();
-    let verifier = WebhookVerifier::new(secret()).with_store(MemoryReplayStore::with_capacity(1));
+    let verifier = WebhookVerifier::new(secret()).store(MemoryReplayStore::with_capacity(1));
     let base = format!("http://{}", serve(app(WebhookEndpoint::new(verifier), processed.clone())).await);
     let signer = WebhookSigner::new(secret());
 
@@ -305,9 +305,7 @@ async fn forget_keeps_the_signature_in_redis_too() {
     let Some(conn) = redis().await else { return };
     let endpoint = |test: &str| {
         let prefix = apishield_tests::unique_prefix(&format!("webhook-http-{test}"));
-        WebhookEndpoint::new(
-            WebhookVerifier::new(secret()).with_store(RedisReplayStore::new(conn.clone()).with_prefix(prefix)),
-        )
+        WebhookEndpoint::new(WebhookVerifier::new(secret()).store(RedisReplayStore::new(conn.clone()).prefix(prefix)))
     };
     a_forgotten_event_cannot_be_replayed_under_a_fresh_id(endpoint("fresh-id")).await;
     a_forgotten_event_resent_as_signed_is_processed(endpoint("resent")).await;
@@ -349,8 +347,8 @@ async fn two_servers_sharing_redis_process_an_event_once() {
     let prefix = apishield_tests::unique_prefix("webhook-http");
     let processed = Processed::default();
     let server = |conn: ConnectionManager| {
-        let store = RedisReplayStore::new(conn).with_prefix(prefix.clone());
-        app(WebhookEndpoint::new(WebhookVerifier::standard(secret()).with_store(store)), processed.clone())
+        let store = RedisReplayStore::new(conn).prefix(prefix.clone());
+        app(WebhookEndpoint::new(WebhookVerifier::standard(secret()).store(store)), processed.clone())
     };
     let a = format!("http://{}", serve(server(conn.clone())).await);
     let b = format!("http://{}", serve(server(conn)).await);

@@ -43,7 +43,7 @@ fn body(id: &str) -> Vec<u8> {
 async fn replay_scenarios<S: ReplayStore + Clone>(store: S, tag: &str) {
     for profile in [WebhookProfile::XWebhook, WebhookProfile::StandardWebhooks] {
         let (now, read) = clock(NOW);
-        let v = WebhookVerifier::with_profile(profile, secret()).clock(read).with_store(store.clone());
+        let v = WebhookVerifier::with_profile(profile, secret()).clock(read).store(store.clone());
         let s = signer(profile);
         let id = format!("msg_{tag}_{profile:?}");
         let first_body = body(&id);
@@ -138,7 +138,7 @@ async fn memory_store_catches_replays_retries_and_new_ids() {
 async fn memory_records_live_as_long_as_the_window_needs() {
     let store = MemoryReplayStore::new();
     let (now, read) = clock(NOW);
-    let v = WebhookVerifier::standard(secret()).clock(read).with_store(store.clone());
+    let v = WebhookVerifier::standard(secret()).clock(read).store(store.clone());
     let s = signer(WebhookProfile::StandardWebhooks);
 
     // A delivery stamped 300 s in the future is acceptable until NOW + 600:
@@ -152,7 +152,7 @@ async fn memory_records_live_as_long_as_the_window_needs() {
 
     // A retry long after the retention is a new delivery again.
     let (now, read) = clock(NOW);
-    let v = WebhookVerifier::standard(secret()).clock(read).with_store(MemoryReplayStore::new());
+    let v = WebhookVerifier::standard(secret()).clock(read).store(MemoryReplayStore::new());
     v.verify_bytes(s.sign_at("msg_late", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap();
     now.set_secs(NOW + 599);
     let retry = s.sign_at("msg_late", NOW + 599, BODY).unwrap();
@@ -165,8 +165,8 @@ async fn memory_records_live_as_long_as_the_window_needs() {
     let (now, read) = clock(NOW);
     let v = WebhookVerifier::standard(secret())
         .clock(read)
-        .with_replay_retention(Duration::from_secs(86400))
-        .with_store(MemoryReplayStore::new());
+        .replay_retention(Duration::from_secs(86400))
+        .store(MemoryReplayStore::new());
     v.verify_bytes(s.sign_at("msg_day", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap();
     now.set_secs(NOW + 80000);
     let retry = s.sign_at("msg_day", NOW + 80000, BODY).unwrap();
@@ -177,7 +177,7 @@ async fn memory_records_live_as_long_as_the_window_needs() {
 async fn a_full_memory_store_fails_closed() {
     let v = WebhookVerifier::standard(secret())
         .clock(ManualClock::from_secs(NOW))
-        .with_store(MemoryReplayStore::with_capacity(1));
+        .store(MemoryReplayStore::with_capacity(1));
     let s = signer(WebhookProfile::StandardWebhooks);
     v.verify_bytes(s.sign_at("msg_1", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap();
     let err = v.verify_bytes(s.sign_at("msg_2", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap_err();
@@ -217,7 +217,7 @@ async fn redis() -> Option<ConnectionManager> {
 #[tokio::test]
 async fn redis_store_catches_replays_retries_and_new_ids() {
     let Some(conn) = redis().await else { return };
-    let store = RedisReplayStore::new(conn).with_prefix(apishield_tests::unique_prefix("scenarios"));
+    let store = RedisReplayStore::new(conn).prefix(apishield_tests::unique_prefix("scenarios"));
     replay_scenarios(store, "redis").await;
 }
 
@@ -233,7 +233,7 @@ async fn redis_instances_share_their_records() {
         let conn = redis().await.unwrap();
         let v = WebhookVerifier::new(secret())
             .clock(ManualClock::from_secs(NOW))
-            .with_store(RedisReplayStore::new(conn).with_prefix(prefix.clone()));
+            .store(RedisReplayStore::new(conn).prefix(prefix.clone()));
         let signed = signed.clone();
         tasks.push(tokio::spawn(async move { v.verify_bytes(signed.as_headers(), BODY).await.map(|_| ()) }));
     }
@@ -251,11 +251,10 @@ async fn redis_instances_share_their_records() {
 async fn redis_records_expire_when_the_window_no_longer_needs_them() {
     let Some(mut conn) = redis().await else { return };
     let prefix = apishield_tests::unique_prefix("ttl");
-    let store = RedisReplayStore::new(conn.clone()).with_prefix(prefix.clone());
-    assert_eq!(store.prefix(), prefix);
+    let store = RedisReplayStore::new(conn.clone()).prefix(prefix.clone());
 
     // Defaults: 600 s. A delivery 300 s ahead needs until its timestamp + 300.
-    let v = WebhookVerifier::new(secret()).clock(ManualClock::from_secs(NOW)).with_store(store.clone());
+    let v = WebhookVerifier::new(secret()).clock(ManualClock::from_secs(NOW)).store(store.clone());
     let s = signer(WebhookProfile::XWebhook);
     v.verify_bytes(s.sign_at("evt_now", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap();
     let ttl: i64 = conn.ttl(format!("{prefix}id:evt_now")).await.unwrap();
@@ -266,8 +265,8 @@ async fn redis_records_expire_when_the_window_no_longer_needs_them() {
     // A short retention is raised to what the window needs.
     let v = WebhookVerifier::new(secret())
         .clock(ManualClock::from_secs(NOW))
-        .with_replay_retention(Duration::from_secs(1))
-        .with_store(store.clone());
+        .replay_retention(Duration::from_secs(1))
+        .store(store.clone());
     v.verify_bytes(s.sign_at("evt_ahead", NOW + 300, BODY).unwrap().as_headers(), BODY).await.unwrap();
     let ttl: i64 = conn.ttl(format!("{prefix}id:evt_ahead")).await.unwrap();
     assert!((595..=601).contains(&ttl), "{ttl}");
@@ -293,7 +292,7 @@ async fn redis_forget_deletes_the_id_and_keeps_the_signature_bound_to_it() {
     let prefix = apishield_tests::unique_prefix("forget");
     let v = WebhookVerifier::new(secret())
         .clock(ManualClock::from_secs(NOW))
-        .with_store(RedisReplayStore::new(conn.clone()).with_prefix(prefix.clone()));
+        .store(RedisReplayStore::new(conn.clone()).prefix(prefix.clone()));
     let s = signer(WebhookProfile::XWebhook);
     let verified = v.verify_bytes(s.sign_at("evt_given_back", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap();
     v.forget(&verified).await.unwrap();
@@ -319,8 +318,7 @@ async fn an_unreachable_redis_fails_closed() {
         .set_connection_timeout(Some(Duration::from_millis(200)))
         .set_response_timeout(Some(Duration::from_millis(200)));
     let conn = ConnectionManager::new_lazy_with_config(client, config).unwrap();
-    let v =
-        WebhookVerifier::standard(secret()).clock(ManualClock::from_secs(NOW)).with_store(RedisReplayStore::new(conn));
+    let v = WebhookVerifier::standard(secret()).clock(ManualClock::from_secs(NOW)).store(RedisReplayStore::new(conn));
     let signed = signer(WebhookProfile::StandardWebhooks).sign_at("msg_down", NOW, BODY).unwrap();
     assert_eq!(v.verify_bytes(signed.as_headers(), BODY).await.unwrap_err(), WebhookError::StoreUnavailable);
 }

@@ -284,7 +284,7 @@ async fn timestamps_one_second_past_the_tolerance_fail_either_way() {
     verifier_at(v.secret, v.timestamp + 300).verify_bytes(headers, v.payload.as_bytes()).await.unwrap();
     verifier_at(v.secret, v.timestamp - 300).verify_bytes(headers, v.payload.as_bytes()).await.unwrap();
     // A configured tolerance moves the edge.
-    let narrow = verifier_at(v.secret, v.timestamp + 61).with_tolerance(Duration::from_secs(60));
+    let narrow = verifier_at(v.secret, v.timestamp + 61).tolerance(Duration::from_secs(60));
     assert_eq!(narrow.verify_bytes(headers, v.payload.as_bytes()).await.unwrap_err(), WebhookError::TimestampTooOld);
 }
 

@@ -229,7 +229,7 @@ async fn the_tolerance_edges_are_exact() {
 #[tokio::test]
 async fn a_configured_tolerance_and_a_moving_clock() {
     let now = ManualClock::from_secs(NOW);
-    let v = WebhookVerifier::standard(secret(6)).with_tolerance(Duration::from_secs(30)).clock(now.clone());
+    let v = WebhookVerifier::standard(secret(6)).tolerance(Duration::from_secs(30)).clock(now.clone());
     assert_eq!(v.tolerance_secs(), 30);
     let s = signer(WebhookProfile::StandardWebhooks, secret(6));
     let first = s.sign_at("msg_a", NOW, b"{}").unwrap();
@@ -246,7 +246,7 @@ async fn rotation_on_the_receiving_side() {
     for profile in PROFILES {
         let (old, new) = (secret(7), secret(8));
         let (old_id, new_id) = (old.key_id(), new.key_id());
-        let mut v = verifier(profile, old.clone(), NOW).with_secret(new.clone());
+        let mut v = verifier(profile, old.clone(), NOW).secret(new.clone());
         assert_eq!(v.key_ids(), [old_id, new_id]);
         let by_old = signer(profile, old).sign_at("msg_old_1", NOW, &payload).unwrap();
         let by_new = signer(profile, new).sign_at("msg_new_1", NOW, &payload).unwrap();
@@ -296,7 +296,7 @@ async fn rotation_on_the_sending_side() {
     let signed = s.sign_at("evt_rot", NOW, payload).unwrap();
     let old_only = verifier(WebhookProfile::XWebhook, secret(9), NOW);
     assert_eq!(old_only.verify_bytes(signed.as_headers(), payload).await.unwrap_err(), WebhookError::BadSignature);
-    let both = verifier(WebhookProfile::XWebhook, secret(9), NOW).with_secret(secret(10));
+    let both = verifier(WebhookProfile::XWebhook, secret(9), NOW).secret(secret(10));
     both.verify_bytes(signed.as_headers(), payload).await.unwrap();
 }
 

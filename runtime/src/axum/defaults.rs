@@ -61,18 +61,21 @@ impl SafeDefaults {
     }
 
     /// Other security headers than [`SecurityHeaders::api`].
+    #[must_use]
     pub fn security_headers(mut self, headers: SecurityHeaders) -> Self {
         self.headers = headers;
         self
     }
 
     /// Another request-id configuration.
+    #[must_use]
     pub fn request_id(mut self, layer: RequestIdLayer) -> Self {
         self.request_id = layer;
         self
     }
 
     /// Bodies longer than `bytes` are refused (413).
+    #[must_use]
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self

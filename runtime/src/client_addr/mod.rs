@@ -211,12 +211,14 @@ impl TrustedProxies {
     }
 
     /// Reads RFC 7239 `Forwarded` instead of `X-Forwarded-For`.
+    #[must_use]
     pub fn forwarded(mut self) -> TrustedProxies {
         self.header = ForwardedHeader::Forwarded;
         self
     }
 
     /// Reads `header`.
+    #[must_use]
     pub fn header(mut self, header: ForwardedHeader) -> TrustedProxies {
         self.header = header;
         self

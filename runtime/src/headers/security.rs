@@ -117,6 +117,7 @@ impl SecurityHeaders {
     }
 
     /// Sets `name` to `value` (replacing the default, if it has one).
+    #[must_use]
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         let config = self.config_mut();
         config.remove.retain(|n| *n != name);
@@ -129,6 +130,7 @@ impl SecurityHeaders {
 
     /// Does not set `name` (one of the defaults, e.g. HSTS when a proxy in
     /// front sets it).
+    #[must_use]
     pub fn without(mut self, name: HeaderName) -> Self {
         self.config_mut().set.retain(|(n, _)| *n != name);
         self
@@ -136,6 +138,7 @@ impl SecurityHeaders {
 
     /// Also removes `name` from every answer (e.g. `X-AspNet-Version` of a
     /// proxied backend).
+    #[must_use]
     pub fn remove(mut self, name: HeaderName) -> Self {
         let config = self.config_mut();
         config.set.retain(|(n, _)| *n != name);
@@ -146,6 +149,7 @@ impl SecurityHeaders {
     }
 
     /// The layer's values replace those a route set.
+    #[must_use]
     pub fn enforce(mut self) -> Self {
         self.config_mut().enforce = true;
         self

@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::store::{
-    Claim, ClaimRequest, Fingerprint, IdempotencyStore, LockToken, StoreError, StoreFuture, StoredResponse,
+    Claim, ClaimRequest, Fingerprint, IdempotencyStore, IdempotencyStoreError, LockToken, StoredResponse,
 };
+use crate::store::BoxFuture;
 use crate::time::{Clock, SharedClock};
 
 /// Records kept at most, by default.
@@ -191,11 +192,11 @@ impl MemoryIdempotencyStore {
         self.lock().map_or(0, |inner| inner.bytes)
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, StoreError> {
-        self.inner.lock().map_err(|_| StoreError::new("memory store lock poisoned"))
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, IdempotencyStoreError> {
+        self.inner.lock().map_err(|_| IdempotencyStoreError::new("memory store lock poisoned"))
     }
 
-    fn claim_now(&self, request: &ClaimRequest<'_>) -> Result<Claim, StoreError> {
+    fn claim_now(&self, request: &ClaimRequest<'_>) -> Result<Claim, IdempotencyStoreError> {
         let now = self.clock.now_ms();
         let mut inner = self.lock()?;
         if let Some(record) = inner.records.get_mut(request.key)
@@ -223,7 +224,7 @@ impl MemoryIdempotencyStore {
             inner.sweep(now);
             if full(&inner) {
                 tracing::warn!(records = inner.records.len(), bytes = inner.bytes, "idempotency store full");
-                return Err(StoreError::new("the memory store is full"));
+                return Err(IdempotencyStoreError::new("the memory store is full"));
             }
         }
         let owner = match inner.callers.get_key_value(request.owner) {
@@ -261,7 +262,7 @@ impl MemoryIdempotencyStore {
         inner.records.get_mut(key).filter(|r| matches!(r.state, State::Running { token: t, .. } if t == token))
     }
 
-    fn renew_now(&self, key: &str, token: LockToken, lock_ttl: Duration) -> Result<bool, StoreError> {
+    fn renew_now(&self, key: &str, token: LockToken, lock_ttl: Duration) -> Result<bool, IdempotencyStoreError> {
         let mut inner = self.lock()?;
         let Some(record) = Self::held(&mut inner, key, token) else { return Ok(false) };
         let lock_expires = later(self.clock.now_ms(), lock_ttl);
@@ -276,7 +277,7 @@ impl MemoryIdempotencyStore {
         token: LockToken,
         response: &StoredResponse,
         ttl: Duration,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<bool, IdempotencyStoreError> {
         let mut inner = self.lock()?;
         let Some(record) = Self::held(&mut inner, key, token) else { return Ok(false) };
         // Stored whatever the budgets say: the request ran, and forgetting
@@ -287,7 +288,7 @@ impl MemoryIdempotencyStore {
         Ok(true)
     }
 
-    fn release_now(&self, key: &str, token: LockToken) -> Result<bool, StoreError> {
+    fn release_now(&self, key: &str, token: LockToken) -> Result<bool, IdempotencyStoreError> {
         let mut inner = self.lock()?;
         let held = Self::held(&mut inner, key, token).is_some();
         if held {
@@ -298,12 +299,17 @@ impl MemoryIdempotencyStore {
 }
 
 impl IdempotencyStore for MemoryIdempotencyStore {
-    fn claim<'a>(&'a self, request: &'a ClaimRequest<'a>) -> StoreFuture<'a, Claim> {
+    fn claim<'a>(&'a self, request: &'a ClaimRequest<'a>) -> BoxFuture<'a, Result<Claim, IdempotencyStoreError>> {
         let result = self.claim_now(request);
         Box::pin(async move { result })
     }
 
-    fn renew<'a>(&'a self, key: &'a str, token: LockToken, lock_ttl: Duration) -> StoreFuture<'a, bool> {
+    fn renew<'a>(
+        &'a self,
+        key: &'a str,
+        token: LockToken,
+        lock_ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
         let result = self.renew_now(key, token, lock_ttl);
         Box::pin(async move { result })
     }
@@ -314,12 +320,12 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         token: LockToken,
         response: &'a StoredResponse,
         ttl: Duration,
-    ) -> StoreFuture<'a, bool> {
+    ) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
         let result = self.complete_now(key, token, response, ttl);
         Box::pin(async move { result })
     }
 
-    fn release<'a>(&'a self, key: &'a str, token: LockToken) -> StoreFuture<'a, bool> {
+    fn release<'a>(&'a self, key: &'a str, token: LockToken) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
         let result = self.release_now(key, token);
         Box::pin(async move { result })
     }
@@ -330,8 +336,11 @@ mod tests {
     use super::*;
     use crate::time::ManualClock;
 
-    fn block<T>(f: StoreFuture<'_, T>) -> Result<T, StoreError> {
-        tokio::runtime::Builder::new_current_thread().build().map_err(|e| StoreError::new(e.to_string()))?.block_on(f)
+    fn block<T>(f: BoxFuture<'_, Result<T, IdempotencyStoreError>>) -> Result<T, IdempotencyStoreError> {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(|e| IdempotencyStoreError::new(e.to_string()))?
+            .block_on(f)
     }
 
     fn response(body: &str) -> StoredResponse {

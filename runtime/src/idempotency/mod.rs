@@ -25,9 +25,7 @@ mod redis;
 mod store;
 
 #[cfg(feature = "redis")]
-pub use self::redis::{DEFAULT_PREFIX, RedisIdempotencyStore};
+pub use self::redis::RedisIdempotencyStore;
 pub use key::{KeyError, MAX_KEY_LEN, parse_key};
 pub use memory::{DEFAULT_CALLER_SHARE, DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, MemoryIdempotencyStore};
-pub use store::{
-    Claim, ClaimRequest, Fingerprint, IdempotencyStore, LockToken, StoreError, StoreFuture, StoredResponse,
-};
+pub use store::{Claim, ClaimRequest, Fingerprint, IdempotencyStore, IdempotencyStoreError, LockToken, StoredResponse};

@@ -12,6 +12,7 @@ use super::decision::RateLimitDecision;
 use super::key::{Fingerprint, RateLimitKey};
 use super::policy::{Algorithm, RateLimitPolicy};
 use super::{RateLimitError, RateLimiter};
+use crate::store::BoxFuture;
 use crate::time::{Clock, MonotonicClock};
 
 /// Default [`MemoryOptions::max_keys`]: 1,048,576 keys.
@@ -45,6 +46,7 @@ impl MemoryOptions {
     /// Most keys tracked at once (default [`DEFAULT_MAX_KEYS`]). Spread
     /// evenly over the shards; a full shard drops idle keys, then its least
     /// recently used half.
+    #[must_use]
     pub fn max_keys(mut self, max_keys: usize) -> Self {
         self.max_keys = max_keys.max(1);
         self
@@ -52,6 +54,7 @@ impl MemoryOptions {
 
     /// Number of shards, rounded up to a power of two (default: 32 per core,
     /// between 64 and 1024).
+    #[must_use]
     pub fn shards(mut self, shards: usize) -> Self {
         self.shards = shards.clamp(1, 1 << 16);
         self
@@ -59,6 +62,7 @@ impl MemoryOptions {
 
     /// How often a shard in use is swept of idle keys (default
     /// [`DEFAULT_SWEEP_INTERVAL`]).
+    #[must_use]
     pub fn sweep_interval(mut self, interval: Duration) -> Self {
         self.sweep_interval = interval;
         self
@@ -402,12 +406,12 @@ fn sweep<S: KeyState>(
 }
 
 impl<C: Clock> RateLimiter for MemoryRateLimiter<C> {
-    fn check(
-        &self,
-        key: &RateLimitKey,
+    fn check<'a>(
+        &'a self,
+        key: &'a RateLimitKey,
         cost: u32,
-    ) -> impl Future<Output = Result<RateLimitDecision, RateLimitError>> + Send {
-        std::future::ready(self.check_now(key, cost))
+    ) -> BoxFuture<'a, Result<RateLimitDecision, RateLimitError>> {
+        Box::pin(std::future::ready(self.check_now(key, cost)))
     }
 
     fn policy(&self) -> &RateLimitPolicy {

@@ -46,6 +46,9 @@ mod policy;
 mod redis;
 
 use std::fmt;
+use std::sync::Arc;
+
+use crate::store::BoxFuture;
 
 pub use decision::{
     Outcome, RATELIMIT, RATELIMIT_POLICY, RETRY_AFTER, RateLimitDecision, WindowStatus, X_RATELIMIT_LIMIT,
@@ -59,13 +62,13 @@ pub use policy::{
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::{
-    ConnectError, DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT, DEFAULT_UNAVAILABLE_RETRY_AFTER, FailMode, RedisOptions,
-    RedisRateLimiter,
+    ConnectError, DEFAULT_TIMEOUT, DEFAULT_UNAVAILABLE_RETRY_AFTER, FailMode, RedisOptions, RedisRateLimiter,
 };
 
 /// A rate limiter: decides, for a key and a cost, whether a request passes,
 /// and counts it if it does. Implemented by [`MemoryRateLimiter`] and
-/// `RedisRateLimiter`; a limiting layer is generic over it.
+/// `RedisRateLimiter`, and by an `Arc` of either; object safe, so a layer
+/// holds any limiter as an `Arc<dyn RateLimiter>` (see [`crate::store`]).
 pub trait RateLimiter: Send + Sync {
     /// Decides a request of `cost` units for `key`: counted in every window
     /// of the policy if every window has room, in none otherwise.
@@ -75,14 +78,28 @@ pub trait RateLimiter: Send + Sync {
     /// [`Outcome::Unchecked`]). The error is for a cost above the policy's
     /// [`max_cost`](RateLimitPolicy::max_cost), which no amount of waiting
     /// would let through.
-    fn check(
-        &self,
-        key: &RateLimitKey,
+    fn check<'a>(
+        &'a self,
+        key: &'a RateLimitKey,
         cost: u32,
-    ) -> impl Future<Output = Result<RateLimitDecision, RateLimitError>> + Send;
+    ) -> BoxFuture<'a, Result<RateLimitDecision, RateLimitError>>;
 
     /// The policy this limiter enforces.
     fn policy(&self) -> &RateLimitPolicy;
+}
+
+impl<L: RateLimiter + ?Sized> RateLimiter for Arc<L> {
+    fn check<'a>(
+        &'a self,
+        key: &'a RateLimitKey,
+        cost: u32,
+    ) -> BoxFuture<'a, Result<RateLimitDecision, RateLimitError>> {
+        (**self).check(key, cost)
+    }
+
+    fn policy(&self) -> &RateLimitPolicy {
+        (**self).policy()
+    }
 }
 
 /// Why a limiter could not decide.

@@ -63,9 +63,9 @@
 //! | Setting | Default | Change with |
 //! | --- | --- | --- |
 //! | profile | `X-Webhook-*` (`new`); Standard Webhooks (`standard`) | [`WebhookVerifier::with_profile`] |
-//! | timestamp tolerance | 300 s in both directions, **inclusive** (300 s passes, 301 s fails) | [`WebhookVerifier::with_tolerance`] |
-//! | replay records kept | until timestamp + tolerance, at least 2 × tolerance (10 min) | [`WebhookVerifier::with_replay_retention`] |
-//! | replay store | [`MemoryReplayStore`], 100 000 live records | [`WebhookVerifier::with_store`] |
+//! | timestamp tolerance | 300 s in both directions, **inclusive** (300 s passes, 301 s fails) | [`WebhookVerifier::tolerance`] |
+//! | replay records kept | until timestamp + tolerance, at least 2 × tolerance (10 min) | [`WebhookVerifier::replay_retention`] |
+//! | replay store | [`MemoryReplayStore`], 100 000 live records | [`WebhookVerifier::store`] |
 //! | clock | [`SystemClock`](crate::time::SystemClock) | [`WebhookVerifier::clock`] |
 //! | secrets | 24 to 64 bytes; generated: 32 | — |
 //! | retries | 18 attempts, full jitter under 5 s × 2ⁿ, capped at 12 h | [`RetrySchedule::new`] |

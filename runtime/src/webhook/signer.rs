@@ -26,7 +26,7 @@ use crate::time::{Clock, SharedClock};
 /// intends), so receivers that know either secret accept every delivery
 /// while they are updated; [`finish_rotation`](Self::finish_rotation) drops
 /// it. The `X-Webhook` header has room for one signature only: there,
-/// receivers must accept both secrets (`WebhookVerifier::with_secret`)
+/// receivers must accept both secrets (`WebhookVerifier::secret`)
 /// *before* the sender rotates.
 ///
 /// ```

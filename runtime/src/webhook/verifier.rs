@@ -2,6 +2,7 @@
 //! the payload.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -30,7 +31,7 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 ///    a visible-ASCII event id without `.`, a canonical decimal timestamp, a
 ///    signature header of the profile's format;
 /// 2. the timestamp is within the tolerance of the clock, [`DEFAULT_TOLERANCE`]
-///    (300 s) unless [`with_tolerance`](Self::with_tolerance) changed it,
+///    (300 s) unless [`tolerance`](Self::tolerance) changed it,
 ///    **inclusive**: a delivery exactly 300 s old (or ahead) is accepted, 301 s
 ///    is [`TimestampTooOld`](WebhookError::TimestampTooOld) /
 ///    [`TimestampInFuture`](WebhookError::TimestampInFuture). The
@@ -115,24 +116,30 @@ impl WebhookVerifier<MemoryReplayStore> {
 }
 
 impl<S: ReplayStore> WebhookVerifier<S> {
-    /// The same verifier with its records in `store` (a
-    /// `RedisReplayStore` when several processes receive the same webhooks).
-    pub fn with_store<S2: ReplayStore>(self, store: S2) -> WebhookVerifier<S2> {
+    /// Keeps the records in `store` instead (a `RedisReplayStore` when
+    /// several processes receive the same webhooks).
+    #[must_use]
+    pub fn store<S2: ReplayStore>(self, store: S2) -> WebhookVerifier<S2> {
         let WebhookVerifier { profile, secrets, tolerance, retention, clock, store: _ } = self;
         WebhookVerifier { profile, secrets, tolerance, retention, clock, store }
     }
 
-    /// The same verifier with its store passed through `f` (the axum
-    /// endpoint boxes it, so that one type holds any store).
-    #[cfg(feature = "axum")]
-    pub(crate) fn map_store<S2>(self, f: impl FnOnce(S) -> S2) -> WebhookVerifier<S2> {
+    /// The same verifier with its store behind an `Arc<dyn ReplayStore>`,
+    /// one type whatever the store (what an endpoint of a web framework
+    /// holds).
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    pub(crate) fn into_shared(self) -> WebhookVerifier<Arc<dyn ReplayStore>>
+    where
+        S: 'static,
+    {
         let WebhookVerifier { profile, secrets, tolerance, retention, clock, store } = self;
-        WebhookVerifier { profile, secrets, tolerance, retention, clock, store: f(store) }
+        WebhookVerifier { profile, secrets, tolerance, retention, clock, store: Arc::new(store) }
     }
 
     /// Also accepts signatures made with `secret` (during a rotation: the
     /// new secret next to the old one, until every sender uses the new one).
-    pub fn with_secret(mut self, secret: WebhookSecret) -> Self {
+    #[must_use]
+    pub fn secret(mut self, secret: WebhookSecret) -> Self {
         self.add_secret(secret);
         self
     }
@@ -162,7 +169,8 @@ impl<S: ReplayStore> WebhookVerifier<S> {
     /// How far a timestamp may be from the clock, in either direction
     /// (default [`DEFAULT_TOLERANCE`], 300 s), in whole seconds (fractions
     /// are dropped; at least 1 s). The bound is inclusive.
-    pub fn with_tolerance(mut self, tolerance: Duration) -> Self {
+    #[must_use]
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
         self.tolerance = secs(tolerance).max(1);
         self
     }
@@ -171,7 +179,8 @@ impl<S: ReplayStore> WebhookVerifier<S> {
     /// tolerance). Retries of an event within this time are duplicates. It
     /// never shortens a record below what replay protection needs: the
     /// delivery's timestamp plus the tolerance.
-    pub fn with_replay_retention(mut self, retention: Duration) -> Self {
+    #[must_use]
+    pub fn replay_retention(mut self, retention: Duration) -> Self {
         self.retention = Some(secs(retention));
         self
     }
@@ -197,7 +206,7 @@ impl<S: ReplayStore> WebhookVerifier<S> {
     }
 
     /// The replay store.
-    pub fn store(&self) -> &S {
+    pub fn get_store(&self) -> &S {
         &self.store
     }
 

@@ -19,7 +19,7 @@ use crate::time::{Clock, SharedClock, secs};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let store = MemoryApiKeyStore::new();
-/// let issuer = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live).with_lifetime(Duration::from_secs(30 * 86400))?;
+/// let issuer = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live).lifetime(Duration::from_secs(30 * 86400))?;
 /// let verifier = ApiKeyVerifier::new(store, ApiKeyEnvironment::Live);
 ///
 /// let (old, record) = issuer.issue(ApiKeyKind::Secret, "svc-billing", ["invoices:write"]).await?;
@@ -47,7 +47,7 @@ impl<S: ApiKeyStore> ApiKeyIssuer<S> {
 
     /// The lifetime of issued keys: at most 90 days
     /// ([`ApiKeyError::ExpiryTooLong`] above).
-    pub fn with_lifetime(mut self, lifetime: Duration) -> Result<Self, ApiKeyError> {
+    pub fn lifetime(mut self, lifetime: Duration) -> Result<Self, ApiKeyError> {
         if lifetime > MAX_KEY_LIFETIME {
             return Err(ApiKeyError::ExpiryTooLong);
         }

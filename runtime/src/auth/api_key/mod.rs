@@ -51,6 +51,6 @@ pub use record::{
     API_KEY_ISSUER, ApiKeyRecord, MAX_KEY_LIFETIME, MAX_OWNER_LEN, MAX_SCOPE_LEN, MAX_SCOPES, StoredApiKey,
 };
 #[cfg(feature = "redis")]
-pub use redis::{DEFAULT_REDIS_PREFIX, EXPIRED_RETENTION, RedisApiKeyStore};
+pub use redis::{EXPIRED_RETENTION, RedisApiKeyStore};
 pub use store::{ApiKeyStore, ApiKeyStoreError};
 pub use verifier::{ApiKeyVerifier, DEFAULT_ROTATION_GRACE};

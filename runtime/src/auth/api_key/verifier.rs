@@ -1,5 +1,6 @@
 //! Per-request verification of an API key.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::ApiKeyError;
@@ -55,6 +56,7 @@ impl<S: ApiKeyStore> ApiKeyVerifier<S> {
     /// Also accepts publishable (`pk-`) keys: for endpoints meant for
     /// browser or mobile clients, whose keys are public by design (give them
     /// narrow scopes).
+    #[must_use]
     pub fn allow_publishable(mut self) -> Self {
         self.allow_publishable = true;
         self
@@ -66,6 +68,17 @@ impl<S: ApiKeyStore> ApiKeyVerifier<S> {
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = SharedClock::new(clock);
         self
+    }
+
+    /// The same verifier with its store behind an `Arc<dyn ApiKeyStore>`,
+    /// one type whatever the store (what an authentication layer holds).
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    pub(crate) fn into_shared(self) -> ApiKeyVerifier<Arc<dyn ApiKeyStore>>
+    where
+        S: 'static,
+    {
+        let ApiKeyVerifier { store, environment, allow_publishable, clock } = self;
+        ApiKeyVerifier { store: Arc::new(store), environment, allow_publishable, clock }
     }
 
     /// The environment this verifier accepts.

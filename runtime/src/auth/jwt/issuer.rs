@@ -141,7 +141,7 @@ impl fmt::Debug for JwtSigningKey {
 /// | Setting | Default |
 /// | --- | --- |
 /// | lifetime | 15 min, the validator's default maximum |
-/// | `typ` | [`DEFAULT_TOKEN_TYPE`] (`JWT`); `at+jwt` with [`with_token_type`](Self::with_token_type) |
+/// | `typ` | [`DEFAULT_TOKEN_TYPE`] (`JWT`); `at+jwt` with [`token_type`](Self::token_type) |
 /// | roles claim | `roles` |
 ///
 /// Tokens come back as [`Secret<String>`]: a bearer token is a credential.
@@ -190,19 +190,22 @@ impl JwtIssuer {
 
     /// The lifetime of every token (default 15 minutes). A validator refuses
     /// tokens living longer than its own maximum, 15 minutes by default.
-    pub fn with_lifetime(mut self, lifetime: Duration) -> JwtIssuer {
+    #[must_use]
+    pub fn lifetime(mut self, lifetime: Duration) -> JwtIssuer {
         self.lifetime = lifetime;
         self
     }
 
     /// The `typ` header (default `JWT`; RFC 9068 access tokens use `at+jwt`).
-    pub fn with_token_type(mut self, typ: impl Into<String>) -> JwtIssuer {
+    #[must_use]
+    pub fn token_type(mut self, typ: impl Into<String>) -> JwtIssuer {
         self.token_type = typ.into();
         self
     }
 
     /// The name of the roles claim (default `roles`).
-    pub fn with_roles_claim(mut self, name: impl Into<String>) -> JwtIssuer {
+    #[must_use]
+    pub fn roles_claim(mut self, name: impl Into<String>) -> JwtIssuer {
         self.roles_claim = name.into();
         self
     }

@@ -2,8 +2,6 @@
 //! by the `WebhookEndpoint` in the route's state.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::extract::{FromRef, FromRequest, Request};
@@ -13,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::body_limit::BodyLimit;
 use crate::axum::ApiError;
-use crate::webhook::{ReplayKeys, ReplayStore, ReplayStoreError, Sighting, Verified, WebhookError, WebhookVerifier};
+use crate::webhook::{ReplayStore, Verified, WebhookError, WebhookVerifier};
 
 /// A webhook receiving route's verifier: the state the [`Verified<T>`]
 /// extractor takes it from, one endpoint per sender.
@@ -70,15 +68,14 @@ use crate::webhook::{ReplayKeys, ReplayStore, ReplayStoreError, Sighting, Verifi
 /// Clones share the verifier (and so its replay records).
 #[derive(Clone)]
 pub struct WebhookEndpoint {
-    verifier: Arc<WebhookVerifier<SharedStore>>,
+    verifier: Arc<WebhookVerifier<Arc<dyn ReplayStore>>>,
 }
 
 impl WebhookEndpoint {
     /// Receives with `verifier` (its profile, secrets, tolerance and replay
     /// store).
     pub fn new<S: ReplayStore + 'static>(verifier: WebhookVerifier<S>) -> Self {
-        let verifier = verifier.map_store(|store| SharedStore(Arc::new(store)));
-        WebhookEndpoint { verifier: Arc::new(verifier) }
+        WebhookEndpoint { verifier: Arc::new(verifier.into_shared()) }
     }
 
     /// Forgets an accepted delivery so that the sender's retry is processed:
@@ -191,48 +188,5 @@ where
             .verify_json::<T>(&parts.headers, &bytes)
             .await
             .map_err(|e| WebhookRejection { kind: RejectionKind::Refused(e) })
-    }
-}
-
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// [`ReplayStore`] with boxed futures, so that one endpoint type holds any
-/// store (its `impl Future` methods make the trait itself not object-safe).
-trait DynReplayStore: Send + Sync {
-    fn record<'a>(
-        &'a self,
-        keys: &'a ReplayKeys,
-        now: i64,
-        ttl: u64,
-    ) -> BoxFuture<'a, Result<Sighting, ReplayStoreError>>;
-    fn forget<'a>(&'a self, keys: &'a ReplayKeys) -> BoxFuture<'a, Result<(), ReplayStoreError>>;
-}
-
-impl<S: ReplayStore> DynReplayStore for S {
-    fn record<'a>(
-        &'a self,
-        keys: &'a ReplayKeys,
-        now: i64,
-        ttl: u64,
-    ) -> BoxFuture<'a, Result<Sighting, ReplayStoreError>> {
-        Box::pin(ReplayStore::record(self, keys, now, ttl))
-    }
-
-    fn forget<'a>(&'a self, keys: &'a ReplayKeys) -> BoxFuture<'a, Result<(), ReplayStoreError>> {
-        Box::pin(ReplayStore::forget(self, keys))
-    }
-}
-
-struct SharedStore(Arc<dyn DynReplayStore>);
-
-impl ReplayStore for SharedStore {
-    // `async fn`, not the box itself: the box's one lifetime would have to
-    // name both borrows.
-    async fn record(&self, keys: &ReplayKeys, now: i64, ttl_secs: u64) -> Result<Sighting, ReplayStoreError> {
-        self.0.record(keys, now, ttl_secs).await
-    }
-
-    async fn forget(&self, keys: &ReplayKeys) -> Result<(), ReplayStoreError> {
-        self.0.forget(keys).await
     }
 }

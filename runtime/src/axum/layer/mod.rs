@@ -6,7 +6,7 @@
 //! | Module | Layer | Service |
 //! | --- | --- | --- |
 //! | [`authentication`] | [`AuthenticationLayer`] | [`Authentication<S>`](Authentication) |
-//! | [`rate_limit`] | [`RateLimitLayer<L>`](RateLimitLayer) | [`RateLimit<S, L>`](RateLimit) |
+//! | [`rate_limit`] | [`RateLimitLayer`] | [`RateLimit<S>`](RateLimit) |
 //! | [`cors`] | [`CorsLayer`] | [`Cors<S>`](Cors) |
 //! | [`security_headers`] | [`SecurityHeadersLayer`] | [`SetSecurityHeaders<S>`](SetSecurityHeaders) |
 //! | [`request_id`] | [`RequestIdLayer`] | [`SetRequestId<S>`](SetRequestId) |

@@ -64,48 +64,32 @@ pub(crate) const INVALID_FORWARDED: &str = "invalid_forwarded_header";
 /// # let _ = app;
 /// # }
 /// ```
-pub struct RateLimitLayer<L> {
-    inner: Arc<Config<L>>,
+#[derive(Clone)]
+pub struct RateLimitLayer {
+    inner: Arc<Config>,
 }
 
-struct Config<L> {
-    default: Arc<L>,
-    roles: Vec<(String, Arc<L>)>,
-    anonymous: Option<Arc<L>>,
+/// Limiters of any kind, behind one type: a layer may mix a memory limiter
+/// for anonymous clients with a Redis one for principals.
+type Limiter = Arc<dyn RateLimiter>;
+
+#[derive(Clone)]
+struct Config {
+    default: Limiter,
+    roles: Vec<(String, Limiter)>,
+    anonymous: Option<Limiter>,
     cost: u32,
     proxies: TrustedProxies,
 }
 
-impl<L> Clone for Config<L> {
-    fn clone(&self) -> Self {
-        Config {
-            default: Arc::clone(&self.default),
-            roles: self.roles.clone(),
-            anonymous: self.anonymous.clone(),
-            cost: self.cost,
-            proxies: self.proxies.clone(),
-        }
-    }
-}
-
-impl<L> Clone for RateLimitLayer<L> {
-    fn clone(&self) -> Self {
-        RateLimitLayer { inner: Arc::clone(&self.inner) }
-    }
-}
-
-impl<L: RateLimiter + 'static> RateLimitLayer<L> {
-    /// Every request through `limiter`, at a cost of 1.
-    pub fn new(limiter: L) -> Self {
-        RateLimitLayer::shared(Arc::new(limiter))
-    }
-
-    /// Like [`new`](Self::new), with a limiter other layers share (one budget
-    /// across several route groups).
-    pub fn shared(limiter: Arc<L>) -> Self {
+impl RateLimitLayer {
+    /// Every request through `limiter`, at a cost of 1. A limiter that other
+    /// layers share (one budget across several route groups) is an `Arc`:
+    /// `RateLimitLayer::new(Arc::clone(&limiter))`.
+    pub fn new(limiter: impl RateLimiter + 'static) -> Self {
         RateLimitLayer {
             inner: Arc::new(Config {
-                default: limiter,
+                default: Arc::new(limiter),
                 roles: Vec::new(),
                 anonymous: None,
                 cost: 1,
@@ -114,7 +98,7 @@ impl<L: RateLimiter + 'static> RateLimitLayer<L> {
         }
     }
 
-    fn config_mut(&mut self) -> &mut Config<L> {
+    fn config_mut(&mut self) -> &mut Config {
         // Before the layer is in use nothing else holds the configuration;
         // if a configured layer was cloned, the clone keeps its own.
         Arc::make_mut(&mut self.inner)
@@ -122,13 +106,15 @@ impl<L: RateLimiter + 'static> RateLimitLayer<L> {
 
     /// Principals with `role` use `limiter` (the first matching role wins,
     /// in the order they were added).
-    pub fn role(mut self, role: impl Into<String>, limiter: L) -> Self {
+    #[must_use]
+    pub fn role(mut self, role: impl Into<String>, limiter: impl RateLimiter + 'static) -> Self {
         self.config_mut().roles.push((role.into(), Arc::new(limiter)));
         self
     }
 
     /// Requests without a principal use `limiter`, keyed by client address.
-    pub fn anonymous(mut self, limiter: L) -> Self {
+    #[must_use]
+    pub fn anonymous(mut self, limiter: impl RateLimiter + 'static) -> Self {
         self.config_mut().anonymous = Some(Arc::new(limiter));
         self
     }
@@ -136,6 +122,7 @@ impl<L: RateLimiter + 'static> RateLimitLayer<L> {
     /// Each request costs `cost` units (weighted endpoints: an export that
     /// costs 10). A cost above a policy's smallest window is a configuration
     /// error, answered 500 and logged.
+    #[must_use]
     pub fn cost(mut self, cost: u32) -> Self {
         self.config_mut().cost = cost;
         self
@@ -157,6 +144,7 @@ impl<L: RateLimiter + 'static> RateLimitLayer<L> {
     /// # let _ = limit;
     /// # }
     /// ```
+    #[must_use]
     pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
         self.config_mut().proxies = proxies;
         self
@@ -167,6 +155,7 @@ impl<L: RateLimiter + 'static> RateLimitLayer<L> {
     /// ([`TrustedProxies::hops`]). It cannot check that the request came
     /// through them: prefer [`trusted_proxies`](Self::trusted_proxies) with
     /// the proxies' networks.
+    #[must_use]
     pub fn trust_forwarded_for(self, proxies: usize) -> Self {
         self.trusted_proxies(TrustedProxies::hops(proxies))
     }
@@ -214,7 +203,7 @@ fn client_key(client: &ClientAddr) -> RateLimitKey {
     })
 }
 
-impl<L> fmt::Debug for RateLimitLayer<L> {
+impl fmt::Debug for RateLimitLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &*self.inner;
         f.debug_struct("RateLimitLayer")
@@ -269,8 +258,8 @@ impl Decided {
     }
 }
 
-impl<S, L> Layer<S> for RateLimitLayer<L> {
-    type Service = RateLimit<S, L>;
+impl<S> Layer<S> for RateLimitLayer {
+    type Service = RateLimit<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
         RateLimit { limit: self.clone(), inner }
@@ -280,29 +269,23 @@ impl<S, L> Layer<S> for RateLimitLayer<L> {
 /// The service of the [`RateLimitLayer`]: decides each request, then calls
 /// the route (or answers the refusal) and puts the decision's headers on the
 /// answer.
-pub struct RateLimit<S, L> {
-    limit: RateLimitLayer<L>,
+#[derive(Clone)]
+pub struct RateLimit<S> {
+    limit: RateLimitLayer,
     inner: S,
 }
 
-impl<S: Clone, L> Clone for RateLimit<S, L> {
-    fn clone(&self) -> Self {
-        RateLimit { limit: self.limit.clone(), inner: self.inner.clone() }
-    }
-}
-
-impl<S: fmt::Debug, L> fmt::Debug for RateLimit<S, L> {
+impl<S: fmt::Debug> fmt::Debug for RateLimit<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RateLimit").field("limit", &self.limit).field("inner", &self.inner).finish()
     }
 }
 
-impl<S, L> Service<Request> for RateLimit<S, L>
+impl<S> Service<Request> for RateLimit<S>
 where
     S: Service<Request> + Clone + Send + 'static,
     S::Response: IntoResponse,
     S::Future: Send,
-    L: RateLimiter + 'static,
 {
     type Response = Response;
     type Error = S::Error;

@@ -126,6 +126,7 @@ impl RequestIdLayer {
     }
 
     /// Uses another header (e.g. `X-Correlation-Id`).
+    #[must_use]
     pub fn header(mut self, name: HeaderName) -> Self {
         self.header = name;
         self
@@ -135,6 +136,7 @@ impl RequestIdLayer {
     /// answer's header). Only for a server whose every request comes through
     /// a gateway that sets the header itself: otherwise any client chooses
     /// the id its requests are logged under.
+    #[must_use]
     pub fn trust_incoming(mut self) -> Self {
         self.incoming = Trust::Adopt;
         self
@@ -142,6 +144,7 @@ impl RequestIdLayer {
 
     /// Ignores the incoming header altogether: not even kept as
     /// [`ClientRequestId`].
+    #[must_use]
     pub fn ignore_incoming(mut self) -> Self {
         self.incoming = Trust::Ignore;
         self

@@ -1,10 +1,11 @@
 //! The in-process replay store.
 
 use std::collections::HashMap;
-use std::future::{Future, ready};
+use std::future::ready;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::{ReplayKeys, ReplayStore, ReplayStoreError, Sighting};
+use crate::store::BoxFuture;
 
 /// How many records a [`MemoryReplayStore::new`] holds at most: 100 000.
 pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
@@ -128,18 +129,18 @@ impl Default for MemoryReplayStore {
 }
 
 impl ReplayStore for MemoryReplayStore {
-    fn record(
-        &self,
-        keys: &ReplayKeys,
+    fn record<'a>(
+        &'a self,
+        keys: &'a ReplayKeys,
         now: i64,
         ttl_secs: u64,
-    ) -> impl Future<Output = Result<Sighting, ReplayStoreError>> + Send {
-        ready(self.record_now(keys, now, ttl_secs))
+    ) -> BoxFuture<'a, Result<Sighting, ReplayStoreError>> {
+        Box::pin(ready(self.record_now(keys, now, ttl_secs)))
     }
 
-    fn forget(&self, keys: &ReplayKeys) -> impl Future<Output = Result<(), ReplayStoreError>> + Send {
+    fn forget<'a>(&'a self, keys: &'a ReplayKeys) -> BoxFuture<'a, Result<(), ReplayStoreError>> {
         self.forget_now(keys);
-        ready(Ok(()))
+        Box::pin(ready(Ok(())))
     }
 }
 

@@ -22,7 +22,7 @@ use tower_service::Service;
 
 use self::throttle::{Refusal, Subjects};
 use crate::auth::Principal;
-use crate::auth::api_key::{ApiKey, ApiKeyError, ApiKeyRecord, ApiKeyStore, ApiKeyVerifier};
+use crate::auth::api_key::{ApiKey, ApiKeyError, ApiKeyStore, ApiKeyVerifier};
 use crate::auth::credentials::{AuthorizationError, Credentials};
 #[cfg(feature = "jwt")]
 use crate::auth::jwt::JwtValidator;
@@ -95,7 +95,7 @@ pub struct AuthenticationLayer {
 struct Config {
     #[cfg(feature = "jwt")]
     jwt: Option<JwtValidator>,
-    api_keys: Option<Arc<dyn VerifyApiKey>>,
+    api_keys: Option<ApiKeyVerifier<Arc<dyn ApiKeyStore>>>,
     refused_query_params: BTreeSet<String>,
     failures: FailedAuthLimit,
     proxies: TrustedProxies,
@@ -127,6 +127,7 @@ impl AuthenticationLayer {
 
     /// Accepts `Authorization: Bearer <jwt>` tokens that `validator` accepts.
     #[cfg(feature = "jwt")]
+    #[must_use]
     pub fn jwt(mut self, validator: JwtValidator) -> Self {
         self.config_mut().jwt = Some(validator);
         self
@@ -134,8 +135,9 @@ impl AuthenticationLayer {
 
     /// Accepts `Authorization: ApiKey <key>` keys that `verifier` accepts
     /// (any scope: routes check scopes on the [`Principal`]).
+    #[must_use]
     pub fn api_keys<S: ApiKeyStore + 'static>(mut self, verifier: ApiKeyVerifier<S>) -> Self {
-        self.config_mut().api_keys = Some(Arc::new(verifier));
+        self.config_mut().api_keys = Some(verifier.into_shared());
         self
     }
 
@@ -143,12 +145,14 @@ impl AuthenticationLayer {
     /// [`CREDENTIAL_QUERY_PARAMS`] list (e.g. a `signature` of pre-signed
     /// download URLs that this API issues itself). Values that are API keys
     /// or look like JWTs are still refused.
+    #[must_use]
     pub fn allow_query_param(mut self, name: &str) -> Self {
         self.config_mut().refused_query_params.remove(&normalize(name));
         self
     }
 
     /// Also refuses query parameter `name` (compared like the defaults).
+    #[must_use]
     pub fn refuse_query_param(mut self, name: &str) -> Self {
         self.config_mut().refused_query_params.insert(normalize(name));
         self
@@ -156,6 +160,7 @@ impl AuthenticationLayer {
 
     /// How refused credentials are throttled (default
     /// [`FailedAuthLimit::new`]; [`FailedAuthLimit::off`] for none).
+    #[must_use]
     pub fn failed_attempts(mut self, limit: FailedAuthLimit) -> Self {
         self.config_mut().failures = limit;
         self
@@ -165,6 +170,7 @@ impl AuthenticationLayer {
     /// per-address budget of refused credentials (default: none, the peer
     /// is the client). The same as the [`RateLimitLayer`](crate::axum::RateLimitLayer)
     /// layer's.
+    #[must_use]
     pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
         self.config_mut().proxies = proxies;
         self
@@ -286,7 +292,7 @@ impl AuthenticationLayer {
         let Some(verifier) = &self.inner.api_keys else {
             return Err(self.unauthorized("API keys are not accepted here", false));
         };
-        match verifier.verify(key).await {
+        match verifier.verify(key, None).await {
             Ok(record) => Ok(Some(record.principal())),
             Err(ApiKeyError::StoreUnavailable) => Err(AuthRejection { kind: RejectionKind::Unavailable }),
             Err(e) => Err(self.unauthorized(e.code(), false)),
@@ -489,19 +495,6 @@ impl<E> Future for ResponseFuture<E> {
 impl<E> fmt::Debug for ResponseFuture<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
-    }
-}
-
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// [`ApiKeyVerifier`] over any store, behind one type.
-trait VerifyApiKey: Send + Sync {
-    fn verify<'a>(&'a self, key: &'a ApiKey) -> BoxFuture<'a, Result<ApiKeyRecord, ApiKeyError>>;
-}
-
-impl<S: ApiKeyStore + 'static> VerifyApiKey for ApiKeyVerifier<S> {
-    fn verify<'a>(&'a self, key: &'a ApiKey) -> BoxFuture<'a, Result<ApiKeyRecord, ApiKeyError>> {
-        Box::pin(ApiKeyVerifier::verify(self, key, None))
     }
 }
 

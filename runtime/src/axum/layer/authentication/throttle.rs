@@ -2,13 +2,11 @@
 //! layer's brake on guessing.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::rate_limit::{
-    MemoryRateLimiter, Outcome, RateLimitDecision, RateLimitError, RateLimitKey, RateLimitPolicy, RateLimiter, Window,
+    MemoryRateLimiter, Outcome, RateLimitDecision, RateLimitKey, RateLimitPolicy, RateLimiter, Window,
 };
 
 /// The namespace of the throttle's keys, so that a limiter shared with a
@@ -69,8 +67,8 @@ const SCOPE: &str = "authfail";
 /// ```
 #[derive(Clone)]
 pub struct FailedAuthLimit {
-    per_client: Option<Arc<dyn Count>>,
-    per_key: Option<Arc<dyn Count>>,
+    per_client: Option<Arc<dyn RateLimiter>>,
+    per_key: Option<Arc<dyn RateLimiter>>,
 }
 
 impl FailedAuthLimit {
@@ -106,24 +104,28 @@ impl FailedAuthLimit {
 
     /// Counts refused credentials per client address with `limiter` (a
     /// `RedisRateLimiter` to share counts between processes).
+    #[must_use]
     pub fn per_client<L: RateLimiter + 'static>(mut self, limiter: L) -> FailedAuthLimit {
         self.per_client = Some(Arc::new(limiter));
         self
     }
 
     /// Counts refused API keys per display prefix with `limiter`.
+    #[must_use]
     pub fn per_key<L: RateLimiter + 'static>(mut self, limiter: L) -> FailedAuthLimit {
         self.per_key = Some(Arc::new(limiter));
         self
     }
 
     /// No budget per client address.
+    #[must_use]
     pub fn without_per_client(mut self) -> FailedAuthLimit {
         self.per_client = None;
         self
     }
 
     /// No budget per API-key prefix.
+    #[must_use]
     pub fn without_per_key(mut self) -> FailedAuthLimit {
         self.per_key = None;
         self
@@ -144,7 +146,7 @@ impl FailedAuthLimit {
         }
     }
 
-    fn budgets<'a>(&'a self, subjects: &'a Subjects) -> impl Iterator<Item = (&'a dyn Count, &'a RateLimitKey)> {
+    fn budgets<'a>(&'a self, subjects: &'a Subjects) -> impl Iterator<Item = (&'a dyn RateLimiter, &'a RateLimitKey)> {
         let client = self.per_client.as_deref().zip(subjects.client.as_ref());
         let key = self.per_key.as_deref().zip(subjects.key.as_ref());
         client.into_iter().chain(key)
@@ -214,7 +216,7 @@ impl Default for FailedAuthLimit {
 
 impl fmt::Debug for FailedAuthLimit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let header = |c: &Option<Arc<dyn Count>>| c.as_ref().map(|c| c.policy().policy_header());
+        let header = |c: &Option<Arc<dyn RateLimiter>>| c.as_ref().map(|c| c.policy().policy_header());
         f.debug_struct("FailedAuthLimit")
             .field("per_client", &header(&self.per_client))
             .field("per_key", &header(&self.per_key))
@@ -236,30 +238,4 @@ pub(super) enum Refusal {
     Throttled { retry_after_secs: u64 },
     /// The budget's store is down and fails closed: 503.
     Unavailable,
-}
-
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// A [`RateLimiter`] behind one type.
-trait Count: Send + Sync {
-    fn check<'a>(
-        &'a self,
-        key: &'a RateLimitKey,
-        cost: u32,
-    ) -> BoxFuture<'a, Result<RateLimitDecision, RateLimitError>>;
-    fn policy(&self) -> &RateLimitPolicy;
-}
-
-impl<L: RateLimiter> Count for L {
-    fn check<'a>(
-        &'a self,
-        key: &'a RateLimitKey,
-        cost: u32,
-    ) -> BoxFuture<'a, Result<RateLimitDecision, RateLimitError>> {
-        Box::pin(RateLimiter::check(self, key, cost))
-    }
-
-    fn policy(&self) -> &RateLimitPolicy {
-        RateLimiter::policy(self)
-    }
 }
