@@ -82,19 +82,20 @@ pub mod __private {
     pub use crate::request::context::{Cx, Mode, Path};
     pub use crate::request::field::{Check, Read, Slot, finish_field, read_field};
     pub use crate::request::nested::{
-        Key, Leaf, LeafChecks, LeafReads, LeafUnchecked, LeafUnread, NestedCheck, NestedRead, NestedRules,
-        StructFields, next_key, read_struct, read_unit_enum, reject_value, skip_key, skip_unknown,
+        Key, Leaf, LeafChecks, LeafReads, LeafUnchecked, LeafUnread, NestedCheck, NestedRules,
+        ReadRequest as NestedRead, StructFields, next_key, read_struct, read_unit_enum, reject_value, skip_key,
+        skip_unknown,
     };
     pub use crate::request::number::{FloatRules, IntRules};
     pub use crate::request::parse::deserialize;
     pub use crate::request::pattern::Pattern;
-    pub use crate::request::policy::{FieldPolicy, RequestKind, RequestPolicy};
     pub use crate::request::scalar::PlainRules;
     pub use crate::request::string::StrRules;
     pub use crate::request::tagged::{
         Content, ContentDeserializer, Tagging, expect_no_content, find_tag, read_adjacent, required_content,
     };
     pub use crate::request::{ErrorCode, SecureRequest};
+    pub use crate::request::{FieldPolicy, RequestKind, RequestPolicy};
 
     pub use crate::cors::policy::checked as cors_policy;
 

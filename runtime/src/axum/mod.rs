@@ -45,7 +45,10 @@ mod response;
 
 pub use defaults::SafeDefaults;
 pub use error::ApiError;
-pub use extract::{BodyLimit, DEFAULT_BODY_LIMIT, SecureJson, SecureQuery, WebhookEndpoint, WebhookRejection};
+pub use extract::{
+    BodyLimit, DEFAULT_BODY_LIMIT, SecureJson, SecureJsonRejection, SecureQuery, SecureQueryRejection, WebhookEndpoint,
+    WebhookRejection,
+};
 pub use idempotency::{Idempotency, IdempotencyKey};
 pub use layer::{
     AuthRejection, AuthenticationLayer, CREDENTIAL_QUERY_PARAMS, CorsLayer, Decided, FailedAuthLimit, RateLimitLayer,

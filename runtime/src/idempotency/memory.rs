@@ -17,7 +17,7 @@ pub const DEFAULT_MAX_RECORDS: usize = 100_000;
 pub const DEFAULT_MAX_BYTES: usize = 256 * 1024 * 1024;
 /// A caller's share of the store by default: one fiftieth, so fifty callers
 /// must be at their quota before the store is full.
-pub const DEFAULT_CALLER_SHARE: usize = 50;
+pub(crate) const DEFAULT_CALLER_SHARE: usize = 50;
 
 /// What one record costs besides its key and response: the map entry, the
 /// record, the fingerprint. Counted so that many small records fill the byte
@@ -138,7 +138,7 @@ impl Inner {
 
 impl MemoryIdempotencyStore {
     /// A store holding at most `max_records` records and `max_bytes`, each
-    /// caller at most one [fiftieth](DEFAULT_CALLER_SHARE) of each (2,000
+    /// caller at most one fiftieth of each (2,000
     /// records and 5 MiB with the defaults); change the quota with
     /// [`per_caller`](Self::per_caller).
     pub fn new(max_records: usize, max_bytes: usize) -> Self {

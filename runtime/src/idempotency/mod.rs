@@ -27,5 +27,5 @@ mod store;
 #[cfg(feature = "redis")]
 pub use self::redis::RedisIdempotencyStore;
 pub use key::{KeyError, MAX_KEY_LEN, parse_key};
-pub use memory::{DEFAULT_CALLER_SHARE, DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, MemoryIdempotencyStore};
+pub use memory::{DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, MemoryIdempotencyStore};
 pub use store::{Claim, ClaimRequest, Fingerprint, IdempotencyStore, IdempotencyStoreError, LockToken, StoredResponse};

@@ -16,9 +16,9 @@ use crate::store::BoxFuture;
 use crate::time::{Clock, MonotonicClock};
 
 /// Default [`MemoryOptions::max_keys`]: 1,048,576 keys.
-pub const DEFAULT_MAX_KEYS: usize = 1 << 20;
+pub(crate) const DEFAULT_MAX_KEYS: usize = 1 << 20;
 /// Default [`MemoryOptions::sweep_interval`]: 10 seconds.
-pub const DEFAULT_SWEEP_INTERVAL: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_SWEEP_INTERVAL: Duration = Duration::from_secs(10);
 
 /// How a [`MemoryRateLimiter`] sizes itself.
 ///
@@ -43,7 +43,7 @@ impl Default for MemoryOptions {
 }
 
 impl MemoryOptions {
-    /// Most keys tracked at once (default [`DEFAULT_MAX_KEYS`]). Spread
+    /// Most keys tracked at once (default 1,048,576). Spread
     /// evenly over the shards; a full shard drops idle keys, then its least
     /// recently used half.
     #[must_use]
@@ -60,8 +60,7 @@ impl MemoryOptions {
         self
     }
 
-    /// How often a shard in use is swept of idle keys (default
-    /// [`DEFAULT_SWEEP_INTERVAL`]).
+    /// How often a shard in use is swept of idle keys (default 10 s).
     #[must_use]
     pub fn sweep_interval(mut self, interval: Duration) -> Self {
         self.sweep_interval = interval;

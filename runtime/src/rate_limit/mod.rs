@@ -54,16 +54,14 @@ pub use decision::{
     Outcome, RATELIMIT, RATELIMIT_POLICY, RETRY_AFTER, RateLimitDecision, WindowStatus, X_RATELIMIT_LIMIT,
     X_RATELIMIT_REMAINING, X_RATELIMIT_RESET,
 };
-pub use key::{MAX_ID_LEN, RateLimitKey};
-pub use memory::{DEFAULT_MAX_KEYS, DEFAULT_SWEEP_INTERVAL, MemoryOptions, MemoryRateLimiter};
+pub use key::RateLimitKey;
+pub use memory::{MemoryOptions, MemoryRateLimiter};
 pub use policy::{
     Algorithm, MAX_NAME_LEN, MAX_PERIOD, MAX_QUOTA, MAX_WINDOWS, PolicyError, RateLimitPolicy, Tier, Window, WindowName,
 };
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use redis::{
-    ConnectError, DEFAULT_TIMEOUT, DEFAULT_UNAVAILABLE_RETRY_AFTER, FailMode, RedisOptions, RedisRateLimiter,
-};
+pub use redis::{ConnectError, FailMode, RedisOptions, RedisRateLimiter};
 
 /// A rate limiter: decides, for a key and a cost, whether a request passes,
 /// and counts it if it does. Implemented by [`MemoryRateLimiter`] and

@@ -18,9 +18,9 @@ use crate::time::{Clock, SystemClock};
 /// Default [`RedisRateLimiter::prefix`]: `apishield:rl:`.
 const DEFAULT_PREFIX: &str = "apishield:rl:";
 /// Default [`RedisOptions::timeout`]: 250 ms for a whole decision.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(250);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_millis(250);
 /// Default [`RedisOptions::unavailable_retry_after`]: 1 second.
-pub const DEFAULT_UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(1);
+pub(crate) const DEFAULT_UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 const SCRIPT: &str = include_str!("rate_limit.lua");
 const WARN_EVERY_MS: u64 = 10_000;
@@ -67,7 +67,7 @@ impl Default for RedisOptions {
 
 impl RedisOptions {
     /// Longest wait for one decision, connecting included (default
-    /// [`DEFAULT_TIMEOUT`]); past it, the [`FailMode`] decides.
+    /// 250 ms); past it, the [`FailMode`] decides.
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -82,8 +82,7 @@ impl RedisOptions {
         self
     }
 
-    /// `Retry-After` of a 503 when failing closed (default
-    /// [`DEFAULT_UNAVAILABLE_RETRY_AFTER`]).
+    /// `Retry-After` of a 503 when failing closed (default 1 s).
     #[must_use]
     pub fn unavailable_retry_after(mut self, wait: Duration) -> Self {
         self.unavailable_retry_after = wait;

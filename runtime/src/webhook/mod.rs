@@ -106,17 +106,12 @@ mod verified;
 mod verifier;
 
 pub use error::{WebhookError, WebhookHeader};
-pub use profile::{
-    WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, WebhookProfile, X_WEBHOOK_ID, X_WEBHOOK_SIGNATURE,
-    X_WEBHOOK_TIMESTAMP,
-};
+pub use profile::WebhookProfile;
 #[cfg(feature = "redis")]
 pub use replay::RedisReplayStore;
 pub use replay::{MemoryReplayStore, ReplayKeys, ReplayStore, ReplayStoreError, Sighting};
 pub use retry::{DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX_DELAY, RetrySchedule};
-pub use secret::{
-    GENERATED_SECRET_LEN, KeyId, MAX_SECRET_LEN, MIN_SECRET_LEN, SECRET_PREFIX, SecretError, WebhookSecret,
-};
+pub use secret::{KeyId, MAX_SECRET_LEN, MIN_SECRET_LEN, SECRET_PREFIX, SecretError, WebhookSecret};
 pub use signer::{SignError, SignedWebhook, WebhookSigner, new_event_id};
 pub use verified::Verified;
 pub use verifier::{DEFAULT_TOLERANCE, WebhookHeaders, WebhookVerifier};

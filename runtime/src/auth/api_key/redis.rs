@@ -22,7 +22,7 @@ const DEFAULT_PREFIX: &str = "apishield:apikey:";
 /// How long Redis keeps a record after the key expired: 7 days, during which
 /// the key is refused as expired (a clearer log line than "unknown") before
 /// Redis deletes it by itself.
-pub const EXPIRED_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+pub(crate) const EXPIRED_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 /// `KEYS[1]` the record; `ARGV[1]` its EXPIREAT; then field, value pairs.
 const INSERT_LUA: &str = r"
@@ -72,8 +72,8 @@ static ROTATE: LazyLock<Script> = LazyLock::new(|| Script::new(ROTATE_LUA));
 /// API-key records in Redis, one hash per key at `<prefix><sha256 hex>`
 /// with fields `display_prefix`, `kind`, `environment`, `owner`, `scopes`
 /// (space-separated), `created_at`, `expires_at`, once rotated `rotated_at`
-/// and, once revoked, `revoked_at`. Each record expires in Redis [`EXPIRED_RETENTION`] after the
-/// key itself. Writes are Lua scripts, so insert, revoke and rotate are
+/// and, once revoked, `revoked_at`. Each record expires in Redis 7 days after the key
+/// itself (it is refused as expired meanwhile). Writes are Lua scripts, so insert, revoke and rotate are
 /// atomic; on Redis Cluster put a hash tag in the prefix (`{apikeys}:`) so a
 /// rotation's two records share a slot.
 ///

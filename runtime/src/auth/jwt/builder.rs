@@ -20,7 +20,7 @@ use super::validator::{Config, JwtValidator, TrustedIssuer};
 use crate::time::{Clock, SharedClock, secs};
 
 /// The default clock-skew leeway: 30 seconds.
-pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
 
 /// The largest leeway a validator uses: 5 minutes. Larger values are
 /// lowered to it (a leeway is for clock skew, not for extending tokens).
@@ -30,10 +30,10 @@ pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
 pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 /// The default maximum token size: 8 KiB, checked before any decoding.
-pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
+pub(crate) const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
 
 /// The default name of the roles claim: `roles`.
-pub const DEFAULT_ROLES_CLAIM: &str = "roles";
+pub(crate) const DEFAULT_ROLES_CLAIM: &str = "roles";
 
 /// The builder's type states.
 pub mod state {
@@ -136,11 +136,11 @@ impl ExternalIssuer {
 /// | Setting | Default |
 /// | --- | --- |
 /// | issuer, audience | none: both required before `build()` |
-/// | leeway | [`DEFAULT_LEEWAY`], 30 s (at most [`MAX_LEEWAY`], 5 min) |
+/// | leeway | 30 s (at most [`MAX_LEEWAY`], 5 min) |
 /// | maximum lifetime (`exp - iat`) | [`DEFAULT_MAX_LIFETIME`], 15 min |
-/// | maximum token size | [`DEFAULT_MAX_TOKEN_SIZE`], 8 KiB |
+/// | maximum token size | 8 KiB |
 /// | `typ` | not checked (set [`token_type`](Self::token_type) for RFC 8725 explicit typing) |
-/// | roles claim | [`DEFAULT_ROLES_CLAIM`], `roles` |
+/// | roles claim | `roles` |
 /// | clock | [`SystemClock`](crate::time::SystemClock) |
 #[derive(Debug)]
 #[must_use = "a builder does nothing until `.build()`"]

@@ -21,7 +21,7 @@ use crate::auth::Secret;
 use crate::time::{Clock, SharedClock, secs};
 
 /// The `typ` of issued tokens unless configured otherwise: `JWT`.
-pub const DEFAULT_TOKEN_TYPE: &str = "JWT";
+pub(crate) const DEFAULT_TOKEN_TYPE: &str = "JWT";
 
 /// A private key (or HMAC secret) that signs tokens with one algorithm.
 ///
@@ -141,7 +141,7 @@ impl fmt::Debug for JwtSigningKey {
 /// | Setting | Default |
 /// | --- | --- |
 /// | lifetime | 15 min, the validator's default maximum |
-/// | `typ` | [`DEFAULT_TOKEN_TYPE`] (`JWT`); `at+jwt` with [`token_type`](Self::token_type) |
+/// | `typ` | `JWT`; `at+jwt` with [`token_type`](Self::token_type) |
 /// | roles claim | `roles` |
 ///
 /// Tokens come back as [`Secret<String>`]: a bearer token is a credential.

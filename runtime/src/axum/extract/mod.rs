@@ -20,6 +20,6 @@ mod request_id;
 mod webhook;
 
 pub use body_limit::{BodyLimit, DEFAULT_BODY_LIMIT};
-pub use json::SecureJson;
-pub use query::SecureQuery;
+pub use json::{SecureJson, SecureJsonRejection};
+pub use query::{SecureQuery, SecureQueryRejection};
 pub use webhook::{WebhookEndpoint, WebhookRejection};

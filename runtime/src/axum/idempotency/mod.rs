@@ -18,20 +18,12 @@ use crate::idempotency::{IdempotencyStore, MemoryIdempotencyStore};
 pub use key::IdempotencyKey;
 pub use replay::{REPLAYED_HEADER, REPLAYED_HEADERS};
 
-/// The largest response kept for replay: 1 MiB. A larger one is sent, and
-/// its request still counts as done: a retry gets the status and headers
-/// with a problem body `idempotency_response_not_kept`, never a second run.
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
-/// How long a running request holds its key without renewal, by default:
-/// 30 s. The lock is renewed every third of it while the handler runs, so
-/// it expires only when the process running the handler stopped.
-pub const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(30);
-/// How long a finished request's response is kept, by default: 24 h.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+/// The largest response kept for replay: 1 MiB.
+const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 /// How long a 4xx answer is kept, by default: 1 min. A refused request
 /// changed nothing, so a retry after that may simply run again; keeping it
 /// 24 h would let cheap refused requests fill the store.
-pub const DEFAULT_CLIENT_ERROR_TTL: Duration = Duration::from_secs(60);
+const DEFAULT_CLIENT_ERROR_TTL: Duration = Duration::from_secs(60);
 
 /// Where idempotent handlers keep their records, and the limits: the state
 /// the [`IdempotencyKey`] extractor takes it from.
@@ -118,8 +110,9 @@ impl Idempotency {
     }
 
     /// The largest response body kept for replay (default 1 MiB). A larger
-    /// one is sent as it is, and its key stays done: see
-    /// [`DEFAULT_MAX_RESPONSE_BYTES`].
+    /// one is sent as it is, and its request still counts as done: a retry
+    /// gets the status and headers with a problem body
+    /// `idempotency_response_not_kept`, never a second run.
     #[must_use]
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;

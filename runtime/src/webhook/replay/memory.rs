@@ -8,7 +8,7 @@ use super::{ReplayKeys, ReplayStore, ReplayStoreError, Sighting};
 use crate::store::BoxFuture;
 
 /// How many records a [`MemoryReplayStore::new`] holds at most: 100 000.
-pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
+pub(crate) const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
 
 /// Expired records are swept at least this often (seconds of the verifier's
 /// clock), and whenever the store is full.
@@ -63,7 +63,7 @@ impl Records {
 }
 
 impl MemoryReplayStore {
-    /// An empty store holding at most [`DEFAULT_MEMORY_CAPACITY`] records.
+    /// An empty store holding at most 100 000 records.
     pub fn new() -> Self {
         MemoryReplayStore::with_capacity(DEFAULT_MEMORY_CAPACITY)
     }

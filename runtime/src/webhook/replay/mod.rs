@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use crate::store::BoxFuture;
 
-pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryReplayStore};
+pub use memory::MemoryReplayStore;
 #[cfg(feature = "redis")]
 pub use redis::RedisReplayStore;
 
