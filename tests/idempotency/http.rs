@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use apishield::axum::Idempotency;
 use apishield::axum::{ApiError, SecureJson};
+use apishield::axum::{BodyLimit, Idempotency};
 use apishield::idempotency::RedisIdempotencyStore;
 use apishield::prelude::*;
 use apishield_tests::http::serve;
@@ -120,6 +120,23 @@ async fn a_retry_replays_the_first_response_byte_for_byte() {
     let again = api.post("/payments", "alice", Some("\"pay-1\""), PAY).await;
     assert_eq!((again.status, again.replayed), (201, true));
     assert_eq!(again.body, first.body);
+    assert_eq!(runs.0.load(Ordering::SeqCst), 1);
+}
+
+/// A router without state has the process's memory store, and its body
+/// limit is the route's `BodyLimit`: 413 before anything is claimed.
+#[tokio::test]
+async fn a_stateless_router_keeps_records_in_the_process_and_reads_the_route_body_limit() {
+    let runs = Runs::default();
+    let router = Router::new()
+        .route("/payments", post(create_payment))
+        .route("/small", post(create_payment).layer(Extension(BodyLimit(8))))
+        .layer(Extension(runs.clone()));
+    let api = Api::at(serve(router).await);
+    let first = api.post("/payments", "alice", Some("stateless-1"), PAY).await;
+    let again = api.post("/payments", "alice", Some("stateless-1"), PAY).await;
+    assert_eq!((first.status, again.status, again.replayed), (201, 201, true));
+    assert_eq!(api.post("/small", "alice", Some("stateless-2"), PAY).await.status, 413);
     assert_eq!(runs.0.load(Ordering::SeqCst), 1);
 }
 
