@@ -15,12 +15,13 @@ use std::time::Duration;
 
 use apishield::audit::{Audit, Policy};
 use apishield::auth::jwt::{JwtAlgorithm, JwtKey, JwtValidator};
-use apishield::axum::{ApiError, Authentication, RateLimit, SafeDefaults, SecureJson, WebhookEndpoint};
+use apishield::axum::{
+    ApiError, AuthenticationLayer, Idempotency, RateLimitLayer, SafeDefaults, SecureJson, WebhookEndpoint,
+};
 use apishield::prelude::*;
 use apishield::routing::{Routes, get, post};
 use apishield::webhook::WebhookVerifier;
-use axum::Extension;
-use axum::extract::Path;
+use axum::extract::{FromRef, Path};
 use axum::http::StatusCode;
 
 /// The identity provider's Ed25519 public key (the test key of
@@ -148,6 +149,26 @@ async fn invoice_paid(event: Verified<InvoicePaid>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+/// What the handlers read from the router: the webhook endpoint and the
+/// idempotency store.
+#[derive(Clone)]
+struct AppState {
+    webhook: WebhookEndpoint,
+    idempotency: Idempotency,
+}
+
+impl FromRef<AppState> for WebhookEndpoint {
+    fn from_ref(state: &AppState) -> Self {
+        state.webhook.clone()
+    }
+}
+
+impl FromRef<AppState> for Idempotency {
+    fn from_ref(state: &AppState) -> Self {
+        state.idempotency.clone()
+    }
+}
+
 /// The service's routes, with authentication, rate limits and the safe
 /// defaults around them.
 fn routes() -> Result<Routes, Box<dyn std::error::Error>> {
@@ -160,8 +181,8 @@ fn routes() -> Result<Routes, Box<dyn std::error::Error>> {
     // In production: WebhookSecret::from_standard(&std::env::var("BILLING_WEBHOOK_SECRET")?)
     let webhook = WebhookEndpoint::new(WebhookVerifier::standard(WebhookSecret::generate()?));
 
+    let state = AppState { webhook, idempotency: Idempotency::memory() };
     let admin = Routes::new().route("/refunds/{payment_id}", post(refund));
-    let webhooks = Routes::new().route("/webhooks/billing", post(invoice_paid)).layer(Extension(webhook));
     Ok(Routes::new()
         .route("/health", get(health))
         .route("/me", get(me))
@@ -170,15 +191,16 @@ fn routes() -> Result<Routes, Box<dyn std::error::Error>> {
         .route("/users/{user_id}/payments", get(user_payments))
         .route("/payments", post(create_payment))
         .nest("/admin", admin)
-        .merge(webhooks)
-        .layer(RateLimit::new(MemoryRateLimiter::new(RateLimitPolicy::free())))
-        .layer(Authentication::new().jwt(validator))
+        .route("/webhooks/billing", post(invoice_paid))
+        .layer(RateLimitLayer::new(MemoryRateLimiter::new(RateLimitPolicy::free())))
+        .layer(AuthenticationLayer::new().jwt(validator))
         .safe_defaults(SafeDefaults::new(cors! {
             origins: ["https://shop.example.com"],
             methods: [GET, POST],
             headers: ["Authorization", "Content-Type", "Idempotency-Key"],
             credentials: true,
-        })))
+        }))
+        .with_state(state))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use apishield::idempotency::{Idempotency, RedisIdempotencyStore};
+use apishield::axum::Idempotency;
+use apishield::idempotency::RedisIdempotencyStore;
 use apishield::prelude::*;
 use axum::Router;
 use axum::routing::post;
@@ -29,11 +30,9 @@ async fn a_fresh_key_costs_two_round_trips_and_a_replay_one() {
     let Some(url) = apishield_tests::redis_url() else { return };
     let client = redis::Client::open(url).unwrap();
     let mut stats = client.get_connection_manager().await.unwrap();
-    let store = RedisIdempotencyStore::with_prefix(
-        client.get_connection_manager().await.unwrap(),
-        apishield_tests::unique_prefix("rt"),
-    );
-    let router = Router::new().route("/pay", post(pay)).layer(Idempotency::new(store).extension());
+    let store = RedisIdempotencyStore::new(client.get_connection_manager().await.unwrap())
+        .prefix(apishield_tests::unique_prefix("rt"));
+    let router = Router::new().route("/pay", post(pay)).with_state(Idempotency::new(store));
     let request = |key: &str| {
         let mut req =
             axum::http::Request::post("/pay").header("idempotency-key", key).body(axum::body::Body::empty()).unwrap();

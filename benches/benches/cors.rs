@@ -47,7 +47,7 @@ fn apishield_router() -> Router {
     // One `Router::layer` call per stack: axum boxes the route once per call.
     Router::new()
         .route("/", get(handler))
-        .layer(ServiceBuilder::new().layer(SecurityHeaders::api()).layer(policy.layer()))
+        .layer(ServiceBuilder::new().layer(SecurityHeaders::api().layer()).layer(policy.layer()))
 }
 
 /// tower-http's stack; `remove_headers: false` leaves out the `map_response`

@@ -10,7 +10,8 @@
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use apishield::idempotency::{Idempotency, MemoryIdempotencyStore};
+use apishield::axum::Idempotency;
+use apishield::idempotency::MemoryIdempotencyStore;
 use apishield::prelude::*;
 use axum::Router;
 use axum::body::Body;
@@ -41,7 +42,7 @@ fn bench(c: &mut Criterion) {
     // Room for every fresh key of a long run: this measures the path, not eviction.
     let store =
         Idempotency::new(MemoryIdempotencyStore::new(50_000_000, usize::MAX).per_caller(usize::MAX, usize::MAX));
-    let idem_router = Router::new().route("/", post(idempotent)).layer(store.extension());
+    let idem_router = Router::new().route("/", post(idempotent)).with_state(store);
     let counter = AtomicU64::new(0);
     let mut group = c.benchmark_group("idempotency");
     group.bench_function("bare_handler", |b| {

@@ -16,7 +16,7 @@ use std::hint::black_box;
 
 use apishield::auth::api_key::{ApiKeyEnvironment, ApiKeyIssuer, ApiKeyKind, ApiKeyVerifier, MemoryApiKeyStore};
 use apishield::auth::jwt::{HmacSecret, JwtAlgorithm, JwtIssuer, JwtKey, JwtSigningKey, JwtValidator};
-use apishield::axum::{Authentication, RateLimit};
+use apishield::axum::{AuthenticationLayer, RateLimitLayer};
 use apishield::prelude::*;
 use apishield::rate_limit::{Algorithm, MemoryRateLimiter, Window};
 use axum::Router;
@@ -63,13 +63,13 @@ fn bench(c: &mut Criterion) {
         .build();
     let bearer_header = format!("Bearer {}", jwt.issue("alice").expect("token").expose_secret());
 
-    let auth = Authentication::new().jwt(validator).api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live));
+    let auth = AuthenticationLayer::new().jwt(validator).api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live));
     let policy = RateLimitPolicy::new(Algorithm::SlidingWindow, [Window::per_second(apishield::rate_limit::MAX_QUOTA)])
         .expect("policy");
     let bare = Router::new().route("/", get(handler));
     let authenticated = Router::new().route("/", get(handler)).layer(auth.clone());
     let limited =
-        Router::new().route("/", get(handler)).layer(RateLimit::new(MemoryRateLimiter::new(policy))).layer(auth);
+        Router::new().route("/", get(handler)).layer(RateLimitLayer::new(MemoryRateLimiter::new(policy))).layer(auth);
 
     // Every variant must really be authenticated (200), not refused.
     for router in [&authenticated, &limited] {

@@ -17,9 +17,8 @@ use std::alloc::System;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use apishield::rate_limit::{
-    Algorithm, ManualClock, MemoryOptions, MemoryRateLimiter, RateLimitKey, RateLimitPolicy, Tier, Window,
-};
+use apishield::rate_limit::{Algorithm, MemoryOptions, MemoryRateLimiter, RateLimitKey, RateLimitPolicy, Tier, Window};
+use apishield::time::ManualClock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 

@@ -41,8 +41,8 @@ fn run(url: &str, secs: u64, concurrency: usize, tag: &str) -> f64 {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let prefix = format!("apishield-bench:{tag}:{}:", std::process::id());
-        let options = RedisOptions::default().prefix(&prefix).timeout(Duration::from_secs(5));
-        let limiter = Rc::new(RedisRateLimiter::connect(url, policy(), options).await.unwrap());
+        let options = RedisOptions::default().timeout(Duration::from_secs(5));
+        let limiter = Rc::new(RedisRateLimiter::connect(url, policy(), options).await.unwrap().prefix(&prefix));
         let keys: Rc<Vec<RateLimitKey>> =
             Rc::new((0..1000).map(|i| RateLimitKey::principal(format!("u{i}"))).collect());
         // Warm up: connect, load the script.

@@ -32,6 +32,8 @@ use std::hint::black_box;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
+use apishield::store::BoxFuture;
+use apishield::time::ManualClock;
 use apishield::webhook::{
     ReplayKeys, ReplayStore, ReplayStoreError, Sighting, SignedWebhook, WebhookSecret, WebhookSigner, WebhookVerifier,
 };
@@ -56,17 +58,12 @@ fn now<F: Future>(future: F) -> F::Output {
 struct NoStore;
 
 impl ReplayStore for NoStore {
-    fn record(
-        &self,
-        _: &ReplayKeys,
-        _: i64,
-        _: u64,
-    ) -> impl Future<Output = Result<Sighting, ReplayStoreError>> + Send {
-        ready(Ok(Sighting::First))
+    fn record<'a>(&'a self, _: &'a ReplayKeys, _: i64, _: u64) -> BoxFuture<'a, Result<Sighting, ReplayStoreError>> {
+        Box::pin(ready(Ok(Sighting::First)))
     }
 
-    fn forget(&self, _: &ReplayKeys) -> impl Future<Output = Result<(), ReplayStoreError>> + Send {
-        ready(Ok(()))
+    fn forget<'a>(&'a self, _: &'a ReplayKeys) -> BoxFuture<'a, Result<(), ReplayStoreError>> {
+        Box::pin(ready(Ok(())))
     }
 }
 
@@ -95,13 +92,13 @@ fn payload(len: usize) -> Vec<u8> {
 fn group(c: &mut Criterion, name: &str, body: &[u8]) {
     let secret = WebhookSecret::from_bytes(&KEY).expect("32-byte key");
     let signed: SignedWebhook = WebhookSigner::new(secret.clone()).sign_at("evt_bench", NOW, body).expect("signable");
-    let signature_only = WebhookVerifier::new(secret.clone()).with_clock(|| NOW).with_store(NoStore);
+    let signature_only = WebhookVerifier::new(secret.clone()).clock(ManualClock::from_secs(NOW)).store(NoStore);
     // A store in its steady state: its tables already allocated (by a
     // warm-up delivery, recorded and forgotten), so the timing is the record
     // itself and not the first allocation of an empty map.
     let warm_up = WebhookSigner::new(secret.clone()).sign_at("evt_warm_up", NOW - 1, b"{}").expect("signable");
     let fresh = || {
-        let verifier = WebhookVerifier::new(secret.clone()).with_clock(|| NOW);
+        let verifier = WebhookVerifier::new(secret.clone()).clock(ManualClock::from_secs(NOW));
         let verified = now(verifier.verify_bytes(warm_up.as_headers(), b"{}")).expect("warm-up delivery");
         now(verifier.forget(&verified)).expect("forget");
         verifier
@@ -156,7 +153,7 @@ fn fixed_loop(spec: &str) {
     let body = payload(kib * 1024);
     let secret = WebhookSecret::from_bytes(&KEY).expect("32-byte key");
     let signed = WebhookSigner::new(secret.clone()).sign_at("evt_bench", NOW, &body).expect("signable");
-    let signature_only = WebhookVerifier::new(secret.clone()).with_clock(|| NOW).with_store(NoStore);
+    let signature_only = WebhookVerifier::new(secret.clone()).clock(ManualClock::from_secs(NOW)).store(NoStore);
     let mut ok = 0u64;
     for _ in 0..iterations {
         let verified = match who {

@@ -15,6 +15,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
+use apishield::time::ManualClock;
 use apishield::webhook::header::{MAX_SIGNATURES, SignatureList, is_valid_event_id, parse_timestamp};
 use apishield::webhook::{WebhookHeaders, WebhookSecret, WebhookVerifier};
 use base64::Engine as _;
@@ -62,8 +63,8 @@ fuzz_target!(|data: &[u8]| {
     let (id, ts, sig, body) = (parts.next(), parts.next(), parts.next(), parts.next().unwrap_or(""));
     let secret = WebhookSecret::from_bytes(&[0x5a; 32]).expect("a 32-byte secret");
     let headers = WebhookHeaders::new(id, ts, sig);
-    let standard = WebhookVerifier::standard(secret.clone()).with_clock(|| 1_700_000_000);
+    let standard = WebhookVerifier::standard(secret.clone()).clock(ManualClock::from_secs(1_700_000_000));
     assert!(ready(standard.verify_bytes(headers, body.as_bytes())).is_err());
-    let x_webhook = WebhookVerifier::new(secret).with_clock(|| 1_700_000_000);
+    let x_webhook = WebhookVerifier::new(secret).clock(ManualClock::from_secs(1_700_000_000));
     assert!(ready(x_webhook.verify_bytes(headers, body.as_bytes())).is_err());
 });

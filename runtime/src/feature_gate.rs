@@ -36,3 +36,32 @@ macro_rules! __if_validator {
 macro_rules! __if_validator {
     ({ $($with:tt)* }) => {};
 }
+
+/// `#[owned_by]` on a type: an `IntoResponse` that can never be used, so
+/// that returning the type from a handler is a compile error that says what
+/// to do. Nothing without the `axum` feature.
+#[cfg(feature = "axum")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __owned_into_response {
+    ($ty:ty) => {
+        #[automatically_derived]
+        impl ::apishield::__private::axum::response::IntoResponse for $ty
+        where
+            for<'__apishield> ::apishield::__private::Unchecked<$ty>:
+                ::apishield::__private::AuthorizeBeforeSerializing<$ty>,
+        {
+            fn into_response(self) -> ::apishield::__private::axum::response::Response {
+                ::core::unreachable!()
+            }
+        }
+    };
+}
+
+/// `#[owned_by]` on a type, without axum: nothing.
+#[cfg(not(feature = "axum"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __owned_into_response {
+    ($ty:ty) => {};
+}

@@ -4,6 +4,8 @@
 // documentation, the ui-tests' pass cases and `examples/`.
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// One builder style: by-value setters returning `Self`, each `#[must_use]`.
+#![warn(clippy::return_self_not_must_use)]
 
 #[cfg(feature = "axum")]
 pub mod audit;
@@ -21,6 +23,8 @@ pub mod request;
 pub mod response;
 #[cfg(feature = "axum")]
 pub mod routing;
+pub mod store;
+pub mod time;
 pub mod upload;
 pub mod webhook;
 
@@ -32,8 +36,6 @@ pub use auth::api_key::{ApiKey, ApiKeyError, ApiKeyIssuer, ApiKeyStore, ApiKeyVe
 pub use auth::jwt::{HmacSecret, JwtError, JwtIssuer, JwtKey, JwtValidator, ValidatedToken};
 pub use auth::{ADMIN_ROLE, Caller, CallerId, Forbidden, Owned, OwnerId, Principal, Secret};
 pub use cors::{CorsError, CorsPolicy};
-#[cfg(feature = "axum")]
-pub use headers::RequestIdLayer;
 #[cfg(feature = "http")]
 pub use headers::{RequestId, SecurityHeaders};
 pub use rate_limit::{MemoryRateLimiter, RateLimitDecision, RateLimitKey, RateLimitPolicy, RateLimiter, Tier};
@@ -49,9 +51,10 @@ pub use webhook::{Verified, WebhookError, WebhookSecret, WebhookSigner, WebhookV
 ///
 /// With the `axum` feature it holds the extractors and responses
 /// (`SecureJson`, `SecureQuery`, `IdempotencyKey`, `Verified`, `ApiError`,
-/// `RequestId`) and the layers (`Authentication`, `RateLimit`,
-/// `SafeDefaults`, `CorsLayer`, `SecurityHeaders`, `RequestIdLayer`,
-/// `Idempotency`, `WebhookEndpoint`).
+/// `RequestId`), the layers (`AuthenticationLayer`, `RateLimitLayer`,
+/// `CorsLayer`, `SecurityHeadersLayer`, `RequestIdLayer`), `SafeDefaults`
+/// and the configuration the extractors take from the router state
+/// (`Idempotency`, `WebhookEndpoint`).
 pub mod prelude {
     pub use crate::auth::api_key::{ApiKey, ApiKeyVerifier, MemoryApiKeyStore};
     #[cfg(feature = "jwt")]
@@ -59,20 +62,14 @@ pub mod prelude {
     pub use crate::auth::{CallerId, Forbidden, Owned, Principal, Secret};
     #[cfg(feature = "axum")]
     pub use crate::axum::{
-        ApiError, Authentication, BodyLimit, FailedAuthLimit, RateLimit, SafeDefaults, SecureJson, SecureQuery,
-        WebhookEndpoint,
+        ApiError, AuthenticationLayer, BodyLimit, CorsLayer, FailedAuthLimit, Idempotency, IdempotencyKey,
+        RateLimitLayer, RequestIdLayer, SafeDefaults, SecureJson, SecureQuery, SecurityHeadersLayer, WebhookEndpoint,
     };
     pub use crate::client_addr::TrustedProxies;
-    #[cfg(feature = "axum")]
-    pub use crate::cors::CorsLayer;
     pub use crate::cors::CorsPolicy;
-    #[cfg(feature = "axum")]
-    pub use crate::headers::RequestIdLayer;
     #[cfg(feature = "http")]
     pub use crate::headers::{ClientRequestId, RequestId, SecurityHeaders};
     pub use crate::idempotency::MemoryIdempotencyStore;
-    #[cfg(feature = "axum")]
-    pub use crate::idempotency::{Idempotency, IdempotencyKey};
     pub use crate::rate_limit::{MemoryRateLimiter, RateLimitKey, RateLimitPolicy, RateLimiter};
     pub use crate::request::{Bounded, RequestError, SecureRequest};
     pub use crate::response::{Authorized, Public, SecureResponse};
@@ -95,26 +92,30 @@ pub mod __private {
     pub use crate::request::context::{Cx, Mode, Path};
     pub use crate::request::field::{Check, Read, Slot, finish_field, read_field};
     pub use crate::request::nested::{
-        Key, Leaf, LeafChecks, LeafReads, LeafUnchecked, LeafUnread, NestedCheck, NestedRead, NestedRules,
-        StructFields, next_key, read_struct, read_unit_enum, reject_value, skip_key, skip_unknown,
+        Key, Leaf, LeafChecks, LeafReads, LeafUnchecked, LeafUnread, NestedCheck, NestedRules,
+        ReadRequest as NestedRead, StructFields, next_key, read_struct, read_unit_enum, reject_value, skip_key,
+        skip_unknown,
     };
     pub use crate::request::number::{FloatRules, IntRules};
     pub use crate::request::parse::deserialize;
     pub use crate::request::pattern::Pattern;
-    pub use crate::request::policy::{FieldPolicy, RequestKind, RequestPolicy};
     pub use crate::request::scalar::PlainRules;
     pub use crate::request::string::StrRules;
     pub use crate::request::tagged::{
         Content, ContentDeserializer, Tagging, expect_no_content, find_tag, read_adjacent, required_content,
     };
     pub use crate::request::{ErrorCode, SecureRequest};
+    pub use crate::request::{FieldPolicy, RequestKind, RequestPolicy};
 
     pub use crate::cors::policy::checked as cors_policy;
 
     pub use crate::auth::Owned;
     pub use crate::auth::guard::{Deny, DenyUnreachable, DenyWith, FromForbidden, deny, require_owner};
+    /// The flow `#[idempotent]` wraps a handler in.
     #[cfg(feature = "axum")]
-    pub use crate::idempotency;
+    pub mod idempotency {
+        pub use crate::axum::idempotency::flow::{RouteOptions, extract, run, typed};
+    }
     pub use crate::response::{
         AuthorizeBeforeSerializing, FieldProbe, FillableFrom, FromModel, HasOwner, NoOwner, OwnerGate, Probe,
         ProjectWithoutOwnershipCheck, ResponsePolicy, SendPublic, SendRefused, Unchecked, ViaClone, ViaModel,

@@ -2,7 +2,7 @@
 //! panic of `assert_policy` that fails a `cargo test`.
 
 use apishield::audit::{Audit, Policy, Rule, assert_policy};
-use apishield::axum::{Authentication, RateLimit};
+use apishield::axum::{AuthenticationLayer, RateLimitLayer};
 use apishield::prelude::*;
 use apishield::routing::{Routes, get, post};
 use axum::extract::Path;
@@ -45,8 +45,8 @@ fn audit() -> Audit {
         .route("/orders", post(create))
         .route("/login", post(login))
         .route("/webhooks/stripe", post(hook))
-        .layer(RateLimit::new(MemoryRateLimiter::new(RateLimitPolicy::free())))
-        .layer(Authentication::new().jwt(service::validator()))
+        .layer(RateLimitLayer::new(MemoryRateLimiter::new(RateLimitPolicy::free())))
+        .layer(AuthenticationLayer::new().jwt(service::validator()))
         .safe_defaults(service::defaults())
         .route("/late", get(hook));
     Audit::of(&routes)
@@ -172,7 +172,7 @@ fn the_recommended_policy_on_the_test_service() {
 
 #[test]
 #[should_panic(
-    expected = "2 route(s) break the policy:\nGET /admin/status: a public route under /admin (rule: no_public_under; fix: remove #[public] and take a Principal or #[requires_role(..)])\nGET /late: no RateLimit layer (rule: rate_limited; fix: add `.layer(RateLimit::new(..))` after this route, or .exempt_from(Rule::RateLimited, \"GET\", \"/late\"))"
+    expected = "2 route(s) break the policy:\nGET /admin/status: a public route under /admin (rule: no_public_under; fix: remove #[public] and take a Principal or #[requires_role(..)])\nGET /late: no RateLimit layer (rule: rate_limited; fix: add `.layer(RateLimitLayer::new(..))` after this route, or .exempt_from(Rule::RateLimited, \"GET\", \"/late\"))"
 )]
 fn assert_policy_panics_with_one_line_per_violation() {
     assert_policy(&audit(), &Policy::new().no_public_under("/admin").rate_limited());

@@ -7,11 +7,10 @@ use std::time::Duration;
 
 use apishield::audit::{Audit, Item, Status};
 use apishield::auth::jwt::{HmacSecret, JwtAlgorithm, JwtKey, JwtValidator};
-use apishield::axum::{ApiError, Authentication, RateLimit, SafeDefaults, SecureJson, WebhookEndpoint};
+use apishield::axum::{ApiError, AuthenticationLayer, RateLimitLayer, SafeDefaults, SecureJson, WebhookEndpoint};
 use apishield::prelude::*;
 use apishield::routing::{Routes, get, post};
 use apishield::webhook::WebhookVerifier;
-use axum::Extension;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use serde_json::json;
@@ -94,9 +93,9 @@ pub(crate) fn routes() -> Routes {
         .route("/users/{user_id}/receipts", get(receipts))
         .route("/admin/log", get(audit_log))
         .route("/legacy", post(legacy))
-        .merge(Routes::new().route("/webhooks/events", post(event)).layer(Extension(webhook)))
-        .layer(RateLimit::new(MemoryRateLimiter::new(RateLimitPolicy::free())))
-        .layer(Authentication::new().jwt(validator()))
+        .route("/webhooks/events", post(event).with_state(webhook))
+        .layer(RateLimitLayer::new(MemoryRateLimiter::new(RateLimitPolicy::free())))
+        .layer(AuthenticationLayer::new().jwt(validator()))
         .safe_defaults(defaults())
 }
 
@@ -149,12 +148,12 @@ fn the_json_report() {
         json!({"at_fault": [], "enforced_at": ["ci"], "evidence": "not a property of the program's routes: `cargo audit` checks Cargo.lock against the RustSec advisories in CI (.ci/run)", "exempt": [], "fix": null, "item": "dependency_scanning", "section": "operations", "status": "out_of_scope", "title": "Dependencies scanned for CVEs"}),
     ];
     let routes = vec![
-        json!({"access": "public", "handler": "audit::service::health", "idempotent": false, "inputs": [], "layers": ["RateLimit<MemoryRateLimiter>", "Authentication", "SafeDefaults", "HttpsLayer"], "method": "GET", "owner_checked": false, "path": "/health", "rate_limited": true, "response": {"kind": "other", "type": "&str"}, "roles": [], "scopes": []}),
-        json!({"access": "auth", "handler": "audit::service::transfer", "idempotent": true, "inputs": [{"bounded": true, "extractor": "SecureJson<Transfer>", "request_type": "Transfer", "source": "body"}], "layers": ["RateLimit<MemoryRateLimiter>", "Authentication", "SafeDefaults", "HttpsLayer"], "method": "POST", "owner_checked": false, "path": "/transfers", "rate_limited": true, "response": {"kind": "filtered", "type": "Result<SecureJson<Receipt>, ApiError>"}, "roles": [], "scopes": []}),
-        json!({"access": "auth", "handler": "audit::service::receipts", "idempotent": false, "inputs": [{"bounded": true, "extractor": "Path<u64>", "request_type": null, "source": "path"}], "layers": ["RateLimit<MemoryRateLimiter>", "Authentication", "SafeDefaults", "HttpsLayer"], "method": "GET", "owner_checked": true, "path": "/users/{user_id}/receipts", "rate_limited": true, "response": {"kind": "other", "type": "Result<String, ApiError>"}, "roles": [], "scopes": []}),
-        json!({"access": "role admin", "handler": "audit::service::audit_log", "idempotent": false, "inputs": [], "layers": ["RateLimit<MemoryRateLimiter>", "Authentication", "SafeDefaults", "HttpsLayer"], "method": "GET", "owner_checked": false, "path": "/admin/log", "rate_limited": true, "response": {"kind": "filtered", "type": "SecureJson<Receipt>"}, "roles": ["admin"], "scopes": []}),
-        json!({"access": "auth", "handler": "audit::service::legacy", "idempotent": false, "inputs": [{"bounded": false, "extractor": "Json<Value>", "request_type": null, "source": "body"}], "layers": ["RateLimit<MemoryRateLimiter>", "Authentication", "SafeDefaults", "HttpsLayer"], "method": "POST", "owner_checked": false, "path": "/legacy", "rate_limited": true, "response": {"kind": "unfiltered_json", "type": "Result<Json<Value>, String>"}, "roles": [], "scopes": []}),
-        json!({"access": "signed", "handler": "audit::service::event", "idempotent": false, "inputs": [{"bounded": true, "extractor": "Verified<Event>", "request_type": null, "source": "body"}], "layers": ["Extension<WebhookEndpoint>", "RateLimit<MemoryRateLimiter>", "Authentication", "SafeDefaults", "HttpsLayer"], "method": "POST", "owner_checked": false, "path": "/webhooks/events", "rate_limited": true, "response": {"kind": "other", "type": "StatusCode"}, "roles": [], "scopes": []}),
+        json!({"access": "public", "handler": "audit::service::health", "idempotent": false, "inputs": [], "layers": ["RateLimitLayer", "AuthenticationLayer", "SafeDefaults", "HttpsLayer"], "method": "GET", "owner_checked": false, "path": "/health", "rate_limited": true, "response": {"kind": "other", "type": "&str"}, "roles": [], "scopes": []}),
+        json!({"access": "auth", "handler": "audit::service::transfer", "idempotent": true, "inputs": [{"bounded": true, "extractor": "SecureJson<Transfer>", "request_type": "Transfer", "source": "body"}], "layers": ["RateLimitLayer", "AuthenticationLayer", "SafeDefaults", "HttpsLayer"], "method": "POST", "owner_checked": false, "path": "/transfers", "rate_limited": true, "response": {"kind": "filtered", "type": "Result<SecureJson<Receipt>, ApiError>"}, "roles": [], "scopes": []}),
+        json!({"access": "auth", "handler": "audit::service::receipts", "idempotent": false, "inputs": [{"bounded": true, "extractor": "Path<u64>", "request_type": null, "source": "path"}], "layers": ["RateLimitLayer", "AuthenticationLayer", "SafeDefaults", "HttpsLayer"], "method": "GET", "owner_checked": true, "path": "/users/{user_id}/receipts", "rate_limited": true, "response": {"kind": "other", "type": "Result<String, ApiError>"}, "roles": [], "scopes": []}),
+        json!({"access": "role admin", "handler": "audit::service::audit_log", "idempotent": false, "inputs": [], "layers": ["RateLimitLayer", "AuthenticationLayer", "SafeDefaults", "HttpsLayer"], "method": "GET", "owner_checked": false, "path": "/admin/log", "rate_limited": true, "response": {"kind": "filtered", "type": "SecureJson<Receipt>"}, "roles": ["admin"], "scopes": []}),
+        json!({"access": "auth", "handler": "audit::service::legacy", "idempotent": false, "inputs": [{"bounded": false, "extractor": "Json<Value>", "request_type": null, "source": "body"}], "layers": ["RateLimitLayer", "AuthenticationLayer", "SafeDefaults", "HttpsLayer"], "method": "POST", "owner_checked": false, "path": "/legacy", "rate_limited": true, "response": {"kind": "unfiltered_json", "type": "Result<Json<Value>, String>"}, "roles": [], "scopes": []}),
+        json!({"access": "signed", "handler": "audit::service::event", "idempotent": false, "inputs": [{"bounded": true, "extractor": "Verified<Event>", "request_type": null, "source": "body"}], "layers": ["RateLimitLayer", "AuthenticationLayer", "SafeDefaults", "HttpsLayer"], "method": "POST", "owner_checked": false, "path": "/webhooks/events", "rate_limited": true, "response": {"kind": "other", "type": "StatusCode"}, "roles": [], "scopes": []}),
     ];
     let types = vec![
         json!({"fields": [{"name": "id", "rules": ""}], "kinds": ["response"], "module": "audit::service", "name": "Receipt", "owned_by": null}),

@@ -117,26 +117,25 @@ async fn a_record_claiming_more_than_90_days_is_refused() {
     // verifier re-checks the 90-day maximum.
     #[derive(Debug, Clone)]
     struct Lying(StoredApiKey);
+    use apishield::auth::api_key::ApiKeyStoreError;
+    use apishield::store::BoxFuture;
     impl ApiKeyStore for Lying {
-        async fn get(
-            &self,
-            _: &ApiKeyHash,
-        ) -> Result<Option<ApiKeyRecord>, apishield::auth::api_key::ApiKeyStoreError> {
-            Ok(Some(ApiKeyRecord::try_from(self.0.clone()).unwrap()))
+        fn get<'a>(&'a self, _: &'a ApiKeyHash) -> BoxFuture<'a, Result<Option<ApiKeyRecord>, ApiKeyStoreError>> {
+            Box::pin(async move { Ok(Some(ApiKeyRecord::try_from(self.0.clone()).unwrap())) })
         }
-        async fn insert(&self, _: &ApiKeyRecord) -> Result<bool, apishield::auth::api_key::ApiKeyStoreError> {
-            Ok(false)
+        fn insert<'a>(&'a self, _: &'a ApiKeyRecord) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
+            Box::pin(async { Ok(false) })
         }
-        async fn revoke(&self, _: &ApiKeyHash, _: i64) -> Result<bool, apishield::auth::api_key::ApiKeyStoreError> {
-            Ok(false)
+        fn revoke<'a>(&'a self, _: &'a ApiKeyHash, _: i64) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
+            Box::pin(async { Ok(false) })
         }
-        async fn rotate(
-            &self,
-            _: &ApiKeyHash,
-            _: &ApiKeyRecord,
+        fn rotate<'a>(
+            &'a self,
+            _: &'a ApiKeyHash,
+            _: &'a ApiKeyRecord,
             _: i64,
-        ) -> Result<bool, apishield::auth::api_key::ApiKeyStoreError> {
-            Ok(false)
+        ) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
+            Box::pin(async { Ok(false) })
         }
     }
     let key = ApiKey::generate(ApiKeyKind::Secret, ApiKeyEnvironment::Live).unwrap();
@@ -170,4 +169,23 @@ fn errors_never_echo_the_key() {
     let error = ApiKey::parse(&typo).unwrap_err();
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains(&typo[8..40]), "{shown}");
+}
+
+/// Issuer and verifier read one injected clock: a 30-day key works on its
+/// last second and is expired on the next.
+#[tokio::test]
+async fn issuer_and_verifier_read_the_injected_clock() {
+    let clock = apishield::time::ManualClock::from_secs(1_700_000_000);
+    let store = MemoryApiKeyStore::new();
+    let issuer = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live)
+        .clock(clock.clone())
+        .lifetime(std::time::Duration::from_secs(30 * 86_400))
+        .unwrap();
+    let verifier = ApiKeyVerifier::new(store, ApiKeyEnvironment::Live).clock(clock.clone());
+    let (key, record) = issuer.issue(ApiKeyKind::Secret, "user-42", ["orders:read"]).await.unwrap();
+    assert_eq!(record.created_at(), 1_700_000_000);
+    clock.advance(std::time::Duration::from_secs(30 * 86_400 - 1));
+    assert!(verifier.verify(&key, None).await.is_ok());
+    clock.advance(std::time::Duration::from_secs(1));
+    assert_eq!(verifier.verify(&key, None).await.unwrap_err(), ApiKeyError::Expired);
 }

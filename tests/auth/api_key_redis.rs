@@ -5,11 +5,13 @@
 use crate::support as auth_support;
 
 use apishield::auth::api_key::{
-    ApiKeyEnvironment, ApiKeyError, ApiKeyIssuer, ApiKeyKind, ApiKeyStore, ApiKeyVerifier, EXPIRED_RETENTION,
-    RedisApiKeyStore,
+    ApiKeyEnvironment, ApiKeyError, ApiKeyIssuer, ApiKeyKind, ApiKeyStore, ApiKeyVerifier, RedisApiKeyStore,
 };
 use auth_support::api_keys::{concurrent_rotations, now, store_contract};
 use redis::aio::ConnectionManager;
+
+/// How long Redis keeps a record after its key expired (the store's documented 7 days).
+const EXPIRED_RETENTION_SECS: i64 = 7 * 24 * 60 * 60;
 
 async fn connection() -> Option<ConnectionManager> {
     let url = apishield_tests::redis_url()?;
@@ -29,7 +31,7 @@ async fn cleanup(conn: &mut ConnectionManager, prefix: &str) {
 async fn redis_store_keeps_the_contract() {
     let Some(mut conn) = connection().await else { return };
     let prefix = apishield_tests::unique_prefix("contract");
-    store_contract(RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix)).await;
+    store_contract(RedisApiKeyStore::new(conn.clone()).prefix(&prefix)).await;
     cleanup(&mut conn, &prefix).await;
 }
 
@@ -38,8 +40,8 @@ async fn records_are_shared_hashed_and_expire_in_redis() {
     let Some(mut conn) = connection().await else { return };
     let Some(other) = connection().await else { return };
     let prefix = apishield_tests::unique_prefix("shared");
-    let issuing = ApiKeyIssuer::new(RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix), ApiKeyEnvironment::Live);
-    let serving = ApiKeyVerifier::new(RedisApiKeyStore::new(other).with_prefix(&prefix), ApiKeyEnvironment::Live);
+    let issuing = ApiKeyIssuer::new(RedisApiKeyStore::new(conn.clone()).prefix(&prefix), ApiKeyEnvironment::Live);
+    let serving = ApiKeyVerifier::new(RedisApiKeyStore::new(other).prefix(&prefix), ApiKeyEnvironment::Live);
 
     let (key, record) = issuing.issue(ApiKeyKind::Secret, "user-42", ["orders:read"]).await.unwrap();
     // Another process (connection) verifies it, and sees its revocation.
@@ -58,7 +60,7 @@ async fn records_are_shared_hashed_and_expire_in_redis() {
 
     // Redis forgets the record a week after the key expires.
     let ttl: i64 = redis::cmd("TTL").arg(&name).query_async(&mut conn).await.unwrap();
-    let expected = record.expires_at() + EXPIRED_RETENTION.as_secs() as i64 - now();
+    let expected = record.expires_at() + EXPIRED_RETENTION_SECS - now();
     assert!((expected - 5..=expected).contains(&ttl), "ttl {ttl}, expected about {expected}");
 
     issuing.revoke(record.hash()).await.unwrap();
@@ -70,7 +72,7 @@ async fn records_are_shared_hashed_and_expire_in_redis() {
 async fn corrupted_records_are_a_store_failure_not_a_key() {
     let Some(mut conn) = connection().await else { return };
     let prefix = apishield_tests::unique_prefix("corrupt");
-    let store = RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix);
+    let store = RedisApiKeyStore::new(conn.clone()).prefix(&prefix);
     let issuer = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live);
     let (key, _) = issuer.issue(ApiKeyKind::Secret, "u", ["a"]).await.unwrap();
     let name = format!("{prefix}{}", key.hash().to_hex());
@@ -86,7 +88,7 @@ async fn concurrent_rotations_of_one_key_make_exactly_one_successor() {
     // The script runs alone on the server: one check-and-mark per rotation.
     let Some(mut conn) = connection().await else { return };
     let prefix = apishield_tests::unique_prefix("rotate");
-    concurrent_rotations(RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix), 32).await;
+    concurrent_rotations(RedisApiKeyStore::new(conn.clone()).prefix(&prefix), 32).await;
     let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut conn).await.unwrap();
     assert_eq!(keys.len(), 2, "the old record and one successor: {keys:?}");
     cleanup(&mut conn, &prefix).await;
@@ -96,7 +98,7 @@ async fn concurrent_rotations_of_one_key_make_exactly_one_successor() {
 async fn the_rotation_mark_is_stored_in_redis() {
     let Some(mut conn) = connection().await else { return };
     let prefix = apishield_tests::unique_prefix("rotated-at");
-    let issuer = ApiKeyIssuer::new(RedisApiKeyStore::new(conn.clone()).with_prefix(&prefix), ApiKeyEnvironment::Live);
+    let issuer = ApiKeyIssuer::new(RedisApiKeyStore::new(conn.clone()).prefix(&prefix), ApiKeyEnvironment::Live);
     let (old, record) = issuer.issue(ApiKeyKind::Secret, "svc", ["x"]).await.unwrap();
     let (_, successor) = issuer.rotate(record.hash(), std::time::Duration::from_secs(60)).await.unwrap();
     let name = format!("{prefix}{}", old.hash().to_hex());
@@ -104,7 +106,7 @@ async fn the_rotation_mark_is_stored_in_redis() {
     assert_eq!(rotated_at, successor.created_at().to_string());
     // Another process (a fresh issuer on another connection) is refused too.
     let Some(other) = connection().await else { return };
-    let elsewhere = ApiKeyIssuer::new(RedisApiKeyStore::new(other).with_prefix(&prefix), ApiKeyEnvironment::Live);
+    let elsewhere = ApiKeyIssuer::new(RedisApiKeyStore::new(other).prefix(&prefix), ApiKeyEnvironment::Live);
     let again = elsewhere.rotate(record.hash(), std::time::Duration::from_secs(60)).await.unwrap_err();
     assert_eq!(again, ApiKeyError::AlreadyRotated);
     cleanup(&mut conn, &prefix).await;

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use apishield::auth::jwt::{
     ExternalIssuer, JwtAlgorithm, JwtError, JwtIssuer, JwtKey, JwtKeys, JwtSigningKey, JwtValidator,
 };
-use apishield::axum::{ApiError, Authentication, RateLimit, SecureJson};
+use apishield::axum::{ApiError, AuthenticationLayer, RateLimitLayer, SecureJson};
 use apishield::prelude::*;
 use apishield::rate_limit::{MemoryRateLimiter, Window};
 use apishield::{CallerId, Principal};
@@ -166,9 +166,9 @@ async fn serve_app() -> (SocketAddr, Runs) {
         .route("/users/{user_id}/orders", get(user_orders))
         .route("/orders/{id}", get(order))
         .route("/docs/shared", get(shared_doc))
-        .route("/search", get(search).layer(RateLimit::new(limiter)))
+        .route("/search", get(search).layer(RateLimitLayer::new(limiter)))
         .layer(Extension(runs.clone()))
-        .layer(Authentication::new().jwt(validator(false)));
+        .layer(AuthenticationLayer::new().jwt(validator(false)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });

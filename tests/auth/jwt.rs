@@ -308,7 +308,7 @@ fn custom_claims_deserialize_into_your_type() {
 
 #[test]
 fn the_issuer_mints_the_defaults_and_refuses_reserved_claims() {
-    let issuer = rsa_issuer().with_token_type("at+jwt");
+    let issuer = rsa_issuer().token_type("at+jwt");
     let token = issuer.issue("user-1").unwrap();
     let (header, rest) = token.expose_secret().split_once('.').unwrap();
     let header: serde_json::Value = serde_json::from_slice(&decode(header)).unwrap();
@@ -325,7 +325,7 @@ fn the_issuer_mints_the_defaults_and_refuses_reserved_claims() {
     }
     assert_eq!(issuer.issue("").unwrap_err(), JwtIssueError::EmptySubject);
     assert!(format!("{token:?}").contains("REDACTED"));
-    let short = issuer.with_lifetime(Duration::from_secs(60)).issue("u").unwrap();
+    let short = issuer.lifetime(Duration::from_secs(60)).issue("u").unwrap();
     // A validator that does not require a `typ` accepts any.
     assert!(rsa_validator().validate(short.expose_secret()).is_ok());
 }
@@ -354,4 +354,26 @@ fn leeway_lifetime_and_size_are_configurable() {
     let big = issuer.token("u").issued_at(NOW).claim("pad", "x".repeat(2000)).sign().unwrap();
     assert_eq!(validator.validate_at(big.expose_secret(), NOW).unwrap_err(), JwtError::TooLarge);
     assert!(format!("{validator:?}").contains("leeway_secs: 5"));
+}
+
+/// Issuer and validator read one injected clock: a token is valid within its
+/// 15 minutes plus the 30 s leeway (`exp + leeway` itself is refused) and
+/// expired from then on, with no sleeping and no hand-made timestamps.
+#[test]
+fn issuer_and_validator_read_the_injected_clock() {
+    let clock = apishield::time::ManualClock::from_secs(NOW);
+    let secret = HmacSecret::generate().unwrap();
+    let issuer =
+        JwtIssuer::new(JwtSigningKey::hmac(JwtAlgorithm::HS256, &secret).unwrap(), ISS, AUD).clock(clock.clone());
+    let validator = JwtValidator::builder(JwtKey::hmac(JwtAlgorithm::HS256, &secret).unwrap())
+        .issuer(ISS)
+        .audience(AUD)
+        .clock(clock.clone())
+        .build();
+    let token = issuer.issue("user-42").unwrap();
+    assert_eq!(validator.validate(token.expose_secret()).unwrap().subject(), "user-42");
+    clock.advance(Duration::from_secs(15 * 60 + 29));
+    assert!(validator.validate(token.expose_secret()).is_ok(), "the last second of the leeway");
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(validator.validate(token.expose_secret()).unwrap_err(), JwtError::Expired);
 }

@@ -4,7 +4,6 @@
 //! and per API-key prefix, by default, before anything is verified;
 //! credentials in query strings are refused, in every spelling.
 
-use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,9 +14,10 @@ use apishield::auth::api_key::{
     ApiKeyVerifier, MemoryApiKeyStore, PREFIX_LEN, RANDOM_LEN, checksum,
 };
 use apishield::auth::jwt::{HmacSecret, JwtAlgorithm, JwtIssuer, JwtKey, JwtSigningKey, JwtValidator};
-use apishield::axum::{Authentication, CREDENTIAL_QUERY_PARAMS, FailedAuthLimit};
+use apishield::axum::{AuthenticationLayer, CREDENTIAL_QUERY_PARAMS, FailedAuthLimit};
 use apishield::client_addr::TrustedProxies;
 use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy, RedisOptions, RedisRateLimiter, Window};
+use apishield::store::BoxFuture;
 use apishield_tests::http::{serve, serve_with_connect_info};
 use axum::Router;
 use axum::routing::get;
@@ -45,15 +45,16 @@ struct Setup {
     keys: ApiKeyIssuer<MemoryApiKeyStore>,
 }
 
-async fn setup(configure: impl FnOnce(Authentication) -> Authentication) -> Setup {
+async fn setup(configure: impl FnOnce(AuthenticationLayer) -> AuthenticationLayer) -> Setup {
     let secret = HmacSecret::generate().unwrap();
     let jwt = JwtIssuer::new(JwtSigningKey::hmac(JwtAlgorithm::HS256, &secret).unwrap(), ISS, AUD);
     let validator =
         JwtValidator::builder(JwtKey::hmac(JwtAlgorithm::HS256, &secret).unwrap()).issuer(ISS).audience(AUD).build();
     let store = MemoryApiKeyStore::new();
     let keys = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live);
-    let auth =
-        configure(Authentication::new().jwt(validator).api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live)));
+    let auth = configure(
+        AuthenticationLayer::new().jwt(validator).api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live)),
+    );
     let base = format!("http://{}", serve(routes().layer(auth)).await);
     Setup { base, jwt, keys }
 }
@@ -139,7 +140,7 @@ async fn no_credentials_is_anonymous_but_a_refused_one_is_never() {
 async fn only_the_configured_schemes_are_accepted() {
     let store = MemoryApiKeyStore::new();
     let keys = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live);
-    let only_keys = Authentication::new().api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live));
+    let only_keys = AuthenticationLayer::new().api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live));
     let base = format!("http://{}", serve(routes().layer(only_keys)).await);
 
     let secret = HmacSecret::generate().unwrap();
@@ -292,7 +293,7 @@ mod query_properties {
     }
 
     fn refused(query: &str) -> bool {
-        let auth = Authentication::new();
+        let auth = AuthenticationLayer::new();
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         let result = rt.block_on(auth.authenticate(&axum::http::HeaderMap::new(), Some(query)));
         match result {
@@ -351,28 +352,28 @@ mod query_properties {
 struct DownStore;
 
 impl ApiKeyStore for DownStore {
-    fn get(&self, _: &ApiKeyHash) -> impl Future<Output = Result<Option<ApiKeyRecord>, ApiKeyStoreError>> + Send {
-        std::future::ready(Err(ApiKeyStoreError::new("connection refused")))
+    fn get<'a>(&'a self, _: &'a ApiKeyHash) -> BoxFuture<'a, Result<Option<ApiKeyRecord>, ApiKeyStoreError>> {
+        Box::pin(std::future::ready(Err(ApiKeyStoreError::new("connection refused"))))
     }
-    fn insert(&self, _: &ApiKeyRecord) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
-        std::future::ready(Err(ApiKeyStoreError::new("connection refused")))
+    fn insert<'a>(&'a self, _: &'a ApiKeyRecord) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
+        Box::pin(std::future::ready(Err(ApiKeyStoreError::new("connection refused"))))
     }
-    fn revoke(&self, _: &ApiKeyHash, _: i64) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
-        std::future::ready(Err(ApiKeyStoreError::new("connection refused")))
+    fn revoke<'a>(&'a self, _: &'a ApiKeyHash, _: i64) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
+        Box::pin(std::future::ready(Err(ApiKeyStoreError::new("connection refused"))))
     }
-    fn rotate(
-        &self,
-        _: &ApiKeyHash,
-        _: &ApiKeyRecord,
+    fn rotate<'a>(
+        &'a self,
+        _: &'a ApiKeyHash,
+        _: &'a ApiKeyRecord,
         _: i64,
-    ) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
-        std::future::ready(Err(ApiKeyStoreError::new("connection refused")))
+    ) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
+        Box::pin(std::future::ready(Err(ApiKeyStoreError::new("connection refused"))))
     }
 }
 
 #[tokio::test]
 async fn an_unreachable_key_store_is_503_not_401() {
-    let auth = Authentication::new().api_keys(ApiKeyVerifier::new(DownStore, ApiKeyEnvironment::Live));
+    let auth = AuthenticationLayer::new().api_keys(ApiKeyVerifier::new(DownStore, ApiKeyEnvironment::Live));
     let base = format!("http://{}", serve(routes().layer(auth)).await);
     let key = ApiKey::generate(ApiKeyKind::Secret, ApiKeyEnvironment::Live).unwrap();
     let reply = get_with(&base, "/me", &[&format!("ApiKey {}", key.expose_secret())]).await;
@@ -388,22 +389,22 @@ struct CountingStore {
 }
 
 impl ApiKeyStore for CountingStore {
-    fn get(&self, hash: &ApiKeyHash) -> impl Future<Output = Result<Option<ApiKeyRecord>, ApiKeyStoreError>> + Send {
+    fn get<'a>(&'a self, hash: &'a ApiKeyHash) -> BoxFuture<'a, Result<Option<ApiKeyRecord>, ApiKeyStoreError>> {
         self.lookups.fetch_add(1, Ordering::SeqCst);
         self.inner.get(hash)
     }
-    fn insert(&self, record: &ApiKeyRecord) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+    fn insert<'a>(&'a self, record: &'a ApiKeyRecord) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
         self.inner.insert(record)
     }
-    fn revoke(&self, hash: &ApiKeyHash, at: i64) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+    fn revoke<'a>(&'a self, hash: &'a ApiKeyHash, at: i64) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
         self.inner.revoke(hash, at)
     }
-    fn rotate(
-        &self,
-        old: &ApiKeyHash,
-        new: &ApiKeyRecord,
+    fn rotate<'a>(
+        &'a self,
+        old: &'a ApiKeyHash,
+        new: &'a ApiKeyRecord,
         grace_until: i64,
-    ) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+    ) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
         self.inner.rotate(old, new, grace_until)
     }
 }
@@ -417,7 +418,7 @@ struct Served {
     lookups: Arc<AtomicUsize>,
 }
 
-async fn serve_counting(configure: impl FnOnce(Authentication) -> Authentication) -> Served {
+async fn serve_counting(configure: impl FnOnce(AuthenticationLayer) -> AuthenticationLayer) -> Served {
     let secret = HmacSecret::generate().unwrap();
     let jwt = JwtIssuer::new(JwtSigningKey::hmac(JwtAlgorithm::HS256, &secret).unwrap(), ISS, AUD);
     let validator =
@@ -425,8 +426,9 @@ async fn serve_counting(configure: impl FnOnce(Authentication) -> Authentication
     let lookups = Arc::new(AtomicUsize::new(0));
     let store = CountingStore { inner: MemoryApiKeyStore::new(), lookups: lookups.clone() };
     let keys = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live);
-    let auth =
-        configure(Authentication::new().jwt(validator).api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live)));
+    let auth = configure(
+        AuthenticationLayer::new().jwt(validator).api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live)),
+    );
     let base = format!("http://{}", serve_with_connect_info(routes().layer(auth)).await);
     Served { base, jwt, keys, lookups }
 }
@@ -582,12 +584,12 @@ async fn the_failure_budget_is_configurable_and_can_be_turned_off() {
 async fn two_servers_share_the_failure_budget_through_redis() {
     let Some(url) = apishield_tests::redis_url() else { return };
     let prefix = apishield_tests::unique_prefix("authfail");
-    let options = RedisOptions::default().prefix(&prefix).timeout(std::time::Duration::from_secs(5));
+    let options = RedisOptions::default().timeout(std::time::Duration::from_secs(5));
     let policy = RateLimitPolicy::new(Default::default(), [Window::per_minute(4)]).unwrap();
     let mut servers = Vec::new();
     for _ in 0..2 {
         // Each server its own limiter and connection, as two processes.
-        let limiter = RedisRateLimiter::connect(&url, policy.clone(), options.clone()).await.unwrap();
+        let limiter = RedisRateLimiter::connect(&url, policy.clone(), options.clone()).await.unwrap().prefix(&prefix);
         let limit = FailedAuthLimit::new().per_client(limiter).without_per_key();
         servers.push(serve_counting(move |a| a.failed_attempts(limit)).await);
     }

@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use apishield::axum::Idempotency;
 use apishield::axum::{ApiError, SecureJson};
-use apishield::idempotency::{Idempotency, MemoryIdempotencyStore};
+use apishield::idempotency::MemoryIdempotencyStore;
 use apishield::prelude::*;
 use apishield_tests::http::serve;
 use axum::Router;
@@ -142,9 +143,7 @@ fn app(store: Idempotency, runs: Runs) -> Router {
         .route("/orders", post(create_order))
         .route("/settlements", post(settle))
         .layer(Extension(runs))
-        .layer(
-            store.max_response_bytes(16 * 1024).replay_header(HeaderName::from_static("x-order-version")).extension(),
-        )
+        .with_state(store.max_response_bytes(16 * 1024).replay_header(HeaderName::from_static("x-order-version")))
 }
 
 struct Reply {

@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use apishield::axum::{ApiError, SecureJson};
-use apishield::idempotency::{Idempotency, RedisIdempotencyStore};
+use apishield::axum::{BodyLimit, Idempotency};
+use apishield::idempotency::RedisIdempotencyStore;
 use apishield::prelude::*;
 use apishield_tests::http::serve;
 use axum::Router;
@@ -57,7 +58,7 @@ async fn create_payment(
 }
 
 fn app(store: Idempotency, runs: Runs) -> Router {
-    Router::new().route("/payments", post(create_payment)).layer(Extension(runs)).layer(store.extension())
+    Router::new().route("/payments", post(create_payment)).layer(Extension(runs)).with_state(store)
 }
 
 struct Api {
@@ -119,6 +120,23 @@ async fn a_retry_replays_the_first_response_byte_for_byte() {
     let again = api.post("/payments", "alice", Some("\"pay-1\""), PAY).await;
     assert_eq!((again.status, again.replayed), (201, true));
     assert_eq!(again.body, first.body);
+    assert_eq!(runs.0.load(Ordering::SeqCst), 1);
+}
+
+/// A router without state has the process's memory store, and its body
+/// limit is the route's `BodyLimit`: 413 before anything is claimed.
+#[tokio::test]
+async fn a_stateless_router_keeps_records_in_the_process_and_reads_the_route_body_limit() {
+    let runs = Runs::default();
+    let router = Router::new()
+        .route("/payments", post(create_payment))
+        .route("/small", post(create_payment).layer(Extension(BodyLimit(8))))
+        .layer(Extension(runs.clone()));
+    let api = Api::at(serve(router).await);
+    let first = api.post("/payments", "alice", Some("stateless-1"), PAY).await;
+    let again = api.post("/payments", "alice", Some("stateless-1"), PAY).await;
+    assert_eq!((first.status, again.status, again.replayed), (201, 201, true));
+    assert_eq!(api.post("/small", "alice", Some("stateless-2"), PAY).await.status, 413);
     assert_eq!(runs.0.load(Ordering::SeqCst), 1);
 }
 
@@ -258,7 +276,7 @@ async fn when_redis_is_down_requests_get_503_and_nothing_runs_then_recover() {
         .set_number_of_retries(1);
     let conn = client.get_connection_manager_with_config(config).await.unwrap();
     let runs = Runs::default();
-    let store = RedisIdempotencyStore::with_prefix(conn, apishield_tests::unique_prefix("idem"));
+    let store = RedisIdempotencyStore::new(conn).prefix(apishield_tests::unique_prefix("idem"));
     let api = Api::at(serve(app(Idempotency::new(store), runs.clone())).await);
     assert_eq!(api.post("/payments", "alice", Some("before"), PAY).await.status, 201);
     proxy.stop().await;

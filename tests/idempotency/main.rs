@@ -17,5 +17,5 @@ async fn redis_store(prefix: &str) -> Option<apishield::idempotency::RedisIdempo
     let config =
         redis::aio::ConnectionManagerConfig::new().set_response_timeout(Some(std::time::Duration::from_secs(5)));
     let conn = redis::Client::open(url).ok()?.get_connection_manager_with_config(config).await.ok()?;
-    Some(apishield::idempotency::RedisIdempotencyStore::with_prefix(conn, prefix))
+    Some(apishield::idempotency::RedisIdempotencyStore::new(conn).prefix(prefix))
 }

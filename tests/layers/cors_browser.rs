@@ -5,7 +5,7 @@
 //! Chromium and its WebDriver are not installed; `.ci/run` installs them.
 
 use apishield::auth::api_key::{ApiKeyEnvironment, ApiKeyIssuer, ApiKeyKind, ApiKeyVerifier, MemoryApiKeyStore};
-use apishield::axum::{Authentication, HttpsLayer, SafeDefaults};
+use apishield::axum::{AuthenticationLayer, HttpsLayer, SafeDefaults};
 use apishield::cors::CorsPolicy;
 use apishield::prelude::*;
 use apishield::routing::{Routes, get};
@@ -46,7 +46,7 @@ async fn api(listener: tokio::net::TcpListener, allowed: &str) -> String {
     let app = Routes::new()
         .route("/orders", get(orders).post(orders))
         .route("/status", get(status))
-        .layer(Authentication::new().api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live)))
+        .layer(AuthenticationLayer::new().api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live)))
         .safe_defaults(SafeDefaults::new(cors).https(HttpsLayer::new().allow_plain_loopback()))
         .into_router();
     tokio::spawn(async move {

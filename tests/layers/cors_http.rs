@@ -7,8 +7,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use apishield::axum::RequestIdLayer;
 use apishield::cors::CorsPolicy;
-use apishield::headers::RequestIdLayer;
 use apishield::prelude::*;
 use apishield_tests::http::serve;
 use axum::Router;

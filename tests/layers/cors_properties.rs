@@ -6,7 +6,8 @@
 
 use std::convert::Infallible;
 
-use apishield::cors::{CorsLayer, CorsPolicy, rules};
+use apishield::axum::CorsLayer;
+use apishield::cors::{CorsPolicy, rules};
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, Response};
 use proptest::prelude::*;

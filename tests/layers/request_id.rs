@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use apishield::axum::ApiError;
-use apishield::headers::{ClientRequestId, RequestId, RequestIdLayer};
+use apishield::axum::RequestIdLayer;
+use apishield::headers::{ClientRequestId, RequestId};
 use apishield_tests::http::serve;
 use axum::Router;
 use axum::routing::get;

@@ -4,7 +4,7 @@
 //! every refusal still carries the headers and the request id.
 
 use apishield::auth::api_key::{ApiKeyEnvironment, ApiKeyIssuer, ApiKeyKind, ApiKeyVerifier, MemoryApiKeyStore};
-use apishield::axum::{Authentication, HttpsLayer, SafeDefaults, SecureJson};
+use apishield::axum::{AuthenticationLayer, HttpsLayer, SafeDefaults, SecureJson};
 use apishield::prelude::*;
 use apishield_tests::http::serve_with_connect_info;
 use axum::Router;
@@ -46,7 +46,7 @@ async fn one_call_stacks_ids_headers_cors_and_the_body_limit_outside_authenticat
         .unwrap();
     let routes = Router::new()
         .route("/notes", post(create))
-        .layer(Authentication::new().api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live)));
+        .layer(AuthenticationLayer::new().api_keys(ApiKeyVerifier::new(store, ApiKeyEnvironment::Live)));
     let cors = cors! {
         origins: ["https://app.example.com"],
         methods: [GET, POST],
@@ -127,9 +127,9 @@ fn is_generated(id: &str) -> bool {
 /// echo a value it chose.
 #[tokio::test]
 async fn the_safe_defaults_never_let_a_client_choose_the_request_id() {
-    let routes = Router::new()
-        .route("/notes", post(create))
-        .layer(Authentication::new().api_keys(ApiKeyVerifier::new(MemoryApiKeyStore::new(), ApiKeyEnvironment::Live)));
+    let routes = Router::new().route("/notes", post(create)).layer(
+        AuthenticationLayer::new().api_keys(ApiKeyVerifier::new(MemoryApiKeyStore::new(), ApiKeyEnvironment::Live)),
+    );
     let app = SafeDefaults::new(cors! { origins: ["https://app.example.com"], methods: [POST] })
         .https(HttpsLayer::new().allow_plain_loopback())
         .apply(routes);

@@ -6,7 +6,8 @@
 //! handler, on the answer and in problem+json bodies, also under concurrency.
 
 use apishield::axum::ApiError;
-use apishield::headers::{ClientRequestId, RequestId, RequestIdLayer, SecurityHeaders};
+use apishield::axum::{RequestIdLayer, SecurityHeadersLayer};
+use apishield::headers::{ClientRequestId, RequestId, SecurityHeaders};
 use apishield_tests::http::serve;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
@@ -55,7 +56,7 @@ fn header<'a>(resp: &'a reqwest::Response, name: &str) -> Option<&'a str> {
 
 #[tokio::test]
 async fn every_answer_carries_the_checklist_and_no_server_identity() {
-    let base = format!("http://{}", serve(routes().layer(SecurityHeaders::api())).await);
+    let base = format!("http://{}", serve(routes().layer(SecurityHeaders::api().layer())).await);
     for (path, status) in [("/plain", 200), ("/leaky", 200), ("/fail", 500), ("/forbidden", 403), ("/nowhere", 404)] {
         let resp = get_url(&format!("{base}{path}"), &[]).await;
         assert_eq!(resp.status(), status, "{path}");
@@ -70,7 +71,7 @@ async fn every_answer_carries_the_checklist_and_no_server_identity() {
 
 #[tokio::test]
 async fn a_routes_own_value_wins_unless_enforced() {
-    let base = format!("http://{}", serve(routes().layer(SecurityHeaders::api())).await);
+    let base = format!("http://{}", serve(routes().layer(SecurityHeaders::api().layer())).await);
     let resp = get_url(&format!("{base}/cached"), &[]).await;
     assert_eq!(header(&resp, "cache-control"), Some("public, max-age=60"));
     assert_eq!(header(&resp, "pragma"), None, "Pragma would contradict the route's caching");
@@ -78,7 +79,7 @@ async fn a_routes_own_value_wins_unless_enforced() {
     let resp = get_url(&format!("{base}/framed"), &[]).await;
     assert_eq!(header(&resp, "x-frame-options"), Some("SAMEORIGIN"));
 
-    let base = format!("http://{}", serve(routes().layer(SecurityHeaders::api().enforce())).await);
+    let base = format!("http://{}", serve(routes().layer(SecurityHeaders::api().enforce().layer())).await);
     let resp = get_url(&format!("{base}/cached"), &[]).await;
     assert_eq!(header(&resp, "cache-control"), Some("no-store, no-cache, must-revalidate, private"));
     assert_eq!(header(&resp, "pragma"), Some("no-cache"));
@@ -95,7 +96,7 @@ async fn the_defaults_can_be_changed_one_by_one() {
         .header(HeaderName::from_static("cross-origin-resource-policy"), HeaderValue::from_static("same-origin"));
     let app = routes()
         .route("/aspnet", get(|| async { ([("x-aspnet-version", "4.0"), ("x-xss-protection", "1")], "{}") }))
-        .layer(headers);
+        .layer(SecurityHeadersLayer::new(headers));
     let base = format!("http://{}", serve(app).await);
     let resp = get_url(&format!("{base}/aspnet"), &[]).await;
     assert_eq!(header(&resp, "strict-transport-security"), Some("max-age=63072000"));
@@ -267,7 +268,7 @@ async fn every_concurrent_error_body_names_its_own_request() {
 async fn stacked_with_cors_in_the_documented_order() {
     let app = routes()
         .layer(apishield::cors! { origins: ["https://app.example.com"], methods: [GET] }.layer())
-        .layer(SecurityHeaders::api())
+        .layer(SecurityHeaders::api().layer())
         .layer(RequestIdLayer::new());
     let base = format!("http://{}", serve(app).await);
     let preflight = [("origin", "https://evil.example"), ("access-control-request-method", "GET")];

@@ -13,9 +13,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use apishield::rate_limit::{
-    Algorithm, ManualClock, MemoryRateLimiter, RateLimitDecision, RateLimitKey, RateLimitPolicy, Window,
-};
+use apishield::rate_limit::{Algorithm, MemoryRateLimiter, RateLimitDecision, RateLimitKey, RateLimitPolicy, Window};
+use apishield::time::ManualClock;
 
 /// One member of a structured-field List of Items: a String and its
 /// Integer parameters.

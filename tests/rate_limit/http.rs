@@ -1,14 +1,16 @@
-//! The `RateLimit` layer over real HTTP on loopback: per client address and
-//! per principal, tiers by role, exact under concurrency, headers on every
-//! answer, 429 without running the route, 503 when Redis is down.
+//! The `RateLimitLayer` over real HTTP on loopback: per client address and
+//! per principal, tiers by role, limiters of several kinds in one layer,
+//! exact under concurrency, headers on every answer, 429 without running
+//! the route, 503 when Redis is down.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use apishield::axum::RateLimit;
+use apishield::axum::RateLimitLayer;
 use apishield::client_addr::TrustedProxies;
 use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy, RedisOptions, RedisRateLimiter, Window};
+use apishield::time::ManualClock;
 use apishield_tests::http::{serve, serve_with_connect_info};
 use apishield_tests::redis_url;
 use axum::Router;
@@ -27,7 +29,7 @@ async fn handler(Extension(runs): Extension<Runs>) -> &'static str {
     "ok"
 }
 
-fn app(limit: RateLimit<impl apishield::rate_limit::RateLimiter + 'static>, runs: Runs) -> Router {
+fn app(limit: RateLimitLayer, runs: Runs) -> Router {
     Router::new().route("/orders", get(handler)).layer(limit).layer(Extension(runs))
 }
 
@@ -67,7 +69,8 @@ fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
 #[tokio::test]
 async fn anonymous_clients_are_limited_by_address_with_headers_on_every_answer() {
     let runs = Runs::default();
-    let base = format!("http://{}", serve_with_connect_info(app(RateLimit::new(per_minute(3)), runs.clone())).await);
+    let base =
+        format!("http://{}", serve_with_connect_info(app(RateLimitLayer::new(per_minute(3)), runs.clone())).await);
     for expected_remaining in ["2", "1", "0"] {
         let reply = call(&base, None, None).await;
         assert_eq!(reply.status, 200);
@@ -96,7 +99,7 @@ async fn anonymous_clients_are_limited_by_address_with_headers_on_every_answer()
 #[tokio::test]
 async fn principals_have_their_own_budgets_and_roles_pick_the_tier() {
     let runs = Runs::default();
-    let limit = RateLimit::new(per_minute(2)).role("paid", per_minute(5)).anonymous(per_minute(1));
+    let limit = RateLimitLayer::new(per_minute(2)).role("paid", per_minute(5)).anonymous(per_minute(1));
     let base = format!("http://{}", serve_with_connect_info(app(limit, runs)).await);
 
     let count = |who: Option<&'static str>| {
@@ -117,10 +120,42 @@ async fn principals_have_their_own_budgets_and_roles_pick_the_tier() {
     assert_eq!(count(None).await, 1);
 }
 
+/// One layer holds limiters of different types (here one on a manual clock
+/// for principals, one on the system's for anonymous clients), and a limiter
+/// shared through an `Arc` is one budget across two route groups.
+#[tokio::test]
+async fn a_layer_mixes_limiter_kinds_and_shares_one_through_an_arc() {
+    let clock = ManualClock::new(1_700_000_000_000);
+    let policy = RateLimitPolicy::new(Default::default(), [Window::per_minute(2)]).unwrap();
+    let principals = MemoryRateLimiter::with_clock(policy, clock.clone());
+    let anonymous = Arc::new(per_minute(1));
+    let app = Router::new()
+        .route("/orders", get(handler).layer(RateLimitLayer::new(principals).anonymous(Arc::clone(&anonymous))))
+        .route("/exports", get(handler).layer(RateLimitLayer::new(Arc::clone(&anonymous))))
+        .layer(Extension(Runs::default()));
+    let base = format!("http://{}", serve_with_connect_info(app).await);
+    let get = |path: &'static str, who: Option<&'static str>| {
+        let mut req = reqwest::Client::new().get(format!("{base}{path}"));
+        if let Some(who) = who {
+            req = req.header("authorization", format!("Test {who}"));
+        }
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+
+    // Anonymous: the one unit of the shared budget, spent on /orders, is gone on /exports too.
+    assert_eq!(get("/orders", None).await, 200);
+    assert_eq!(get("/exports", None).await, 429);
+    // A principal: its own limiter, which reads the manual clock.
+    assert_eq!([get("/orders", Some("alice")).await, get("/orders", Some("alice")).await], [200, 200]);
+    assert_eq!(get("/orders", Some("alice")).await, 429);
+    clock.advance(Duration::from_secs(120));
+    assert_eq!(get("/orders", Some("alice")).await, 200);
+}
+
 #[tokio::test]
 async fn paid_tier_by_role() {
     // The test authentication only knows the admin role: use it as the tier.
-    let limit = RateLimit::new(per_minute(2)).role("admin", per_minute(5));
+    let limit = RateLimitLayer::new(per_minute(2)).role("admin", per_minute(5));
     let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
     let mut ok = 0;
     for _ in 0..8 {
@@ -133,7 +168,7 @@ async fn paid_tier_by_role() {
 
 #[tokio::test]
 async fn trusted_proxies_give_the_client_address() {
-    let limit = RateLimit::new(per_minute(1)).trust_forwarded_for(1);
+    let limit = RateLimitLayer::new(per_minute(1)).trust_forwarded_for(1);
     let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
     assert_eq!(call(&base, None, Some("203.0.113.1")).await.status, 200);
     assert_eq!(call(&base, None, Some("203.0.113.1")).await.status, 429);
@@ -147,7 +182,7 @@ async fn trusted_proxies_give_the_client_address() {
 
 #[tokio::test]
 async fn a_malformed_forwarded_for_never_falls_back_to_the_proxy_address() {
-    let limit = RateLimit::new(per_minute(1)).trust_forwarded_for(1);
+    let limit = RateLimitLayer::new(per_minute(1)).trust_forwarded_for(1);
     let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
     // Ports are not part of the address.
     assert_eq!(call(&base, None, Some("203.0.113.1:4711")).await.status, 200);
@@ -176,7 +211,7 @@ async fn a_malformed_forwarded_for_never_falls_back_to_the_proxy_address() {
 async fn trusted_proxy_networks_are_walked_from_the_right() {
     // The test client connects from 127.0.0.1: the proxy, in a trusted network.
     let proxies = TrustedProxies::parse(["127.0.0.0/8", "10.0.0.0/8"]).unwrap();
-    let limit = RateLimit::new(per_minute(1)).trusted_proxies(proxies.clone());
+    let limit = RateLimitLayer::new(per_minute(1)).trusted_proxies(proxies.clone());
     let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
     assert_eq!(call(&base, None, Some("6.6.6.6, 203.0.113.1, 10.0.0.2")).await.status, 200);
     // Another spoofed entry, another inner proxy: the same client.
@@ -186,7 +221,7 @@ async fn trusted_proxy_networks_are_walked_from_the_right() {
     assert_eq!(call(&base, None, Some("10.1.1.1, 10.0.0.2")).await.status, 200);
     assert_eq!(call(&base, None, Some("garbage, 10.0.0.2")).await.status, 400);
 
-    let limit = RateLimit::new(per_minute(1)).trusted_proxies(proxies.forwarded());
+    let limit = RateLimitLayer::new(per_minute(1)).trusted_proxies(proxies.forwarded());
     let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
     let rfc = |v: &str| [("forwarded", v.to_owned())];
     assert_eq!(call_with(&base, &rfc(r#"for="[2001:db8:1::1]:443";proto=https, for=10.0.0.2"#)).await.status, 200);
@@ -201,7 +236,7 @@ async fn trusted_proxy_networks_are_walked_from_the_right() {
 
     // A peer outside the trusted networks: its header is not read at all.
     let only_tens = TrustedProxies::parse(["10.0.0.0/8"]).unwrap();
-    let limit = RateLimit::new(per_minute(1)).trusted_proxies(only_tens);
+    let limit = RateLimitLayer::new(per_minute(1)).trusted_proxies(only_tens);
     let base = format!("http://{}", serve_with_connect_info(app(limit, Runs::default())).await);
     assert_eq!(call(&base, None, Some("203.0.113.1")).await.status, 200);
     assert_eq!(call(&base, None, Some("203.0.113.2")).await.status, 429);
@@ -211,7 +246,7 @@ async fn trusted_proxy_networks_are_walked_from_the_right() {
 #[tokio::test]
 async fn concurrent_requests_over_http_admit_exactly_the_limit() {
     let runs = Runs::default();
-    let base = format!("http://{}", serve(app(RateLimit::new(per_minute(50)), runs.clone())).await);
+    let base = format!("http://{}", serve(app(RateLimitLayer::new(per_minute(50)), runs.clone())).await);
     let tasks: Vec<_> = (0..300)
         .map(|_| {
             let base = base.clone();
@@ -234,13 +269,13 @@ async fn concurrent_requests_over_http_admit_exactly_the_limit() {
 async fn redis_shared_by_two_servers_and_503_when_it_is_down() {
     if let Some(url) = redis_url() {
         let prefix = apishield_tests::unique_prefix("rl-http");
-        let options = RedisOptions::default().prefix(prefix).timeout(Duration::from_secs(5));
+        let options = RedisOptions::default().timeout(Duration::from_secs(5));
         let policy = RateLimitPolicy::new(Default::default(), [Window::per_minute(4)]).unwrap();
         // Two limiters, two connections: two server processes as far as Redis can tell.
-        let limiter_a = RedisRateLimiter::connect(&url, policy.clone(), options.clone()).await.unwrap();
-        let limiter_b = RedisRateLimiter::connect(&url, policy, options).await.unwrap();
-        let a = format!("http://{}", serve(app(RateLimit::new(limiter_a), Runs::default())).await);
-        let b = format!("http://{}", serve(app(RateLimit::new(limiter_b), Runs::default())).await);
+        let limiter_a = RedisRateLimiter::connect(&url, policy.clone(), options.clone()).await.unwrap().prefix(&prefix);
+        let limiter_b = RedisRateLimiter::connect(&url, policy, options).await.unwrap().prefix(&prefix);
+        let a = format!("http://{}", serve(app(RateLimitLayer::new(limiter_a), Runs::default())).await);
+        let b = format!("http://{}", serve(app(RateLimitLayer::new(limiter_b), Runs::default())).await);
         let mut ok = 0;
         for i in 0..10 {
             if call(if i % 2 == 0 { &a } else { &b }, Some("shared"), None).await.status == 200 {
@@ -256,7 +291,7 @@ async fn redis_shared_by_two_servers_and_503_when_it_is_down() {
         .await
         .unwrap();
     let runs = Runs::default();
-    let base = format!("http://{}", serve(app(RateLimit::new(down), runs.clone())).await);
+    let base = format!("http://{}", serve(app(RateLimitLayer::new(down), runs.clone())).await);
     let reply = call(&base, Some("alice"), None).await;
     assert_eq!(reply.status, 503, "{}", reply.body);
     assert!(header(&reply, "retry-after").is_some());

@@ -10,9 +10,9 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use apishield::rate_limit::{
-    Algorithm, ManualClock, MemoryOptions, MemoryRateLimiter, Outcome, RateLimitKey, RateLimitPolicy, RateLimiter,
-    Tier, Window,
+    Algorithm, MemoryOptions, MemoryRateLimiter, Outcome, RateLimitKey, RateLimitPolicy, RateLimiter, Tier, Window,
 };
+use apishield::time::ManualClock;
 
 const ALGORITHMS: [Algorithm; 3] = [Algorithm::TokenBucket, Algorithm::SlidingWindow, Algorithm::SlidingLog];
 /// A Unix time that is a whole number of hours (and so of minutes).

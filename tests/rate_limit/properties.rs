@@ -14,7 +14,8 @@
 
 use std::time::Duration;
 
-use apishield::rate_limit::{Algorithm, ManualClock, MemoryRateLimiter, RateLimitKey, RateLimitPolicy, Window};
+use apishield::rate_limit::{Algorithm, MemoryRateLimiter, RateLimitKey, RateLimitPolicy, Window};
+use apishield::time::ManualClock;
 use proptest::prelude::*;
 
 const T0: u64 = 1_699_999_200_000;

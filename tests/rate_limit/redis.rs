@@ -24,10 +24,10 @@ use tokio::net::{TcpListener, TcpStream};
 
 const ALGORITHMS: [Algorithm; 3] = [Algorithm::TokenBucket, Algorithm::SlidingWindow, Algorithm::SlidingLog];
 
-fn options(prefix: &str) -> RedisOptions {
+fn options() -> RedisOptions {
     // Generous: on a loaded machine 2,000 queued scripts take a while, and a
     // decision that times out is refused here but may still count in Redis.
-    RedisOptions::default().prefix(prefix).timeout(Duration::from_secs(10))
+    RedisOptions::default().timeout(Duration::from_secs(10))
 }
 
 async fn connection(url: &str) -> redis::aio::MultiplexedConnection {
@@ -65,8 +65,8 @@ async fn two_servers_sharing_redis_admit_exactly_100_of_2000_concurrent_requests
         let prefix = apishield_tests::unique_prefix("exact");
         let policy = RateLimitPolicy::new(algorithm, [Window::per_hour(100)]).unwrap();
         // Two instances, two connection managers: two servers.
-        let a = Arc::new(RedisRateLimiter::connect(&url, policy.clone(), options(&prefix)).await.unwrap());
-        let b = Arc::new(RedisRateLimiter::connect(&url, policy, options(&prefix)).await.unwrap());
+        let a = Arc::new(RedisRateLimiter::connect(&url, policy.clone(), options()).await.unwrap().prefix(&prefix));
+        let b = Arc::new(RedisRateLimiter::connect(&url, policy, options()).await.unwrap().prefix(&prefix));
         let tasks: Vec<_> = (0..2000)
             .map(|i| {
                 let limiter = if i % 2 == 0 { a.clone() } else { b.clone() };
@@ -96,7 +96,7 @@ async fn a_refused_request_is_counted_in_no_window() {
         let hour = Window::new("hour", 4, Duration::from_secs(3600));
         let day = Window::new("day", 10, Duration::from_secs(86_400));
         let policy = RateLimitPolicy::new(algorithm, [hour, day]).unwrap();
-        let limiter = RedisRateLimiter::connect(&url, policy, options(&prefix)).await.unwrap();
+        let limiter = RedisRateLimiter::connect(&url, policy, options()).await.unwrap().prefix(&prefix);
         let remaining = |d: apishield::RateLimitDecision| -> Vec<u32> {
             d.windows().iter().map(|w| w.remaining().unwrap()).collect()
         };
@@ -114,7 +114,7 @@ async fn a_refused_request_is_counted_in_no_window() {
             [Window::new("hour", 10, Duration::from_secs(3600)), Window::new("day", 4, Duration::from_secs(86_400))],
         )
         .unwrap();
-        let limiter = RedisRateLimiter::connect(&url, policy, options(&prefix)).await.unwrap();
+        let limiter = RedisRateLimiter::connect(&url, policy, options()).await.unwrap().prefix(&prefix);
         assert!(limiter.check(&other, 3).await.unwrap().is_allowed());
         assert_eq!(limiter.check(&other, 2).await.unwrap().outcome(), Outcome::Limited);
         assert_eq!(remaining(limiter.check(&other, 0).await.unwrap()), [7, 1], "{algorithm:?}");
@@ -129,7 +129,7 @@ async fn redis_decides_as_the_memory_limiter_does() {
     for algorithm in ALGORITHMS {
         let prefix = apishield_tests::unique_prefix("agree");
         let policy = RateLimitPolicy::new(algorithm, [Window::per_hour(7), Window::per_day(10)]).unwrap();
-        let redis = RedisRateLimiter::connect(&url, policy.clone(), options(&prefix)).await.unwrap();
+        let redis = RedisRateLimiter::connect(&url, policy.clone(), options()).await.unwrap().prefix(&prefix);
         let memory = MemoryRateLimiter::new(policy);
         let key = RateLimitKey::api_key("agree");
         for (i, &cost) in costs.iter().enumerate() {
@@ -151,7 +151,7 @@ async fn every_key_written_has_a_ttl_and_the_log_is_a_sorted_set() {
     for algorithm in ALGORITHMS {
         let prefix = apishield_tests::unique_prefix("ttl");
         let policy = RateLimitPolicy::new(algorithm, [Window::per_minute(5), Window::per_hour(50)]).unwrap();
-        let limiter = RedisRateLimiter::connect(&url, policy, options(&prefix)).await.unwrap();
+        let limiter = RedisRateLimiter::connect(&url, policy, options()).await.unwrap().prefix(&prefix);
         let key = RateLimitKey::client_ip("198.51.100.20".parse().unwrap());
         for _ in 0..8 {
             limiter.check(&key, 1).await.unwrap();
@@ -182,7 +182,7 @@ async fn decisions_run_on_the_redis_clock() {
     let Some(url) = redis_url() else { return };
     let prefix = apishield_tests::unique_prefix("clock");
     let mut conn = connection(&url).await;
-    let limiter = RedisRateLimiter::connect(&url, RateLimitPolicy::free(), options(&prefix)).await.unwrap();
+    let limiter = RedisRateLimiter::connect(&url, RateLimitPolicy::free(), options()).await.unwrap().prefix(&prefix);
     let redis_ms = |t: (u64, u64)| t.0 * 1000 + t.1 / 1000;
     let before: (u64, u64) = redis::cmd("TIME").query_async(&mut conn).await.unwrap();
     let d = limiter.check(&RateLimitKey::principal("clock"), 1).await.unwrap();
@@ -325,9 +325,9 @@ async fn a_redis_that_stops_answering_or_drops_connections_then_recovers() {
     for mode in [FailMode::Closed, FailMode::Open] {
         let prefix = apishield_tests::unique_prefix("outage");
         let proxy = Proxy::start(upstream).await;
-        let options = RedisOptions::default().prefix(&prefix).timeout(Duration::from_millis(300)).fail_mode(mode);
+        let options = RedisOptions::default().timeout(Duration::from_millis(300)).fail_mode(mode);
         let policy = RateLimitPolicy::new(Algorithm::SlidingLog, [Window::per_hour(5)]).unwrap();
-        let limiter = RedisRateLimiter::connect(&rewrite(proxy.port), policy, options).await.unwrap();
+        let limiter = RedisRateLimiter::connect(&rewrite(proxy.port), policy, options).await.unwrap().prefix(&prefix);
         let key = RateLimitKey::principal("steady");
         // Decisions made while Redis is unreachable use another key: a
         // request that timed out may still reach Redis later and count.
@@ -375,10 +375,10 @@ async fn limiters_with_different_policies_on_one_prefix_keep_separate_budgets() 
         let prefix = apishield_tests::unique_prefix("policies");
         let login = RateLimitPolicy::new(algorithm, [Window::per_minute(5)]).unwrap();
         let search = RateLimitPolicy::new(algorithm, [Window::per_minute(100)]).unwrap();
-        let login_a = RedisRateLimiter::connect(&url, login.clone(), options(&prefix)).await.unwrap();
-        let search_a = RedisRateLimiter::connect(&url, search, options(&prefix)).await.unwrap();
+        let login_a = RedisRateLimiter::connect(&url, login.clone(), options()).await.unwrap().prefix(&prefix);
+        let search_a = RedisRateLimiter::connect(&url, search, options()).await.unwrap().prefix(&prefix);
         // Another server: its own connection, the same login policy.
-        let login_b = RedisRateLimiter::connect(&url, login, options(&prefix)).await.unwrap();
+        let login_b = RedisRateLimiter::connect(&url, login, options()).await.unwrap().prefix(&prefix);
         let key = RateLimitKey::client_ip("203.0.113.50".parse().unwrap());
         let allowed = |d: apishield::RateLimitDecision| d.outcome() == Outcome::Allowed;
 

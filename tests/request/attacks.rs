@@ -83,7 +83,7 @@ fn a_flood_of_unknown_fields_costs_a_bounded_error_report() {
     let fields: Vec<String> = (0..10_000).map(|i| format!(r#""f{i}":{i}"#)).collect();
     let json = format!("{{{}}}", fields.join(","));
     let e = Folder::from_json(json.as_bytes()).unwrap_err();
-    assert_eq!(e.errors().len(), apishield::request::context::MAX_ERRORS + 1);
+    assert_eq!(e.errors().len(), apishield::request::MAX_ERRORS + 1);
     assert_eq!(e.errors().last().unwrap().code(), ErrorCode::TooManyErrors);
     assert!(e.errors().last().unwrap().message().starts_with("9938 more errors"), "{e}");
 }

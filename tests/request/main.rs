@@ -6,6 +6,7 @@
 
 mod attacks;
 mod enums;
+mod extractors;
 mod json;
 mod no_echo;
 mod properties;

@@ -1,6 +1,6 @@
 //! What `Routes` records of each route: the audit's raw material.
 
-use apishield::axum::Authentication;
+use apishield::axum::AuthenticationLayer;
 use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy};
 use apishield::routing::{Enforcement, ResponseKind, RouteAccess, RouteEntry};
 
@@ -11,8 +11,8 @@ fn entry<'a>(entries: &'a [RouteEntry], method: &str, path: &str) -> &'a RouteEn
 #[test]
 fn each_route_records_what_it_enforces() {
     let routes = super::http::routes()
-        .layer(apishield::axum::RateLimit::new(MemoryRateLimiter::new(RateLimitPolicy::free())))
-        .layer(Authentication::new());
+        .layer(apishield::axum::RateLimitLayer::new(MemoryRateLimiter::new(RateLimitPolicy::free())))
+        .layer(AuthenticationLayer::new());
     let entries = routes.entries();
     assert_eq!(entries.len(), 5);
 

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use apishield::auth::jwt::{HmacSecret, JwtAlgorithm, JwtIssuer, JwtKey, JwtSigningKey, JwtValidator};
-use apishield::axum::{ApiError, Authentication, SecureJson};
+use apishield::axum::{ApiError, AuthenticationLayer, SecureJson};
 use apishield::prelude::*;
 use apishield::routing::{Routes, get, post};
 use axum::extract::Path;
@@ -77,7 +77,7 @@ struct Service {
 impl Service {
     async fn start() -> Service {
         let (issuer, validator) = issuer_and_validator();
-        let app = routes().layer(Authentication::new().jwt(validator)).into_router();
+        let app = routes().layer(AuthenticationLayer::new().jwt(validator)).into_router();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });

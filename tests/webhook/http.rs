@@ -1,13 +1,15 @@
 //! Receiving webhooks over real HTTP on loopback: the `Verified<T>`
 //! extractor runs the handler once per authentic event and answers every
-//! other delivery itself (200 duplicate, 401 generic, 400, 413, 503, 500),
-//! with the memory store and with Redis shared by two servers.
+//! other delivery itself (200 duplicate, 401 generic, 400, 413, 503),
+//! with the memory store and with Redis shared by two servers. The endpoint
+//! comes from the route's state (a route without one does not compile:
+//! `ui-tests/webhook/fail/verified_without_endpoint.rs`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use apishield::axum::{ApiError, WebhookEndpoint, WebhookRejection};
+use apishield::axum::{ApiError, BodyLimit, WebhookEndpoint, WebhookRejection};
 use apishield::webhook::{
     MemoryReplayStore, RedisReplayStore, SignedWebhook, Verified, WebhookError, WebhookSecret, WebhookSigner,
     WebhookVerifier,
@@ -15,7 +17,7 @@ use apishield::webhook::{
 use apishield_tests::http::serve;
 use apishield_tests::redis_url;
 use axum::Router;
-use axum::extract::Extension;
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use redis::aio::ConnectionManager;
@@ -47,7 +49,7 @@ async fn invoice_paid(
 /// Processing that fails the first time for each event, and gives the event
 /// back so that the sender's retry is processed.
 async fn flaky(
-    Extension(endpoint): Extension<WebhookEndpoint>,
+    State(endpoint): State<WebhookEndpoint>,
     Extension(processed): Extension<Processed>,
     Extension(attempts): Extension<Arc<AtomicUsize>>,
     event: Verified<InvoicePaid>,
@@ -79,7 +81,7 @@ fn app(endpoint: WebhookEndpoint, processed: Processed) -> Router {
         .route("/webhooks/inspect", post(inspecting))
         .layer(Extension(Arc::new(AtomicUsize::new(0))))
         .layer(Extension(processed))
-        .layer(Extension(endpoint))
+        .with_state(endpoint)
 }
 
 fn unix_now() -> i64 {
@@ -168,8 +170,8 @@ async fn every_forgery_gets_the_same_generic_401_and_runs_nothing() {
 #[tokio::test]
 async fn authentic_but_unparsable_is_400_oversized_is_413_and_neither_is_recorded() {
     let processed = Processed::default();
-    let endpoint = WebhookEndpoint::new(WebhookVerifier::new(secret())).with_body_limit(1024);
-    let base = format!("http://{}", serve(app(endpoint, processed.clone())).await);
+    let endpoint = WebhookEndpoint::new(WebhookVerifier::new(secret()));
+    let base = format!("http://{}", serve(app(endpoint, processed.clone()).layer(Extension(BodyLimit(1024)))).await);
     let signer = WebhookSigner::new(secret());
 
     let wrong_shape = br#"{"invoice":"in_2"}"#;
@@ -189,7 +191,7 @@ async fn authentic_but_unparsable_is_400_oversized_is_413_and_neither_is_recorde
 #[tokio::test]
 async fn a_full_store_answers_503_so_the_sender_retries() {
     let processed = Processed::default();
-    let verifier = WebhookVerifier::new(secret()).with_store(MemoryReplayStore::with_capacity(1));
+    let verifier = WebhookVerifier::new(secret()).store(MemoryReplayStore::with_capacity(1));
     let base = format!("http://{}", serve(app(WebhookEndpoint::new(verifier), processed.clone())).await);
     let signer = WebhookSigner::new(secret());
 
@@ -201,14 +203,32 @@ async fn a_full_store_answers_503_so_the_sender_retries() {
     assert!(processed.list().is_empty());
 }
 
+/// Two senders, two secrets: each route verifies with the endpoint of its
+/// own state, so a delivery signed for one is refused by the other.
 #[tokio::test]
-async fn a_route_without_an_endpoint_fails_closed_with_500() {
-    let app = Router::new().route("/webhooks/billing", post(invoice_paid)).layer(Extension(Processed::default()));
+async fn each_route_verifies_with_the_endpoint_of_its_own_state() {
+    let billing_secret = secret();
+    let shipping_secret = WebhookSecret::from_bytes(&[0x3c; 32]).unwrap();
+    let processed = Processed::default();
+    let app = Router::new()
+        .route(
+            "/webhooks/billing",
+            post(invoice_paid).with_state(WebhookEndpoint::new(WebhookVerifier::new(billing_secret.clone()))),
+        )
+        .route(
+            "/webhooks/shipping",
+            post(invoice_paid).with_state(WebhookEndpoint::new(WebhookVerifier::new(shipping_secret.clone()))),
+        )
+        .layer(Extension(processed.clone()));
     let base = format!("http://{}", serve(app).await);
-    let signed = WebhookSigner::new(secret()).sign(BODY).unwrap();
-    let reply = send(&base, "/webhooks/billing", &signed, BODY).await;
-    assert_eq!(reply.status, 500);
-    assert!(!reply.body.contains("WebhookEndpoint"), "the cause goes to the log: {}", reply.body);
+
+    let for_billing = WebhookSigner::new(billing_secret).sign(BODY).unwrap();
+    assert_eq!(send(&base, "/webhooks/shipping", &for_billing, BODY).await.status, 401);
+    assert_eq!(send(&base, "/webhooks/billing", &for_billing, BODY).await.status, 202);
+    let for_shipping = WebhookSigner::new(shipping_secret).sign(BODY).unwrap();
+    assert_eq!(send(&base, "/webhooks/billing", &for_shipping, BODY).await.status, 401);
+    assert_eq!(send(&base, "/webhooks/shipping", &for_shipping, BODY).await.status, 202);
+    assert_eq!(processed.list(), ["in_1", "in_1"]);
 }
 
 #[tokio::test]
@@ -285,9 +305,7 @@ async fn forget_keeps_the_signature_in_redis_too() {
     let Some(conn) = redis().await else { return };
     let endpoint = |test: &str| {
         let prefix = apishield_tests::unique_prefix(&format!("webhook-http-{test}"));
-        WebhookEndpoint::new(
-            WebhookVerifier::new(secret()).with_store(RedisReplayStore::new(conn.clone()).with_prefix(prefix)),
-        )
+        WebhookEndpoint::new(WebhookVerifier::new(secret()).store(RedisReplayStore::new(conn.clone()).prefix(prefix)))
     };
     a_forgotten_event_cannot_be_replayed_under_a_fresh_id(endpoint("fresh-id")).await;
     a_forgotten_event_resent_as_signed_is_processed(endpoint("resent")).await;
@@ -329,8 +347,8 @@ async fn two_servers_sharing_redis_process_an_event_once() {
     let prefix = apishield_tests::unique_prefix("webhook-http");
     let processed = Processed::default();
     let server = |conn: ConnectionManager| {
-        let store = RedisReplayStore::new(conn).with_prefix(prefix.clone());
-        app(WebhookEndpoint::new(WebhookVerifier::standard(secret()).with_store(store)), processed.clone())
+        let store = RedisReplayStore::new(conn).prefix(prefix.clone());
+        app(WebhookEndpoint::new(WebhookVerifier::standard(secret()).store(store)), processed.clone())
     };
     let a = format!("http://{}", serve(server(conn.clone())).await);
     let b = format!("http://{}", serve(server(conn)).await);

@@ -4,9 +4,9 @@
 //! live as long as the tolerance window needs; a store outage fails closed.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use apishield::time::ManualClock;
 use apishield::webhook::{
     MemoryReplayStore, RedisReplayStore, ReplayStore, WebhookError, WebhookHeaders, WebhookProfile, WebhookSecret,
     WebhookSigner, WebhookVerifier,
@@ -22,11 +22,10 @@ fn secret() -> WebhookSecret {
     WebhookSecret::from_bytes(b"replay-tests-signing-secret-0123456789").unwrap()
 }
 
-/// A clock the test moves.
-fn clock(start: i64) -> (Arc<AtomicI64>, impl Fn() -> i64 + Send + Sync + 'static) {
-    let now = Arc::new(AtomicI64::new(start));
-    let read = Arc::clone(&now);
-    (now, move || read.load(Ordering::SeqCst))
+/// A clock the test moves, and the verifier's copy of it.
+fn clock(start: i64) -> (ManualClock, ManualClock) {
+    let now = ManualClock::from_secs(start);
+    (now.clone(), now)
 }
 
 fn signer(profile: WebhookProfile) -> WebhookSigner {
@@ -44,7 +43,7 @@ fn body(id: &str) -> Vec<u8> {
 async fn replay_scenarios<S: ReplayStore + Clone>(store: S, tag: &str) {
     for profile in [WebhookProfile::XWebhook, WebhookProfile::StandardWebhooks] {
         let (now, read) = clock(NOW);
-        let v = WebhookVerifier::with_profile(profile, secret()).with_clock(read).with_store(store.clone());
+        let v = WebhookVerifier::with_profile(profile, secret()).clock(read).store(store.clone());
         let s = signer(profile);
         let id = format!("msg_{tag}_{profile:?}");
         let first_body = body(&id);
@@ -57,7 +56,7 @@ async fn replay_scenarios<S: ReplayStore + Clone>(store: S, tag: &str) {
 
         // The sender's retry: same event id, new timestamp and signature. A
         // duplicate while the record lives (10 minutes by default).
-        now.store(NOW + 200, Ordering::SeqCst);
+        now.set_secs(NOW + 200);
         let retry = s.sign_at(&id, NOW + 200, &first_body).unwrap();
         let err = v.verify_bytes(retry.as_headers(), &first_body).await.unwrap_err();
         assert_eq!(err, WebhookError::Replayed, "{profile:?}");
@@ -95,7 +94,7 @@ async fn replay_scenarios<S: ReplayStore + Clone>(store: S, tag: &str) {
         assert_eq!(resent.event_id(), failed_id);
         v.forget(&resent).await.unwrap();
         // ... and so is the sender's retry, signed again.
-        now.store(NOW + 260, Ordering::SeqCst);
+        now.set_secs(NOW + 260);
         let retried = s.sign_at(&failed_id, NOW + 260, &failed_body).unwrap();
         v.verify_bytes(retried.as_headers(), &failed_body).await.unwrap();
         // Once it is accepted, every copy is a duplicate again, whatever its id.
@@ -116,7 +115,7 @@ async fn identical_unsigned_events_in_one_second_are_one_delivery() {
     // of the first under a new id. It errs on the safe side (the documented
     // trade-off of that profile); Standard Webhooks signs the id and keeps
     // them apart.
-    let x = WebhookVerifier::new(secret()).with_clock(|| NOW);
+    let x = WebhookVerifier::new(secret()).clock(ManualClock::from_secs(NOW));
     let s = signer(WebhookProfile::XWebhook);
     x.verify_bytes(s.sign_at("evt_a", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap();
     let err = x.verify_bytes(s.sign_at("evt_b", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap_err();
@@ -124,7 +123,7 @@ async fn identical_unsigned_events_in_one_second_are_one_delivery() {
     // One second later it is another signature.
     x.verify_bytes(s.sign_at("evt_b", NOW - 1, BODY).unwrap().as_headers(), BODY).await.unwrap();
 
-    let std = WebhookVerifier::standard(secret()).with_clock(|| NOW);
+    let std = WebhookVerifier::standard(secret()).clock(ManualClock::from_secs(NOW));
     let s = signer(WebhookProfile::StandardWebhooks);
     std.verify_bytes(s.sign_at("msg_a", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap();
     std.verify_bytes(s.sign_at("msg_b", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap();
@@ -139,44 +138,46 @@ async fn memory_store_catches_replays_retries_and_new_ids() {
 async fn memory_records_live_as_long_as_the_window_needs() {
     let store = MemoryReplayStore::new();
     let (now, read) = clock(NOW);
-    let v = WebhookVerifier::standard(secret()).with_clock(read).with_store(store.clone());
+    let v = WebhookVerifier::standard(secret()).clock(read).store(store.clone());
     let s = signer(WebhookProfile::StandardWebhooks);
 
     // A delivery stamped 300 s in the future is acceptable until NOW + 600:
     // its record must outlive the default retention of 600 s from NOW.
     let ahead = s.sign_at("msg_ahead", NOW + 300, BODY).unwrap();
     v.verify_bytes(ahead.as_headers(), BODY).await.unwrap();
-    now.store(NOW + 600, Ordering::SeqCst);
+    now.set_secs(NOW + 600);
     assert_eq!(v.verify_bytes(ahead.as_headers(), BODY).await.unwrap_err(), WebhookError::Replayed);
-    now.store(NOW + 601, Ordering::SeqCst);
+    now.set_secs(NOW + 601);
     assert_eq!(v.verify_bytes(ahead.as_headers(), BODY).await.unwrap_err(), WebhookError::TimestampTooOld);
 
     // A retry long after the retention is a new delivery again.
     let (now, read) = clock(NOW);
-    let v = WebhookVerifier::standard(secret()).with_clock(read).with_store(MemoryReplayStore::new());
+    let v = WebhookVerifier::standard(secret()).clock(read).store(MemoryReplayStore::new());
     v.verify_bytes(s.sign_at("msg_late", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap();
-    now.store(NOW + 599, Ordering::SeqCst);
+    now.set_secs(NOW + 599);
     let retry = s.sign_at("msg_late", NOW + 599, BODY).unwrap();
     assert_eq!(v.verify_bytes(retry.as_headers(), BODY).await.unwrap_err(), WebhookError::Replayed);
-    now.store(NOW + 601, Ordering::SeqCst);
+    now.set_secs(NOW + 601);
     let retry = s.sign_at("msg_late", NOW + 601, BODY).unwrap();
     v.verify_bytes(retry.as_headers(), BODY).await.unwrap();
 
     // A longer retention keeps catching it.
     let (now, read) = clock(NOW);
     let v = WebhookVerifier::standard(secret())
-        .with_clock(read)
-        .with_replay_retention(Duration::from_secs(86400))
-        .with_store(MemoryReplayStore::new());
+        .clock(read)
+        .replay_retention(Duration::from_secs(86400))
+        .store(MemoryReplayStore::new());
     v.verify_bytes(s.sign_at("msg_day", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap();
-    now.store(NOW + 80000, Ordering::SeqCst);
+    now.set_secs(NOW + 80000);
     let retry = s.sign_at("msg_day", NOW + 80000, BODY).unwrap();
     assert_eq!(v.verify_bytes(retry.as_headers(), BODY).await.unwrap_err(), WebhookError::Replayed);
 }
 
 #[tokio::test]
 async fn a_full_memory_store_fails_closed() {
-    let v = WebhookVerifier::standard(secret()).with_clock(|| NOW).with_store(MemoryReplayStore::with_capacity(1));
+    let v = WebhookVerifier::standard(secret())
+        .clock(ManualClock::from_secs(NOW))
+        .store(MemoryReplayStore::with_capacity(1));
     let s = signer(WebhookProfile::StandardWebhooks);
     v.verify_bytes(s.sign_at("msg_1", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap();
     let err = v.verify_bytes(s.sign_at("msg_2", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap_err();
@@ -188,7 +189,7 @@ async fn a_full_memory_store_fails_closed() {
 
 #[tokio::test]
 async fn memory_store_accepts_one_of_many_concurrent_copies() {
-    let v = Arc::new(WebhookVerifier::standard(secret()).with_clock(|| NOW));
+    let v = Arc::new(WebhookVerifier::standard(secret()).clock(ManualClock::from_secs(NOW)));
     let signed = signer(WebhookProfile::StandardWebhooks).sign_at("msg_race", NOW, BODY).unwrap();
     let tasks: Vec<_> = (0..32)
         .map(|_| {
@@ -216,7 +217,7 @@ async fn redis() -> Option<ConnectionManager> {
 #[tokio::test]
 async fn redis_store_catches_replays_retries_and_new_ids() {
     let Some(conn) = redis().await else { return };
-    let store = RedisReplayStore::new(conn).with_prefix(apishield_tests::unique_prefix("scenarios"));
+    let store = RedisReplayStore::new(conn).prefix(apishield_tests::unique_prefix("scenarios"));
     replay_scenarios(store, "redis").await;
 }
 
@@ -231,8 +232,8 @@ async fn redis_instances_share_their_records() {
     for _ in 0..8 {
         let conn = redis().await.unwrap();
         let v = WebhookVerifier::new(secret())
-            .with_clock(|| NOW)
-            .with_store(RedisReplayStore::new(conn).with_prefix(prefix.clone()));
+            .clock(ManualClock::from_secs(NOW))
+            .store(RedisReplayStore::new(conn).prefix(prefix.clone()));
         let signed = signed.clone();
         tasks.push(tokio::spawn(async move { v.verify_bytes(signed.as_headers(), BODY).await.map(|_| ()) }));
     }
@@ -250,11 +251,10 @@ async fn redis_instances_share_their_records() {
 async fn redis_records_expire_when_the_window_no_longer_needs_them() {
     let Some(mut conn) = redis().await else { return };
     let prefix = apishield_tests::unique_prefix("ttl");
-    let store = RedisReplayStore::new(conn.clone()).with_prefix(prefix.clone());
-    assert_eq!(store.prefix(), prefix);
+    let store = RedisReplayStore::new(conn.clone()).prefix(prefix.clone());
 
     // Defaults: 600 s. A delivery 300 s ahead needs until its timestamp + 300.
-    let v = WebhookVerifier::new(secret()).with_clock(|| NOW).with_store(store.clone());
+    let v = WebhookVerifier::new(secret()).clock(ManualClock::from_secs(NOW)).store(store.clone());
     let s = signer(WebhookProfile::XWebhook);
     v.verify_bytes(s.sign_at("evt_now", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap();
     let ttl: i64 = conn.ttl(format!("{prefix}id:evt_now")).await.unwrap();
@@ -264,9 +264,9 @@ async fn redis_records_expire_when_the_window_no_longer_needs_them() {
 
     // A short retention is raised to what the window needs.
     let v = WebhookVerifier::new(secret())
-        .with_clock(|| NOW)
-        .with_replay_retention(Duration::from_secs(1))
-        .with_store(store.clone());
+        .clock(ManualClock::from_secs(NOW))
+        .replay_retention(Duration::from_secs(1))
+        .store(store.clone());
     v.verify_bytes(s.sign_at("evt_ahead", NOW + 300, BODY).unwrap().as_headers(), BODY).await.unwrap();
     let ttl: i64 = conn.ttl(format!("{prefix}id:evt_ahead")).await.unwrap();
     assert!((595..=601).contains(&ttl), "{ttl}");
@@ -291,8 +291,8 @@ async fn redis_forget_deletes_the_id_and_keeps_the_signature_bound_to_it() {
     let Some(mut conn) = redis().await else { return };
     let prefix = apishield_tests::unique_prefix("forget");
     let v = WebhookVerifier::new(secret())
-        .with_clock(|| NOW)
-        .with_store(RedisReplayStore::new(conn.clone()).with_prefix(prefix.clone()));
+        .clock(ManualClock::from_secs(NOW))
+        .store(RedisReplayStore::new(conn.clone()).prefix(prefix.clone()));
     let s = signer(WebhookProfile::XWebhook);
     let verified = v.verify_bytes(s.sign_at("evt_given_back", NOW, BODY).unwrap().as_headers(), BODY).await.unwrap();
     v.forget(&verified).await.unwrap();
@@ -318,7 +318,7 @@ async fn an_unreachable_redis_fails_closed() {
         .set_connection_timeout(Some(Duration::from_millis(200)))
         .set_response_timeout(Some(Duration::from_millis(200)));
     let conn = ConnectionManager::new_lazy_with_config(client, config).unwrap();
-    let v = WebhookVerifier::standard(secret()).with_clock(|| NOW).with_store(RedisReplayStore::new(conn));
+    let v = WebhookVerifier::standard(secret()).clock(ManualClock::from_secs(NOW)).store(RedisReplayStore::new(conn));
     let signed = signer(WebhookProfile::StandardWebhooks).sign_at("msg_down", NOW, BODY).unwrap();
     assert_eq!(v.verify_bytes(signed.as_headers(), BODY).await.unwrap_err(), WebhookError::StoreUnavailable);
 }

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use apishield::time::ManualClock;
 use apishield::webhook::{
     RetrySchedule, SignError, WebhookProfile, WebhookSecret, WebhookSigner, WebhookVerifier, new_event_id,
 };
@@ -28,17 +29,16 @@ fn event_ids_are_unique_and_acceptable_to_verifiers() {
 
 #[tokio::test]
 async fn a_retry_keeps_the_event_id_and_gets_a_new_timestamp_and_signature() {
-    let now = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(1_700_000_000));
-    let clock = std::sync::Arc::clone(&now);
-    let signer = WebhookSigner::standard(secret()).with_clock(move || clock.load(std::sync::atomic::Ordering::SeqCst));
+    let now = ManualClock::from_secs(1_700_000_000);
+    let signer = WebhookSigner::standard(secret()).clock(now.clone());
     let first = signer.sign(b"{\"n\":1}").unwrap();
-    now.fetch_add(5, std::sync::atomic::Ordering::SeqCst);
+    now.advance(std::time::Duration::from_secs(5));
     let retry = signer.sign_event(first.event_id(), b"{\"n\":1}").unwrap();
     assert_eq!(retry.event_id(), first.event_id());
     assert_eq!(retry.timestamp(), first.timestamp() + 5);
     assert_ne!(retry.signature(), first.signature());
     // The receiver processed the first attempt; the retry is a duplicate.
-    let verifier = WebhookVerifier::standard(secret()).with_clock(|| 1_700_000_005);
+    let verifier = WebhookVerifier::standard(secret()).clock(ManualClock::from_secs(1_700_000_005));
     verifier.verify_bytes(first.as_headers(), b"{\"n\":1}").await.unwrap();
     assert!(verifier.verify_bytes(retry.as_headers(), b"{\"n\":1}").await.unwrap_err().is_duplicate());
 }

@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use apishield::time::ManualClock;
 use apishield::webhook::header::SignatureList;
 use apishield::webhook::{
     WebhookError, WebhookHeader, WebhookHeaders, WebhookProfile, WebhookSecret, WebhookSigner, WebhookVerifier,
@@ -111,7 +112,7 @@ const DECOYS_RUST: [&str; 3] = [
 ];
 
 fn verifier_at(secret: &str, now: i64) -> WebhookVerifier {
-    WebhookVerifier::standard(WebhookSecret::from_standard(secret).unwrap()).with_clock(move || now)
+    WebhookVerifier::standard(WebhookSecret::from_standard(secret).unwrap()).clock(ManualClock::from_secs(now))
 }
 
 fn all_vectors() -> impl Iterator<Item = &'static Vector> {
@@ -283,7 +284,7 @@ async fn timestamps_one_second_past_the_tolerance_fail_either_way() {
     verifier_at(v.secret, v.timestamp + 300).verify_bytes(headers, v.payload.as_bytes()).await.unwrap();
     verifier_at(v.secret, v.timestamp - 300).verify_bytes(headers, v.payload.as_bytes()).await.unwrap();
     // A configured tolerance moves the edge.
-    let narrow = verifier_at(v.secret, v.timestamp + 61).with_tolerance(Duration::from_secs(60));
+    let narrow = verifier_at(v.secret, v.timestamp + 61).tolerance(Duration::from_secs(60));
     assert_eq!(narrow.verify_bytes(headers, v.payload.as_bytes()).await.unwrap_err(), WebhookError::TimestampTooOld);
 }
 
@@ -293,7 +294,8 @@ async fn a_signer_and_a_verifier_of_this_crate_meet_the_spec_in_the_middle() {
     // secret written without prefix: the round trip the libraries' "valid
     // signature is valid" tests make.
     let secret = "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-    let signer = WebhookSigner::standard(WebhookSecret::from_standard(secret).unwrap()).with_clock(|| 1614265330);
+    let signer = WebhookSigner::standard(WebhookSecret::from_standard(secret).unwrap())
+        .clock(ManualClock::from_secs(1614265330));
     let signed = signer.sign(br#"{"test": 2432232314}"#).unwrap();
     assert_eq!(signed.profile(), WebhookProfile::StandardWebhooks);
     assert!(signed.event_id().starts_with("msg_"));

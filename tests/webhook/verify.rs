@@ -5,9 +5,10 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use apishield::time::ManualClock;
 use apishield::webhook::{
     KeyId, SignedWebhook, Verified, WebhookError, WebhookHeader, WebhookHeaders, WebhookProfile, WebhookSecret,
     WebhookSigner, WebhookVerifier,
@@ -21,11 +22,11 @@ fn secret(byte: u8) -> WebhookSecret {
 }
 
 fn signer(profile: WebhookProfile, secret: WebhookSecret) -> WebhookSigner {
-    WebhookSigner::with_profile(profile, secret).with_clock(|| NOW)
+    WebhookSigner::with_profile(profile, secret).clock(ManualClock::from_secs(NOW))
 }
 
 fn verifier(profile: WebhookProfile, secret: WebhookSecret, now: i64) -> WebhookVerifier {
-    WebhookVerifier::with_profile(profile, secret).with_clock(move || now)
+    WebhookVerifier::with_profile(profile, secret).clock(ManualClock::from_secs(now))
 }
 
 const PROFILES: [WebhookProfile; 2] = [WebhookProfile::XWebhook, WebhookProfile::StandardWebhooks];
@@ -66,8 +67,8 @@ async fn the_reference_scheme_is_reproduced_exactly() {
         [("x-webhook-id", "evt_1"), ("x-webhook-timestamp", "1700000000"), ("x-webhook-signature", expected)]
     );
 
-    let verifier =
-        WebhookVerifier::new(WebhookSecret::from_bytes(key.as_bytes()).unwrap()).with_clock(|| 1_700_000_100);
+    let verifier = WebhookVerifier::new(WebhookSecret::from_bytes(key.as_bytes()).unwrap())
+        .clock(ManualClock::from_secs(1_700_000_100));
     let headers = WebhookHeaders::new(Some("evt_1"), Some("1700000000"), Some(expected));
     let verified = verifier.verify_json::<serde_json::Value>(headers, payload).await.unwrap();
     assert_eq!(verified["data"]["id"], "in_1");
@@ -227,18 +228,15 @@ async fn the_tolerance_edges_are_exact() {
 
 #[tokio::test]
 async fn a_configured_tolerance_and_a_moving_clock() {
-    let now = Arc::new(AtomicI64::new(NOW));
-    let clock = Arc::clone(&now);
-    let v = WebhookVerifier::standard(secret(6))
-        .with_tolerance(Duration::from_secs(30))
-        .with_clock(move || clock.load(Ordering::SeqCst));
+    let now = ManualClock::from_secs(NOW);
+    let v = WebhookVerifier::standard(secret(6)).tolerance(Duration::from_secs(30)).clock(now.clone());
     assert_eq!(v.tolerance_secs(), 30);
     let s = signer(WebhookProfile::StandardWebhooks, secret(6));
     let first = s.sign_at("msg_a", NOW, b"{}").unwrap();
     let second = s.sign_at("msg_b", NOW, b"{}").unwrap();
-    now.store(NOW + 30, Ordering::SeqCst);
+    now.set_secs(NOW + 30);
     v.verify_bytes(first.as_headers(), b"{}").await.unwrap();
-    now.store(NOW + 31, Ordering::SeqCst);
+    now.set_secs(NOW + 31);
     assert_eq!(v.verify_bytes(second.as_headers(), b"{}").await.unwrap_err(), WebhookError::TimestampTooOld);
 }
 
@@ -248,7 +246,7 @@ async fn rotation_on_the_receiving_side() {
     for profile in PROFILES {
         let (old, new) = (secret(7), secret(8));
         let (old_id, new_id) = (old.key_id(), new.key_id());
-        let mut v = verifier(profile, old.clone(), NOW).with_secret(new.clone());
+        let mut v = verifier(profile, old.clone(), NOW).secret(new.clone());
         assert_eq!(v.key_ids(), [old_id, new_id]);
         let by_old = signer(profile, old).sign_at("msg_old_1", NOW, &payload).unwrap();
         let by_new = signer(profile, new).sign_at("msg_new_1", NOW, &payload).unwrap();
@@ -298,7 +296,7 @@ async fn rotation_on_the_sending_side() {
     let signed = s.sign_at("evt_rot", NOW, payload).unwrap();
     let old_only = verifier(WebhookProfile::XWebhook, secret(9), NOW);
     assert_eq!(old_only.verify_bytes(signed.as_headers(), payload).await.unwrap_err(), WebhookError::BadSignature);
-    let both = verifier(WebhookProfile::XWebhook, secret(9), NOW).with_secret(secret(10));
+    let both = verifier(WebhookProfile::XWebhook, secret(9), NOW).secret(secret(10));
     both.verify_bytes(signed.as_headers(), payload).await.unwrap();
 }
 

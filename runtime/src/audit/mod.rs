@@ -17,7 +17,7 @@
 //!     principal.subject().to_owned()
 //! }
 //!
-//! let routes: Routes = Routes::new().route("/me", get(me)).layer(Authentication::new());
+//! let routes: Routes = Routes::new().route("/me", get(me)).layer(AuthenticationLayer::new());
 //! let audit = Audit::of(&routes);
 //! println!("{audit}");                            // the terminal table
 //! let _markdown = audit.to_markdown();
@@ -90,6 +90,7 @@ impl Audit {
     /// The same audit under a team's `policy`: its exemptions are left out of
     /// the checklist's faults (and listed as exempt), and its violations are
     /// part of every report.
+    #[must_use]
     pub fn with_policy(mut self, policy: &Policy) -> Audit {
         self.policy = Some(policy.clone());
         self.evaluate();
@@ -98,6 +99,7 @@ impl Audit {
 
     /// Keeps only the types `keep` says yes to, e.g. those of one's own
     /// crate (the registry holds every linked crate's).
+    #[must_use]
     pub fn retain_types(mut self, keep: impl FnMut(&TypeRow) -> bool) -> Audit {
         self.types.retain(keep);
         self.evaluate();

@@ -120,7 +120,7 @@ impl Rule {
         let exempt = format!(".exempt_from(Rule::{self:?}, \"{}\", \"{}\")", e.method, e.path);
         match self {
             Rule::AuthenticationLayer => {
-                "add `.layer(Authentication::new()..)` to the Routes after this route".to_owned()
+                "add `.layer(AuthenticationLayer::new()..)` to the Routes after this route".to_owned()
             }
             Rule::NoPublicUnder(_) => "remove #[public] and take a Principal or #[requires_role(..)]".to_owned(),
             Rule::RolesUnder(_) => "add #[requires_role(\"admin\")] (or the role it needs) to the handler".to_owned(),
@@ -134,7 +134,7 @@ impl Rule {
                 "read a #[secure_request] type: SecureJson<T> for a body, SecureQuery<T> for a query string".to_owned()
             }
             Rule::ResponsesFiltered => "answer SecureJson<T> of a #[secure_response] type, or Authorized<T>".to_owned(),
-            Rule::RateLimited => format!("add `.layer(RateLimit::new(..))` after this route, or {exempt}"),
+            Rule::RateLimited => format!("add `.layer(RateLimitLayer::new(..))` after this route, or {exempt}"),
             Rule::MutationsIdempotent => format!("add #[idempotent] or .exempt(\"{}\", \"{}\")", e.method, e.path),
             Rule::WebhooksVerified => "take Verified<T> behind a WebhookEndpoint".to_owned(),
             Rule::Https => "add the HTTPS layer after this route (it refuses or redirects plain HTTP)".to_owned(),

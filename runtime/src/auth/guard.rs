@@ -9,7 +9,7 @@ use super::principal::Principal;
 /// A handler return type that can carry a 403, which `#[owned_by(param)]`
 /// on a handler returns when the caller does not own the resource:
 /// `Result<_, E>` for any `E: From<Forbidden>` (such as
-/// `apishield::axum::ApiError`), and axum's `Response`.
+/// `apishield::axum::ApiError`), and axum's `Response` (feature `axum`).
 #[diagnostic::on_unimplemented(
     message = "an #[owned_by] handler returning `{Self}` cannot answer 403 Forbidden",
     label = "the handler's return type",
@@ -26,14 +26,6 @@ pub trait FromForbidden {
 impl<T, E: From<Forbidden>> FromForbidden for Result<T, E> {
     fn from_forbidden(forbidden: Forbidden) -> Self {
         Err(E::from(forbidden))
-    }
-}
-
-#[cfg(feature = "axum")]
-#[diagnostic::do_not_recommend]
-impl FromForbidden for axum::response::Response {
-    fn from_forbidden(forbidden: Forbidden) -> Self {
-        axum::response::IntoResponse::into_response(forbidden)
     }
 }
 
@@ -96,33 +88,4 @@ impl<R> DenyUnreachable<R> for Deny<R> {
     fn deny(&self, _: Forbidden) -> R {
         unreachable!("the return type's FromForbidden assertion failed to compile")
     }
-}
-
-/// Not public API: an `IntoResponse` for an `#[owned_by]` type that can
-/// never be used, so that returning one from a handler is a compile error
-/// that says what to do. Expands to nothing without the `axum` feature.
-#[cfg(feature = "axum")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __owned_into_response {
-    ($ty:ty) => {
-        #[automatically_derived]
-        impl ::apishield::__private::axum::response::IntoResponse for $ty
-        where
-            for<'__apishield> ::apishield::__private::Unchecked<$ty>:
-                ::apishield::__private::AuthorizeBeforeSerializing<$ty>,
-        {
-            fn into_response(self) -> ::apishield::__private::axum::response::Response {
-                ::core::unreachable!()
-            }
-        }
-    };
-}
-
-/// Not public API (see the `axum` version).
-#[cfg(not(feature = "axum"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __owned_into_response {
-    ($ty:ty) => {};
 }

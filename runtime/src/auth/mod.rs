@@ -22,7 +22,6 @@ mod owner;
 pub mod pkce;
 mod principal;
 mod secret;
-mod time;
 
 pub use caller::{Caller, CallerId};
 pub use guard::FromForbidden;

@@ -25,7 +25,7 @@ pub const MAX_VERIFIER_LEN: usize = 128;
 
 /// Random bytes in a generated verifier: 32 (256 bits, 43 characters), as
 /// RFC 7636 section 4.1 recommends.
-pub const GENERATED_VERIFIER_BYTES: usize = 32;
+pub(crate) const GENERATED_VERIFIER_BYTES: usize = 32;
 
 /// A PKCE code verifier: 43 to 128 characters of `A-Z a-z 0-9 - . _ ~`.
 /// A secret until the token request: `Debug` redacts it, it is wiped on

@@ -4,9 +4,9 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Extension};
 
 use super::extract::{BodyLimit, DEFAULT_BODY_LIMIT};
-use super::https::HttpsLayer;
+use super::layer::{HttpsLayer, RequestIdLayer, SecurityHeadersLayer};
 use crate::cors::CorsPolicy;
-use crate::headers::{RequestIdLayer, SecurityHeaders};
+use crate::headers::SecurityHeaders;
 
 /// The layers of [`SafeDefaults::apply`], configurable before they are
 /// applied.
@@ -25,9 +25,9 @@ use crate::headers::{RequestIdLayer, SecurityHeaders};
 /// 5. the body limit, 1 MiB unless set: for `SecureJson` ([`BodyLimit`]) and
 ///    for axum's own extractors (`DefaultBodyLimit`);
 /// 6. the routes, with the layers the router already had, such as
-///    [`Authentication`](super::Authentication) (which throttles refused
+///    [`AuthenticationLayer`](super::AuthenticationLayer) (which throttles refused
 ///    credentials by itself, see [`FailedAuthLimit`](super::FailedAuthLimit))
-///    and [`RateLimit`](super::RateLimit).
+///    and [`RateLimitLayer`](super::RateLimitLayer).
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {
@@ -40,7 +40,7 @@ use crate::headers::{RequestIdLayer, SecurityHeaders};
 /// // `HttpsLayer::new().tls_terminated_here()` or `.trusted_proxies(..)`.
 /// let app: Router = SafeDefaults::new(cors).https(HttpsLayer::new().allow_plain_loopback()).apply(
 ///     Router::new().route("/orders", get(|| async { "[]" })),
-///     // .layer(RateLimit::new(..)).layer(Authentication::new().jwt(..)) before this call
+///     // .layer(RateLimitLayer::new(..)).layer(AuthenticationLayer::new().jwt(..)) before this call
 /// );
 /// # let _ = app;
 /// # }
@@ -68,12 +68,14 @@ impl SafeDefaults {
     }
 
     /// Other security headers than [`SecurityHeaders::api`].
+    #[must_use]
     pub fn security_headers(mut self, headers: SecurityHeaders) -> Self {
         self.headers = headers;
         self
     }
 
     /// Another request-id configuration.
+    #[must_use]
     pub fn request_id(mut self, layer: RequestIdLayer) -> Self {
         self.request_id = layer;
         self
@@ -83,12 +85,14 @@ impl SafeDefaults {
     /// every plain-HTTP request refused until TLS is configured, here or
     /// on trusted proxies; `HttpsLayer::new().allow_plain_loopback()` for
     /// development over `http://localhost`).
+    #[must_use]
     pub fn https(mut self, https: HttpsLayer) -> Self {
         self.https = https;
         self
     }
 
     /// Bodies longer than `bytes` are refused (413).
+    #[must_use]
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self
@@ -127,7 +131,7 @@ impl SafeDefaults {
             .layer(DefaultBodyLimit::max(self.body_limit))
             .layer(self.cors.layer())
             .layer(self.https)
-            .layer(self.headers)
+            .layer(SecurityHeadersLayer::new(self.headers))
             .layer(self.request_id)
     }
 }

@@ -21,7 +21,7 @@ use crate::request::{ErrorCode, RequestError};
 /// The title is the generic reason phrase of the status; a validation error
 /// adds the field errors (paths and codes, never values). The cause of a
 /// server error goes to the log (`tracing`), never into the body. Behind a
-/// [`RequestIdLayer`](crate::headers::RequestIdLayer), `request_id` is the
+/// [`RequestIdLayer`](crate::axum::RequestIdLayer), `request_id` is the
 /// request's id (also in the `X-Request-Id` header and on the log lines), so
 /// a client's report can be matched with the logs.
 #[derive(Debug)]
@@ -103,18 +103,24 @@ impl From<Forbidden> for ApiError {
     }
 }
 
+/// The status and code of a refused request: 422 for values that break
+/// their rules; 400 for input that is not well-formed at all; 413, 414 and
+/// 415 for size and content type.
+pub(crate) fn request_error_status(errors: &RequestError) -> (StatusCode, &'static str) {
+    match errors.errors().first().map(|e| e.code()) {
+        Some(ErrorCode::Malformed | ErrorCode::TooDeep) => (StatusCode::BAD_REQUEST, "malformed_request"),
+        Some(ErrorCode::BodyTooLarge) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+        Some(ErrorCode::QueryTooLong) => (StatusCode::URI_TOO_LONG, "query_too_long"),
+        Some(ErrorCode::UnsupportedMediaType) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        _ => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+    }
+}
+
 impl From<RequestError> for ApiError {
     /// 422 for values that break their rules; 400 for input that is not
     /// well-formed at all; 413, 414 and 415 for size and content type.
     fn from(errors: RequestError) -> Self {
-        let first = errors.errors().first().map(|e| e.code());
-        let (status, code) = match first {
-            Some(ErrorCode::Malformed | ErrorCode::TooDeep) => (StatusCode::BAD_REQUEST, "malformed_request"),
-            Some(ErrorCode::BodyTooLarge) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
-            Some(ErrorCode::QueryTooLong) => (StatusCode::URI_TOO_LONG, "query_too_long"),
-            Some(ErrorCode::UnsupportedMediaType) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
-            _ => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
-        };
+        let (status, code) = request_error_status(&errors);
         ApiError { status, code, errors: Some(errors) }
     }
 }

@@ -5,42 +5,54 @@
 //!   size limit, validation) and, as a response, serializes a
 //!   [`Public`](crate::Public) value;
 //! * [`SecureQuery<T>`] extracts a `#[secure_request(query)]` type;
-//! * [`Authentication`] is the layer that reads `Authorization` (a bearer
+//! * [`AuthenticationLayer`] reads `Authorization` (a bearer
 //!   JWT or an API key), refuses credentials in query strings and throttles
 //!   refused credentials ([`FailedAuthLimit`]);
 //!   [`Principal`](crate::Principal) is extracted from the request's
 //!   extensions, where it put it (401 if it did not);
 //! * [`Verified<T>`](crate::webhook::Verified) is a webhook payload whose
-//!   signature, timestamp and novelty the route's [`WebhookEndpoint`]
-//!   checked before the handler runs;
-//! * [`RateLimit`] is the layer that applies a
+//!   signature, timestamp and novelty the [`WebhookEndpoint`] of the route's
+//!   state checked before the handler runs;
+//! * [`RateLimitLayer`] applies a
 //!   [`RateLimiter`](crate::rate_limit::RateLimiter) per principal or client
 //!   address and puts the decision's headers on every answer;
-//! * the CORS layer is [`CorsPolicy::layer`](crate::cors::CorsPolicy::layer)
-//!   (from `cors!`), and security headers and request ids are in
-//!   [`headers`](crate::headers);
-//! * [`SafeDefaults`] stacks request ids, security headers, CORS and the
-//!   body limit on a router in one call;
+//! * [`CorsLayer`] serves a [`CorsPolicy`](crate::cors::CorsPolicy) (from
+//!   `cors!`; [`CorsPolicy::layer`](crate::cors::CorsPolicy::layer)),
+//!   [`SecurityHeadersLayer`] a [`SecurityHeaders`](crate::headers::SecurityHeaders)
+//!   set, and [`RequestIdLayer`] gives every request its id;
+//!   [`layer`] has every layer with its service and response future;
+//! * [`HttpsLayer`] refuses (or redirects) plain HTTP, reading the
+//!   protocol only from trusted proxies, and keeps HSTS off plain answers;
+//! * [`SafeDefaults`] stacks request ids, security headers, HTTPS, CORS and
+//!   the body limit on a router in one call;
+//! * [`IdempotencyKey`] and [`Idempotency`] are what `#[idempotent]`
+//!   handlers run on ([`idempotency`]);
 //! * [`ApiError`] is an RFC 9457 `application/problem+json` response with a
 //!   generic message; causes go to the logs, never to the client.
+//!
+//! Layout: [`extract`] (one module per extractor), [`layer`] (one module
+//! per tower layer: layer, service, response future), [`idempotency`]
+//! (the `#[idempotent]` flow), `error` ([`ApiError`]) and `response` (the
+//! `IntoResponse` impls of [`SecureJson`] and [`Authorized`](crate::Authorized)).
+//! The domain modules (`request`, `auth`, `webhook`, ...) hold no axum
+//! code; what needs only `http` types stays there, behind the `http`
+//! feature.
 
-mod auth_throttle;
-mod authenticate;
 mod defaults;
 mod error;
-mod extract;
-mod https;
-mod query_credentials;
-mod rate_limit;
-mod respond;
-mod webhook;
+pub mod extract;
+pub mod idempotency;
+pub mod layer;
+mod response;
 
-pub use auth_throttle::FailedAuthLimit;
-pub use authenticate::{AuthRejection, Authentication, AuthenticationService, CREDENTIAL_QUERY_PARAMS};
 pub use defaults::SafeDefaults;
 pub use error::ApiError;
-pub use extract::{BodyLimit, DEFAULT_BODY_LIMIT, SecureJson, SecureQuery};
-pub(crate) use https::PlainHttpAnswer;
-pub use https::{Https, HttpsLayer};
-pub use rate_limit::{Decided, RateLimit, RateLimitService};
-pub use webhook::{DEFAULT_WEBHOOK_BODY_LIMIT, WebhookEndpoint, WebhookRejection};
+pub use extract::{
+    BodyLimit, DEFAULT_BODY_LIMIT, SecureJson, SecureJsonRejection, SecureQuery, SecureQueryRejection, WebhookEndpoint,
+    WebhookRejection,
+};
+pub use idempotency::{Idempotency, IdempotencyKey};
+pub use layer::{
+    AuthRejection, AuthenticationLayer, CREDENTIAL_QUERY_PARAMS, CorsLayer, Decided, FailedAuthLimit, HttpsLayer,
+    RateLimitLayer, RequestIdLayer, SecurityHeadersLayer,
+};

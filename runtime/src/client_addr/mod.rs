@@ -6,8 +6,8 @@
 //! your proxies wrote them: [`TrustedProxies`] walks the entries from the
 //! right (the one the nearest proxy appended) and skips addresses inside
 //! your proxies' networks; the first address outside them is the client.
-//! The [`RateLimit`](crate::axum::RateLimit) and
-//! [`Authentication`](crate::axum::Authentication) layers (feature `axum`)
+//! The [`RateLimitLayer`](crate::axum::RateLimitLayer) and
+//! [`AuthenticationLayer`](crate::axum::AuthenticationLayer) (feature `axum`)
 //! both resolve the client this way, each with the `TrustedProxies` it is
 //! given.
 //!
@@ -211,12 +211,14 @@ impl TrustedProxies {
     }
 
     /// Reads RFC 7239 `Forwarded` instead of `X-Forwarded-For`.
+    #[must_use]
     pub fn forwarded(mut self) -> TrustedProxies {
         self.header = ForwardedHeader::Forwarded;
         self
     }
 
     /// Reads `header`.
+    #[must_use]
     pub fn header(mut self, header: ForwardedHeader) -> TrustedProxies {
         self.header = header;
         self

@@ -1,5 +1,5 @@
 //! A [`CorsPolicy`]'s decisions on `http` header maps (feature `http`):
-//! what [`CorsLayer`](super::CorsLayer) does, for a server that is not axum.
+//! what [`CorsLayer`](crate::axum::CorsLayer) does, for a server that is not axum.
 
 use std::fmt;
 

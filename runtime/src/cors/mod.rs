@@ -23,8 +23,9 @@
 //!   (shared by the macro and the builder, so both say the same thing);
 //! * [`CorsPolicy`]: a checked policy; [`CorsPolicy::builder`] for origins
 //!   known only at run time;
-//! * [`CorsLayer`] (feature `axum`): answers preflights and puts the CORS
-//!   headers on answers, never for an unlisted origin;
+//! * [`CorsLayer`](crate::axum::CorsLayer) (feature `axum`): answers
+//!   preflights and puts the CORS headers on answers, never for an unlisted
+//!   origin;
 //! * [`CorsHeaders`] (feature `http`): the same decisions on `http` header
 //!   maps, for servers that are not axum.
 
@@ -32,14 +33,10 @@
 
 #[cfg(feature = "http")]
 mod headers;
-#[cfg(feature = "axum")]
-mod layer;
 pub(crate) mod policy;
 #[doc(inline)]
 pub use apishield_internals::cors as rules;
 
 #[cfg(feature = "http")]
 pub use headers::{CorsHeaders, PREFLIGHT_VARY, PreflightRefusal};
-#[cfg(feature = "axum")]
-pub use layer::{CorsFuture, CorsLayer, CorsService};
 pub use policy::{CorsError, CorsPolicy, CorsPolicyBuilder, CorsProblem, CorsProblemKind};

@@ -203,6 +203,7 @@ pub struct CorsPolicyBuilder {
 impl CorsPolicyBuilder {
     /// Allowed origins: `https://host[:port]` as browsers send them, or `*`
     /// alone (without credentials).
+    #[must_use]
     pub fn origins<I: IntoIterator<Item = S>, S: Into<String>>(mut self, origins: I) -> Self {
         self.origins.extend(origins.into_iter().map(Into::into));
         self
@@ -210,23 +211,27 @@ impl CorsPolicyBuilder {
 
     /// Allowed origins from one string separated by commas or white space,
     /// as kept in an environment variable; empty entries are skipped.
+    #[must_use]
     pub fn origin_list(self, list: &str) -> Self {
         self.origins(list.split(|c: char| c == ',' || c.is_ascii_whitespace()).filter(|s| !s.is_empty()))
     }
 
     /// Allowed methods: `GET`, `HEAD`, `POST`, `PUT`, `PATCH`, `DELETE`.
+    #[must_use]
     pub fn methods<I: IntoIterator<Item = S>, S: Into<String>>(mut self, methods: I) -> Self {
         self.methods.extend(methods.into_iter().map(Into::into));
         self
     }
 
     /// Request headers a browser may send (any case).
+    #[must_use]
     pub fn headers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, headers: I) -> Self {
         self.headers.extend(headers.into_iter().map(Into::into));
         self
     }
 
     /// Whether browsers may send credentials (default: no).
+    #[must_use]
     pub fn credentials(mut self, credentials: bool) -> Self {
         self.credentials = credentials;
         self
@@ -234,12 +239,14 @@ impl CorsPolicyBuilder {
 
     /// How long browsers may cache a preflight answer (whole seconds, at
     /// most 24 h; default: not sent, so browsers use 5 s).
+    #[must_use]
     pub fn max_age(mut self, max_age: Duration) -> Self {
         self.max_age = Some(max_age.as_secs());
         self
     }
 
     /// Response headers a page may read (any case).
+    #[must_use]
     pub fn expose<I: IntoIterator<Item = S>, S: Into<String>>(mut self, headers: I) -> Self {
         self.expose.extend(headers.into_iter().map(Into::into));
         self
@@ -247,6 +254,7 @@ impl CorsPolicyBuilder {
 
     /// Also accept `http://localhost`, `http://127.0.0.1` and `http://[::1]`
     /// (any port): for development only.
+    #[must_use]
     pub fn insecure_localhost(mut self, allow: bool) -> Self {
         self.insecure_localhost = allow;
         self

@@ -1,7 +1,8 @@
 //! `SecurityHeaders`: the reference checklist's response headers on every
 //! answer, and the server-identifying ones removed. The values and
 //! [`SecurityHeaders::apply`] need only the `http` feature; the tower layer
-//! is in `security_layer` (feature `axum`).
+//! is [`SecurityHeadersLayer`](crate::axum::SecurityHeadersLayer) (feature
+//! `axum`).
 
 use std::fmt;
 use std::sync::Arc;
@@ -16,8 +17,10 @@ const PERMISSIONS_POLICY: HeaderName = HeaderName::from_static("permissions-poli
 const X_POWERED_BY: HeaderName = HeaderName::from_static("x-powered-by");
 
 /// Security headers for every answer, and the headers that identify the
-/// server software removed: a tower layer with the `axum` feature, and
-/// [`apply`](Self::apply) on any `http::HeaderMap` with the `http` feature.
+/// server software removed: [`apply`](Self::apply) on any `http::HeaderMap`
+/// with the `http` feature, and with the `axum` feature a tower layer,
+/// [`SecurityHeadersLayer`](crate::axum::SecurityHeadersLayer)
+/// (`.layer()`).
 ///
 /// [`SecurityHeaders::api`] is the security reference's checklist:
 ///
@@ -57,7 +60,7 @@ const X_POWERED_BY: HeaderName = HeaderName::from_static("x-powered-by");
 /// let headers = SecurityHeaders::api()
 ///     .header(HeaderName::from_static("strict-transport-security"), HeaderValue::from_static("max-age=31536000"))
 ///     .remove(HeaderName::from_static("x-aspnet-version"));
-/// let app: Router = Router::new().route("/", get(|| async { "{}" })).layer(headers);
+/// let app: Router = Router::new().route("/", get(|| async { "{}" })).layer(headers.layer());
 /// # let _ = app;
 /// # }
 /// ```
@@ -114,6 +117,7 @@ impl SecurityHeaders {
     }
 
     /// Sets `name` to `value` (replacing the default, if it has one).
+    #[must_use]
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         let config = self.config_mut();
         config.remove.retain(|n| *n != name);
@@ -126,6 +130,7 @@ impl SecurityHeaders {
 
     /// Does not set `name` (one of the defaults, e.g. HSTS when a proxy in
     /// front sets it).
+    #[must_use]
     pub fn without(mut self, name: HeaderName) -> Self {
         self.config_mut().set.retain(|(n, _)| *n != name);
         self
@@ -133,6 +138,7 @@ impl SecurityHeaders {
 
     /// Also removes `name` from every answer (e.g. `X-AspNet-Version` of a
     /// proxied backend).
+    #[must_use]
     pub fn remove(mut self, name: HeaderName) -> Self {
         let config = self.config_mut();
         config.set.retain(|(n, _)| *n != name);
@@ -143,6 +149,7 @@ impl SecurityHeaders {
     }
 
     /// The layer's values replace those a route set.
+    #[must_use]
     pub fn enforce(mut self) -> Self {
         self.config_mut().enforce = true;
         self

@@ -3,11 +3,13 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::store::{
-    Claim, ClaimRequest, Fingerprint, IdempotencyStore, LockToken, StoreError, StoreFuture, StoredResponse,
+    Claim, ClaimRequest, Fingerprint, IdempotencyStore, IdempotencyStoreError, LockToken, StoredResponse,
 };
+use crate::store::BoxFuture;
+use crate::time::{Clock, SharedClock};
 
 /// Records kept at most, by default.
 pub const DEFAULT_MAX_RECORDS: usize = 100_000;
@@ -15,7 +17,7 @@ pub const DEFAULT_MAX_RECORDS: usize = 100_000;
 pub const DEFAULT_MAX_BYTES: usize = 256 * 1024 * 1024;
 /// A caller's share of the store by default: one fiftieth, so fifty callers
 /// must be at their quota before the store is full.
-pub const DEFAULT_CALLER_SHARE: usize = 50;
+pub(crate) const DEFAULT_CALLER_SHARE: usize = 50;
 
 /// What one record costs besides its key and response: the map entry, the
 /// record, the fingerprint. Counted so that many small records fill the byte
@@ -41,14 +43,16 @@ pub struct MemoryIdempotencyStore {
     max_bytes: usize,
     max_records_per_caller: usize,
     max_bytes_per_caller: usize,
+    clock: SharedClock,
 }
 
+/// Times are milliseconds of the store's clock.
 #[derive(Debug)]
 struct Inner {
     records: HashMap<Box<str>, Record>,
     callers: HashMap<Arc<str>, Usage>,
     bytes: usize,
-    last_sweep: Instant,
+    last_sweep: u64,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -62,14 +66,14 @@ struct Record {
     owner: Arc<str>,
     fingerprint: Fingerprint,
     /// When the record is forgotten, whatever its state.
-    expires: Instant,
+    expires: u64,
     state: State,
     bytes: usize,
 }
 
 #[derive(Debug)]
 enum State {
-    Running { token: LockToken, lock_expires: Instant },
+    Running { token: LockToken, lock_expires: u64 },
     Done(StoredResponse),
 }
 
@@ -81,10 +85,15 @@ impl Default for MemoryIdempotencyStore {
 
 /// Sweep expired records at most this often unless the store is full: a
 /// sweep visits every record, so it must not run per request.
-const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
+const SWEEP_INTERVAL_MS: u64 = 1000;
+
+/// `now` plus `d`, in milliseconds, saturating.
+fn later(now: u64, d: Duration) -> u64 {
+    now.saturating_add(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
 
 impl Inner {
-    fn sweep(&mut self, now: Instant) {
+    fn sweep(&mut self, now: u64) {
         let mut freed = Vec::new();
         self.records.retain(|_, r| {
             let keep = r.expires > now;
@@ -129,22 +138,33 @@ impl Inner {
 
 impl MemoryIdempotencyStore {
     /// A store holding at most `max_records` records and `max_bytes`, each
-    /// caller at most one [fiftieth](DEFAULT_CALLER_SHARE) of each (2,000
+    /// caller at most one fiftieth of each (2,000
     /// records and 5 MiB with the defaults); change the quota with
     /// [`per_caller`](Self::per_caller).
     pub fn new(max_records: usize, max_bytes: usize) -> Self {
+        let clock = SharedClock::monotonic();
         MemoryIdempotencyStore {
             inner: Mutex::new(Inner {
                 records: HashMap::new(),
                 callers: HashMap::new(),
                 bytes: 0,
-                last_sweep: Instant::now(),
+                last_sweep: clock.now_ms(),
             }),
             max_records,
             max_bytes,
             max_records_per_caller: (max_records / DEFAULT_CALLER_SHARE).max(1),
             max_bytes_per_caller: (max_bytes / DEFAULT_CALLER_SHARE).max(1),
+            clock,
         }
+    }
+
+    /// Reads the time (locks, expiry) from `clock` instead of a
+    /// [`MonotonicClock`](crate::time::MonotonicClock): tests expire locks
+    /// and records with a [`ManualClock`](crate::time::ManualClock).
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = SharedClock::new(clock);
+        self
     }
 
     /// The most records and bytes one caller may hold. A caller at its
@@ -172,12 +192,12 @@ impl MemoryIdempotencyStore {
         self.lock().map_or(0, |inner| inner.bytes)
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, StoreError> {
-        self.inner.lock().map_err(|_| StoreError::new("memory store lock poisoned"))
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, IdempotencyStoreError> {
+        self.inner.lock().map_err(|_| IdempotencyStoreError::new("memory store lock poisoned"))
     }
 
-    fn claim_now(&self, request: &ClaimRequest<'_>) -> Result<Claim, StoreError> {
-        let now = Instant::now();
+    fn claim_now(&self, request: &ClaimRequest<'_>) -> Result<Claim, IdempotencyStoreError> {
+        let now = self.clock.now_ms();
         let mut inner = self.lock()?;
         if let Some(record) = inner.records.get_mut(request.key)
             && record.expires > now
@@ -191,8 +211,8 @@ impl MemoryIdempotencyStore {
                 State::Running { .. } if !request.rerun_abandoned => Claim::Abandoned,
                 state => {
                     let token = LockToken::random()?;
-                    *state = State::Running { token, lock_expires: now + request.lock_ttl };
-                    record.expires = now + request.ttl.max(request.lock_ttl);
+                    *state = State::Running { token, lock_expires: later(now, request.lock_ttl) };
+                    record.expires = later(now, request.ttl.max(request.lock_ttl));
                     Claim::Started(token)
                 }
             });
@@ -200,11 +220,11 @@ impl MemoryIdempotencyStore {
         inner.remove(request.key);
         let bytes = request.key.len() + RECORD_OVERHEAD;
         let full = |inner: &Inner| inner.records.len() >= self.max_records || inner.bytes + bytes > self.max_bytes;
-        if full(&inner) || now.duration_since(inner.last_sweep) >= SWEEP_INTERVAL {
+        if full(&inner) || now.saturating_sub(inner.last_sweep) >= SWEEP_INTERVAL_MS {
             inner.sweep(now);
             if full(&inner) {
                 tracing::warn!(records = inner.records.len(), bytes = inner.bytes, "idempotency store full");
-                return Err(StoreError::new("the memory store is full"));
+                return Err(IdempotencyStoreError::new("the memory store is full"));
             }
         }
         let owner = match inner.callers.get_key_value(request.owner) {
@@ -229,8 +249,8 @@ impl MemoryIdempotencyStore {
         let record = Record {
             owner,
             fingerprint: request.fingerprint,
-            expires: now + request.ttl.max(request.lock_ttl),
-            state: State::Running { token, lock_expires: now + request.lock_ttl },
+            expires: later(now, request.ttl.max(request.lock_ttl)),
+            state: State::Running { token, lock_expires: later(now, request.lock_ttl) },
             bytes,
         };
         inner.records.insert(request.key.into(), record);
@@ -242,12 +262,12 @@ impl MemoryIdempotencyStore {
         inner.records.get_mut(key).filter(|r| matches!(r.state, State::Running { token: t, .. } if t == token))
     }
 
-    fn renew_now(&self, key: &str, token: LockToken, lock_ttl: Duration) -> Result<bool, StoreError> {
+    fn renew_now(&self, key: &str, token: LockToken, lock_ttl: Duration) -> Result<bool, IdempotencyStoreError> {
         let mut inner = self.lock()?;
         let Some(record) = Self::held(&mut inner, key, token) else { return Ok(false) };
-        let now = Instant::now();
-        record.state = State::Running { token, lock_expires: now + lock_ttl };
-        record.expires = record.expires.max(now + lock_ttl);
+        let lock_expires = later(self.clock.now_ms(), lock_ttl);
+        record.state = State::Running { token, lock_expires };
+        record.expires = record.expires.max(lock_expires);
         Ok(true)
     }
 
@@ -257,18 +277,18 @@ impl MemoryIdempotencyStore {
         token: LockToken,
         response: &StoredResponse,
         ttl: Duration,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<bool, IdempotencyStoreError> {
         let mut inner = self.lock()?;
         let Some(record) = Self::held(&mut inner, key, token) else { return Ok(false) };
         // Stored whatever the budgets say: the request ran, and forgetting
         // its outcome could run it again. New keys are refused while over.
         record.state = State::Done(response.clone());
-        record.expires = Instant::now() + ttl;
+        record.expires = later(self.clock.now_ms(), ttl);
         inner.resize(key, key.len() + RECORD_OVERHEAD + response.size());
         Ok(true)
     }
 
-    fn release_now(&self, key: &str, token: LockToken) -> Result<bool, StoreError> {
+    fn release_now(&self, key: &str, token: LockToken) -> Result<bool, IdempotencyStoreError> {
         let mut inner = self.lock()?;
         let held = Self::held(&mut inner, key, token).is_some();
         if held {
@@ -279,12 +299,17 @@ impl MemoryIdempotencyStore {
 }
 
 impl IdempotencyStore for MemoryIdempotencyStore {
-    fn claim<'a>(&'a self, request: &'a ClaimRequest<'a>) -> StoreFuture<'a, Claim> {
+    fn claim<'a>(&'a self, request: &'a ClaimRequest<'a>) -> BoxFuture<'a, Result<Claim, IdempotencyStoreError>> {
         let result = self.claim_now(request);
         Box::pin(async move { result })
     }
 
-    fn renew<'a>(&'a self, key: &'a str, token: LockToken, lock_ttl: Duration) -> StoreFuture<'a, bool> {
+    fn renew<'a>(
+        &'a self,
+        key: &'a str,
+        token: LockToken,
+        lock_ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
         let result = self.renew_now(key, token, lock_ttl);
         Box::pin(async move { result })
     }
@@ -295,12 +320,12 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         token: LockToken,
         response: &'a StoredResponse,
         ttl: Duration,
-    ) -> StoreFuture<'a, bool> {
+    ) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
         let result = self.complete_now(key, token, response, ttl);
         Box::pin(async move { result })
     }
 
-    fn release<'a>(&'a self, key: &'a str, token: LockToken) -> StoreFuture<'a, bool> {
+    fn release<'a>(&'a self, key: &'a str, token: LockToken) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
         let result = self.release_now(key, token);
         Box::pin(async move { result })
     }
@@ -309,9 +334,13 @@ impl IdempotencyStore for MemoryIdempotencyStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::ManualClock;
 
-    fn block<T>(f: StoreFuture<'_, T>) -> Result<T, StoreError> {
-        tokio::runtime::Builder::new_current_thread().build().map_err(|e| StoreError::new(e.to_string()))?.block_on(f)
+    fn block<T>(f: BoxFuture<'_, Result<T, IdempotencyStoreError>>) -> Result<T, IdempotencyStoreError> {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(|e| IdempotencyStoreError::new(e.to_string()))?
+            .block_on(f)
     }
 
     fn response(body: &str) -> StoredResponse {
@@ -362,10 +391,13 @@ mod tests {
 
     #[test]
     fn an_expired_lock_is_abandoned_not_free_and_its_holder_can_still_complete() {
-        let store = MemoryIdempotencyStore::default();
+        let clock = ManualClock::new(1_000_000);
+        let store = MemoryIdempotencyStore::default().clock(clock.clone());
         let short = Duration::from_millis(20);
         let Claim::Started(old) = claim_with(&store, "k", "alice", 1, short, false) else { panic!() };
-        std::thread::sleep(Duration::from_millis(40));
+        clock.advance(Duration::from_millis(19));
+        assert_eq!(claim(&store, "k", 1), Claim::InProgress);
+        clock.advance(Duration::from_millis(1));
         assert_eq!(claim(&store, "k", 1), Claim::Abandoned);
         assert_eq!(claim(&store, "k", 2), Claim::Mismatch);
         // The holder was only slow: its result is the outcome.
@@ -375,10 +407,11 @@ mod tests {
 
     #[test]
     fn a_route_that_reruns_abandoned_requests_takes_the_lock_over() {
-        let store = MemoryIdempotencyStore::default();
+        let clock = ManualClock::new(1_000_000);
+        let store = MemoryIdempotencyStore::default().clock(clock.clone());
         let short = Duration::from_millis(20);
         let Claim::Started(old) = claim_with(&store, "k", "alice", 1, short, true) else { panic!() };
-        std::thread::sleep(Duration::from_millis(40));
+        clock.advance(Duration::from_millis(40));
         let Claim::Started(new) = claim_with(&store, "k", "alice", 1, Duration::from_secs(30), true) else { panic!() };
         assert!(!block(store.complete("k", old, &response("late"), Duration::from_secs(60))).unwrap());
         assert!(block(store.complete("k", new, &response("new"), Duration::from_secs(60))).unwrap());
@@ -388,11 +421,12 @@ mod tests {
 
     #[test]
     fn renewal_keeps_a_slow_request_in_progress() {
-        let store = MemoryIdempotencyStore::default();
+        let clock = ManualClock::new(1_000_000);
+        let store = MemoryIdempotencyStore::default().clock(clock.clone());
         let lock = Duration::from_millis(60);
         let Claim::Started(token) = claim_with(&store, "k", "alice", 1, lock, false) else { panic!() };
         for _ in 0..4 {
-            std::thread::sleep(Duration::from_millis(30));
+            clock.advance(Duration::from_millis(59));
             assert!(block(store.renew("k", token, lock)).unwrap());
             assert_eq!(claim(&store, "k", 1), Claim::InProgress);
         }
@@ -415,12 +449,13 @@ mod tests {
         };
         assert!(block(store.claim(&request)).is_err());
         // Expired records make room.
-        let short = MemoryIdempotencyStore::new(2, 1 << 20).per_caller(2, 1 << 20);
+        let clock = ManualClock::new(1_000_000);
+        let short = MemoryIdempotencyStore::new(2, 1 << 20).per_caller(2, 1 << 20).clock(clock.clone());
         for k in ["a", "b"] {
             let request = ClaimRequest { key: k, ttl: Duration::from_millis(10), lock_ttl: Duration::ZERO, ..request };
             assert!(matches!(block(short.claim(&request)).unwrap(), Claim::Started(_)));
         }
-        std::thread::sleep(Duration::from_millis(20));
+        clock.advance(Duration::from_millis(10));
         assert!(matches!(claim(&short, "c", 0), Claim::Started(_)));
         assert_eq!(short.len(), 1);
     }

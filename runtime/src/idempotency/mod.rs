@@ -12,30 +12,20 @@
 //! When the store cannot be reached, the request is answered 503 before its
 //! handler runs.
 //!
-//! `#[idempotent]` wraps an axum handler in this flow; the stores are
-//! [`MemoryIdempotencyStore`] (the default, one process) and
-//! `RedisIdempotencyStore` (feature `redis`, many processes).
+//! This module holds the stores: [`MemoryIdempotencyStore`] (the default,
+//! one process) and `RedisIdempotencyStore` (feature `redis`, many
+//! processes), and the key's rules. `#[idempotent]` wraps an axum handler
+//! in the flow, configured by `apishield::axum::Idempotency` (feature
+//! `axum`, see `apishield::axum::idempotency`).
 
-#[cfg(feature = "axum")]
-mod axum;
 mod key;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 mod store;
 
-#[cfg(feature = "axum")]
-pub use self::axum::{
-    DEFAULT_CLIENT_ERROR_TTL, DEFAULT_LOCK_TTL, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TTL,
-    Idempotency, IdempotencyKey, REPLAYED_HEADER, REPLAYED_HEADERS,
-};
-#[cfg(feature = "axum")]
-#[doc(hidden)]
-pub use self::axum::{RouteOptions, extract, run, typed};
 #[cfg(feature = "redis")]
-pub use self::redis::{DEFAULT_PREFIX, RedisIdempotencyStore};
+pub use self::redis::RedisIdempotencyStore;
 pub use key::{KeyError, MAX_KEY_LEN, parse_key};
-pub use memory::{DEFAULT_CALLER_SHARE, DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, MemoryIdempotencyStore};
-pub use store::{
-    Claim, ClaimRequest, Fingerprint, IdempotencyStore, LockToken, StoreError, StoreFuture, StoredResponse,
-};
+pub use memory::{DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, MemoryIdempotencyStore};
+pub use store::{Claim, ClaimRequest, Fingerprint, IdempotencyStore, IdempotencyStoreError, LockToken, StoredResponse};

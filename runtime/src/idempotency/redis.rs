@@ -8,11 +8,12 @@ use std::time::Duration;
 use redis::aio::ConnectionManager;
 use redis::{Script, Value};
 
-use super::store::{Claim, ClaimRequest, IdempotencyStore, LockToken, StoreError, StoreFuture, StoredResponse};
+use super::store::{Claim, ClaimRequest, IdempotencyStore, IdempotencyStoreError, LockToken, StoredResponse};
+use crate::store::BoxFuture;
 
 /// The key prefix of the records (`v2`: records carry headers and lock
 /// expiry since the exactly-once rework; older records are not read).
-pub const DEFAULT_PREFIX: &str = "apishield:idem:v2:";
+const DEFAULT_PREFIX: &str = "apishield:idem:v2:";
 
 /// Idempotency records in Redis, for several server processes that must
 /// agree on which one runs a request. Records expire with their TTL, so
@@ -40,9 +41,9 @@ impl std::fmt::Debug for RedisIdempotencyStore {
     }
 }
 
-fn store_error(e: redis::RedisError) -> StoreError {
+fn store_error(e: redis::RedisError) -> IdempotencyStoreError {
     tracing::warn!(error = %e, "idempotency store unavailable");
-    StoreError::new("redis is unavailable")
+    IdempotencyStoreError::new("redis is unavailable")
 }
 
 fn millis(d: Duration) -> u64 {
@@ -61,14 +62,9 @@ impl RedisIdempotencyStore {
     /// second run). Give the connection a timeout well above Redis's latency
     /// under your peak load (`ConnectionManagerConfig::set_response_timeout`).
     pub fn new(connection: ConnectionManager) -> Self {
-        RedisIdempotencyStore::with_prefix(connection, DEFAULT_PREFIX)
-    }
-
-    /// A store whose records are named `{prefix}{key}`.
-    pub fn with_prefix(connection: ConnectionManager, prefix: impl Into<String>) -> Self {
         RedisIdempotencyStore {
             connection,
-            prefix: prefix.into(),
+            prefix: DEFAULT_PREFIX.to_owned(),
             scripts: std::sync::Arc::new(Scripts {
                 claim: Script::new(include_str!("lua/claim.lua")),
                 renew: Script::new(include_str!("lua/renew.lua")),
@@ -76,6 +72,14 @@ impl RedisIdempotencyStore {
                 release: Script::new(include_str!("lua/release.lua")),
             }),
         }
+    }
+
+    /// Names the records `<prefix><key>` instead of
+    /// `apishield:idem:v2:<key>`.
+    #[must_use]
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
     }
 
     fn record(&self, key: &str) -> String {
@@ -91,8 +95,8 @@ fn bytes(value: &Value) -> Option<Vec<u8>> {
     }
 }
 
-fn parse_claim(value: &Value) -> Result<Claim, StoreError> {
-    let bad = || StoreError::new("unexpected reply from the claim script");
+fn parse_claim(value: &Value) -> Result<Claim, IdempotencyStoreError> {
+    let bad = || IdempotencyStoreError::new("unexpected reply from the claim script");
     let Value::Array(items) = value else { return Err(bad()) };
     match items.first() {
         Some(Value::Int(0)) => Ok(Claim::Started(LockToken(0))),
@@ -112,7 +116,7 @@ fn parse_claim(value: &Value) -> Result<Claim, StoreError> {
 }
 
 impl IdempotencyStore for RedisIdempotencyStore {
-    fn claim<'a>(&'a self, request: &'a ClaimRequest<'a>) -> StoreFuture<'a, Claim> {
+    fn claim<'a>(&'a self, request: &'a ClaimRequest<'a>) -> BoxFuture<'a, Result<Claim, IdempotencyStoreError>> {
         Box::pin(async move {
             let token = LockToken::random()?;
             let mut connection = self.connection.clone();
@@ -135,7 +139,12 @@ impl IdempotencyStore for RedisIdempotencyStore {
         })
     }
 
-    fn renew<'a>(&'a self, key: &'a str, token: LockToken, lock_ttl: Duration) -> StoreFuture<'a, bool> {
+    fn renew<'a>(
+        &'a self,
+        key: &'a str,
+        token: LockToken,
+        lock_ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
         Box::pin(async move {
             let mut connection = self.connection.clone();
             let renewed: i64 = self
@@ -157,7 +166,7 @@ impl IdempotencyStore for RedisIdempotencyStore {
         token: LockToken,
         response: &'a StoredResponse,
         ttl: Duration,
-    ) -> StoreFuture<'a, bool> {
+    ) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
         Box::pin(async move {
             let mut connection = self.connection.clone();
             let stored: i64 = self
@@ -177,7 +186,7 @@ impl IdempotencyStore for RedisIdempotencyStore {
         })
     }
 
-    fn release<'a>(&'a self, key: &'a str, token: LockToken) -> StoreFuture<'a, bool> {
+    fn release<'a>(&'a self, key: &'a str, token: LockToken) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
         Box::pin(async move {
             let mut connection = self.connection.clone();
             let released: i64 = self

@@ -1,12 +1,10 @@
 //! What an idempotency store does, whatever it stores in.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// A boxed future, so that stores can be shared as `Arc<dyn IdempotencyStore>`.
-pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+use crate::store::BoxFuture;
 
 /// A request's fingerprint: SHA-256 of its method, concrete path, query
 /// string and body.
@@ -18,7 +16,7 @@ pub struct StoredResponse {
     /// The HTTP status code.
     pub status: u16,
     /// The headers a replay repeats (`Content-Type`, `Location`, `ETag`,
-    /// ...: see [`Idempotency`](super::Idempotency)), names in lowercase.
+    /// ...: see `apishield::axum::Idempotency`), names in lowercase.
     pub headers: Vec<(String, Vec<u8>)>,
     /// The body, byte for byte; `None` when the response was too large to
     /// keep (or streamed past the limit): the request ran, a replay says so.
@@ -76,7 +74,7 @@ impl LockToken {
     /// a counter. Tokens only need to be unique (they tell a lock's holder
     /// from a later one), so one syscall per process instead of one per
     /// request.
-    pub(crate) fn random() -> Result<Self, StoreError> {
+    pub(crate) fn random() -> Result<Self, IdempotencyStoreError> {
         use std::sync::OnceLock;
         use std::sync::atomic::{AtomicU64, Ordering};
         static SEED: OnceLock<Option<u128>> = OnceLock::new();
@@ -85,7 +83,7 @@ impl LockToken {
             let mut bytes = [0u8; 16];
             getrandom::fill(&mut bytes).ok().map(|()| u128::from_le_bytes(bytes))
         });
-        let seed = seed.ok_or_else(|| StoreError::new("the OS random generator failed"))?;
+        let seed = seed.ok_or_else(|| IdempotencyStoreError::new("the OS random generator failed"))?;
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         Ok(LockToken(seed ^ u128::from(n)))
     }
@@ -140,35 +138,43 @@ pub enum Claim {
 /// The store could not be reached or refused to work. The request is answered
 /// 503 before its handler runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreError(String);
+pub struct IdempotencyStoreError(String);
 
-impl StoreError {
+impl IdempotencyStoreError {
     /// An error with a reason for the logs.
     pub fn new(reason: impl Into<String>) -> Self {
-        StoreError(reason.into())
+        IdempotencyStoreError(reason.into())
     }
 }
 
-impl fmt::Display for StoreError {
+impl fmt::Display for IdempotencyStoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "idempotency store: {}", self.0)
     }
 }
 
-impl std::error::Error for StoreError {}
+impl std::error::Error for IdempotencyStoreError {}
 
 /// An idempotency store. Each method is one atomic operation on the key, so
 /// that many requests (and many server processes sharing one store) agree on
 /// who runs.
+///
+/// Object safe (see [`crate::store`]): the configuration holds it as an
+/// `Arc<dyn IdempotencyStore>`, and an `Arc` of a store is a store.
 pub trait IdempotencyStore: Send + Sync + 'static {
     /// Claims a key: starts the request (locked for `lock_ttl`), or reports
     /// a replay, a request in progress, an abandoned one, a mismatch or an
     /// exhausted quota.
-    fn claim<'a>(&'a self, request: &'a ClaimRequest<'a>) -> StoreFuture<'a, Claim>;
+    fn claim<'a>(&'a self, request: &'a ClaimRequest<'a>) -> BoxFuture<'a, Result<Claim, IdempotencyStoreError>>;
 
     /// Extends the lock of the request holding `token` by `lock_ttl` from
     /// now, while its handler runs. `Ok(false)`: the lock is not held.
-    fn renew<'a>(&'a self, key: &'a str, token: LockToken, lock_ttl: Duration) -> StoreFuture<'a, bool>;
+    fn renew<'a>(
+        &'a self,
+        key: &'a str,
+        token: LockToken,
+        lock_ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>>;
 
     /// Stores the response of the request holding `token`, kept for `ttl`.
     /// `Ok(false)`: the lock is not held (another request took it over),
@@ -179,11 +185,40 @@ pub trait IdempotencyStore: Send + Sync + 'static {
         token: LockToken,
         response: &'a StoredResponse,
         ttl: Duration,
-    ) -> StoreFuture<'a, bool>;
+    ) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>>;
 
     /// Frees `key` after a request whose response must not be replayed (a
     /// 5xx), so the client may retry. `Ok(false)`: the lock was not held.
-    fn release<'a>(&'a self, key: &'a str, token: LockToken) -> StoreFuture<'a, bool>;
+    fn release<'a>(&'a self, key: &'a str, token: LockToken) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>>;
+}
+
+impl<S: IdempotencyStore + ?Sized> IdempotencyStore for Arc<S> {
+    fn claim<'a>(&'a self, request: &'a ClaimRequest<'a>) -> BoxFuture<'a, Result<Claim, IdempotencyStoreError>> {
+        (**self).claim(request)
+    }
+
+    fn renew<'a>(
+        &'a self,
+        key: &'a str,
+        token: LockToken,
+        lock_ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
+        (**self).renew(key, token, lock_ttl)
+    }
+
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        token: LockToken,
+        response: &'a StoredResponse,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
+        (**self).complete(key, token, response, ttl)
+    }
+
+    fn release<'a>(&'a self, key: &'a str, token: LockToken) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
+        (**self).release(key, token)
+    }
 }
 
 #[cfg(test)]

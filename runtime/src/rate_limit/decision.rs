@@ -272,7 +272,8 @@ impl RateLimitDecision {
     /// least 1), `RateLimit-Policy` (always), `RateLimit` (when counted).
     ///
     /// ```
-    /// use apishield::rate_limit::{ManualClock, MemoryRateLimiter, RateLimitKey, RateLimitPolicy};
+    /// use apishield::rate_limit::{MemoryRateLimiter, RateLimitKey, RateLimitPolicy};
+    /// use apishield::time::ManualClock;
     ///
     /// let clock = ManualClock::new(1_620_000_000_000);
     /// let limiter = MemoryRateLimiter::with_clock(RateLimitPolicy::free(), clock);
@@ -361,7 +362,8 @@ mod http_impl {
     #[cfg(test)]
     mod tests {
         use super::*;
-        use crate::rate_limit::{ManualClock, MemoryRateLimiter, RateLimitKey, RateLimitPolicy};
+        use crate::rate_limit::{MemoryRateLimiter, RateLimitKey, RateLimitPolicy};
+        use crate::time::ManualClock;
 
         #[test]
         fn converts_into_a_header_map() {

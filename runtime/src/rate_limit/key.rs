@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use siphasher::sip128::SipHasher13;
 
 /// Longest id kept verbatim in a key, in bytes; longer ids are hashed.
-pub const MAX_ID_LEN: usize = 128;
+pub(crate) const MAX_ID_LEN: usize = 128;
 
 /// Whom a request is counted against: a principal, an API key, or a client
 /// address.
@@ -28,7 +28,7 @@ pub const MAX_ID_LEN: usize = 128;
 ///
 /// Two rules keep an attacker from choosing the size or the number of keys:
 ///
-/// * an id longer than [`MAX_ID_LEN`] bytes is replaced by its SHA-256
+/// * an id longer than 128 bytes is replaced by its SHA-256
 ///   (`principal#<hex>`), so no request can make a key (or a Redis key
 ///   name) large;
 /// * an IPv6 client is counted by its /64 network: one subscriber usually
@@ -152,9 +152,10 @@ impl RateLimitKey {
 
     /// `key` in a namespace of its own, `<scope>/<key>`: a budget that
     /// never meets the unscoped key's in a limiter both use (no kind
-    /// contains `/`).
-    #[cfg(feature = "axum")]
-    pub(crate) fn scoped(scope: &str, key: &RateLimitKey) -> RateLimitKey {
+    /// contains `/`). The authentication layer counts refused credentials
+    /// under `authfail/`, so a limiter shared with the rate-limit layer
+    /// never mixes them with requests.
+    pub fn scoped(scope: &str, key: &RateLimitKey) -> RateLimitKey {
         RateLimitKey::from_rendered(format!("{scope}/{}", key.rendered))
     }
 

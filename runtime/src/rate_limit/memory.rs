@@ -8,16 +8,17 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use super::algorithm::{Cells, KeyState, Logs, Results};
-use super::clock::{Clock, SystemClock};
 use super::decision::RateLimitDecision;
 use super::key::{Fingerprint, RateLimitKey};
 use super::policy::{Algorithm, RateLimitPolicy};
 use super::{RateLimitError, RateLimiter};
+use crate::store::BoxFuture;
+use crate::time::{Clock, MonotonicClock};
 
 /// Default [`MemoryOptions::max_keys`]: 1,048,576 keys.
-pub const DEFAULT_MAX_KEYS: usize = 1 << 20;
+pub(crate) const DEFAULT_MAX_KEYS: usize = 1 << 20;
 /// Default [`MemoryOptions::sweep_interval`]: 10 seconds.
-pub const DEFAULT_SWEEP_INTERVAL: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_SWEEP_INTERVAL: Duration = Duration::from_secs(10);
 
 /// How a [`MemoryRateLimiter`] sizes itself.
 ///
@@ -42,9 +43,10 @@ impl Default for MemoryOptions {
 }
 
 impl MemoryOptions {
-    /// Most keys tracked at once (default [`DEFAULT_MAX_KEYS`]). Spread
+    /// Most keys tracked at once (default 1,048,576). Spread
     /// evenly over the shards; a full shard drops idle keys, then its least
     /// recently used half.
+    #[must_use]
     pub fn max_keys(mut self, max_keys: usize) -> Self {
         self.max_keys = max_keys.max(1);
         self
@@ -52,13 +54,14 @@ impl MemoryOptions {
 
     /// Number of shards, rounded up to a power of two (default: 32 per core,
     /// between 64 and 1024).
+    #[must_use]
     pub fn shards(mut self, shards: usize) -> Self {
         self.shards = shards.clamp(1, 1 << 16);
         self
     }
 
-    /// How often a shard in use is swept of idle keys (default
-    /// [`DEFAULT_SWEEP_INTERVAL`]).
+    /// How often a shard in use is swept of idle keys (default 10 s).
+    #[must_use]
     pub fn sweep_interval(mut self, interval: Duration) -> Self {
         self.sweep_interval = interval;
         self
@@ -202,7 +205,7 @@ enum Store {
 /// let allowed = (0..25).filter(|_| limiter.check_now(&client, 1).unwrap().is_allowed()).count();
 /// assert_eq!(allowed, 20); // 20 per minute
 /// ```
-pub struct MemoryRateLimiter<C: Clock = SystemClock> {
+pub struct MemoryRateLimiter<C: Clock = MonotonicClock> {
     policy: RateLimitPolicy,
     max_cost: u32,
     clock: C,
@@ -215,15 +218,15 @@ pub struct MemoryRateLimiter<C: Clock = SystemClock> {
     last_warning_ms: AtomicU64,
 }
 
-impl MemoryRateLimiter<SystemClock> {
-    /// A limiter for `policy` on the system clock, with default options.
+impl MemoryRateLimiter<MonotonicClock> {
+    /// A limiter for `policy` on a [`MonotonicClock`], with default options.
     pub fn new(policy: RateLimitPolicy) -> Self {
-        MemoryRateLimiter::with_options(policy, SystemClock::new(), MemoryOptions::default())
+        MemoryRateLimiter::with_options(policy, MonotonicClock::new(), MemoryOptions::default())
     }
 }
 
 impl<C: Clock> MemoryRateLimiter<C> {
-    /// A limiter for `policy` on `clock` (a [`ManualClock`](super::ManualClock)
+    /// A limiter for `policy` on `clock` (a [`ManualClock`](crate::time::ManualClock)
     /// in tests), with default options.
     pub fn with_clock(policy: RateLimitPolicy, clock: C) -> Self {
         MemoryRateLimiter::with_options(policy, clock, MemoryOptions::default())
@@ -402,12 +405,12 @@ fn sweep<S: KeyState>(
 }
 
 impl<C: Clock> RateLimiter for MemoryRateLimiter<C> {
-    fn check(
-        &self,
-        key: &RateLimitKey,
+    fn check<'a>(
+        &'a self,
+        key: &'a RateLimitKey,
         cost: u32,
-    ) -> impl Future<Output = Result<RateLimitDecision, RateLimitError>> + Send {
-        std::future::ready(self.check_now(key, cost))
+    ) -> BoxFuture<'a, Result<RateLimitDecision, RateLimitError>> {
+        Box::pin(std::future::ready(self.check_now(key, cost)))
     }
 
     fn policy(&self) -> &RateLimitPolicy {
@@ -428,7 +431,8 @@ impl<C: Clock> fmt::Debug for MemoryRateLimiter<C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rate_limit::{ManualClock, Window};
+    use crate::rate_limit::Window;
+    use crate::time::ManualClock;
 
     #[test]
     fn a_full_shard_drops_idle_keys_then_the_least_recently_used() {

@@ -38,7 +38,6 @@
 //! ```
 
 mod algorithm;
-mod clock;
 mod decision;
 mod key;
 mod memory;
@@ -47,27 +46,27 @@ mod policy;
 mod redis;
 
 use std::fmt;
+use std::sync::Arc;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+use crate::store::BoxFuture;
+
 pub use decision::{
     Outcome, RATELIMIT, RATELIMIT_POLICY, RETRY_AFTER, RateLimitDecision, WindowStatus, X_RATELIMIT_LIMIT,
     X_RATELIMIT_REMAINING, X_RATELIMIT_RESET,
 };
-pub use key::{MAX_ID_LEN, RateLimitKey};
-pub use memory::{DEFAULT_MAX_KEYS, DEFAULT_SWEEP_INTERVAL, MemoryOptions, MemoryRateLimiter};
+pub use key::RateLimitKey;
+pub use memory::{MemoryOptions, MemoryRateLimiter};
 pub use policy::{
     Algorithm, MAX_NAME_LEN, MAX_PERIOD, MAX_QUOTA, MAX_WINDOWS, PolicyError, RateLimitPolicy, Tier, Window, WindowName,
 };
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use redis::{
-    ConnectError, DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT, DEFAULT_UNAVAILABLE_RETRY_AFTER, FailMode, RedisOptions,
-    RedisRateLimiter,
-};
+pub use redis::{ConnectError, FailMode, RedisOptions, RedisRateLimiter};
 
 /// A rate limiter: decides, for a key and a cost, whether a request passes,
 /// and counts it if it does. Implemented by [`MemoryRateLimiter`] and
-/// `RedisRateLimiter`; a limiting layer is generic over it.
+/// `RedisRateLimiter`, and by an `Arc` of either; object safe, so a layer
+/// holds any limiter as an `Arc<dyn RateLimiter>` (see [`crate::store`]).
 pub trait RateLimiter: Send + Sync {
     /// Decides a request of `cost` units for `key`: counted in every window
     /// of the policy if every window has room, in none otherwise.
@@ -77,14 +76,28 @@ pub trait RateLimiter: Send + Sync {
     /// [`Outcome::Unchecked`]). The error is for a cost above the policy's
     /// [`max_cost`](RateLimitPolicy::max_cost), which no amount of waiting
     /// would let through.
-    fn check(
-        &self,
-        key: &RateLimitKey,
+    fn check<'a>(
+        &'a self,
+        key: &'a RateLimitKey,
         cost: u32,
-    ) -> impl Future<Output = Result<RateLimitDecision, RateLimitError>> + Send;
+    ) -> BoxFuture<'a, Result<RateLimitDecision, RateLimitError>>;
 
     /// The policy this limiter enforces.
     fn policy(&self) -> &RateLimitPolicy;
+}
+
+impl<L: RateLimiter + ?Sized> RateLimiter for Arc<L> {
+    fn check<'a>(
+        &'a self,
+        key: &'a RateLimitKey,
+        cost: u32,
+    ) -> BoxFuture<'a, Result<RateLimitDecision, RateLimitError>> {
+        (**self).check(key, cost)
+    }
+
+    fn policy(&self) -> &RateLimitPolicy {
+        (**self).policy()
+    }
 }
 
 /// Why a limiter could not decide.

@@ -177,6 +177,7 @@ impl Window {
     }
 
     /// The same window under another name.
+    #[must_use]
     pub fn rename(mut self, name: impl Into<Cow<'static, str>>) -> Window {
         self.name = name.into();
         self
@@ -186,6 +187,7 @@ impl Window {
     /// limit) and refills at `limit` per period. The reference's "capacity
     /// 100, 10 per second" is `Window::per_second(10).burst(100)`. A policy
     /// with another algorithm refuses a window with a burst.
+    #[must_use]
     pub fn burst(mut self, capacity: u32) -> Window {
         self.burst = Some(capacity);
         self

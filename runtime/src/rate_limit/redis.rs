@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
@@ -12,13 +12,15 @@ use super::decision::{Outcome, RateLimitDecision};
 use super::key::RateLimitKey;
 use super::policy::RateLimitPolicy;
 use super::{RateLimitError, RateLimiter};
+use crate::store::BoxFuture;
+use crate::time::{Clock, SystemClock};
 
-/// Default [`RedisOptions::prefix`]: `apishield:rl:`.
-pub const DEFAULT_KEY_PREFIX: &str = "apishield:rl:";
+/// Default [`RedisRateLimiter::prefix`]: `apishield:rl:`.
+const DEFAULT_PREFIX: &str = "apishield:rl:";
 /// Default [`RedisOptions::timeout`]: 250 ms for a whole decision.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(250);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_millis(250);
 /// Default [`RedisOptions::unavailable_retry_after`]: 1 second.
-pub const DEFAULT_UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(1);
+pub(crate) const DEFAULT_UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 const SCRIPT: &str = include_str!("rate_limit.lua");
 const WARN_EVERY_MS: u64 = 10_000;
@@ -48,7 +50,6 @@ pub enum FailMode {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedisOptions {
-    prefix: String,
     timeout: Duration,
     fail_mode: FailMode,
     unavailable_retry_after: Duration,
@@ -57,7 +58,6 @@ pub struct RedisOptions {
 impl Default for RedisOptions {
     fn default() -> Self {
         RedisOptions {
-            prefix: DEFAULT_KEY_PREFIX.to_string(),
             timeout: DEFAULT_TIMEOUT,
             fail_mode: FailMode::Closed,
             unavailable_retry_after: DEFAULT_UNAVAILABLE_RETRY_AFTER,
@@ -66,15 +66,9 @@ impl Default for RedisOptions {
 }
 
 impl RedisOptions {
-    /// Prefix of every Redis key (default [`DEFAULT_KEY_PREFIX`]); braces are
-    /// removed, as they would change the keys' cluster hash slot.
-    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = prefix.into().replace(['{', '}'], "");
-        self
-    }
-
     /// Longest wait for one decision, connecting included (default
-    /// [`DEFAULT_TIMEOUT`]); past it, the [`FailMode`] decides.
+    /// 250 ms); past it, the [`FailMode`] decides.
+    #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -82,13 +76,14 @@ impl RedisOptions {
 
     /// What to decide when Redis cannot be asked (default
     /// [`FailMode::Closed`]).
+    #[must_use]
     pub fn fail_mode(mut self, mode: FailMode) -> Self {
         self.fail_mode = mode;
         self
     }
 
-    /// `Retry-After` of a 503 when failing closed (default
-    /// [`DEFAULT_UNAVAILABLE_RETRY_AFTER`]).
+    /// `Retry-After` of a 503 when failing closed (default 1 s).
+    #[must_use]
     pub fn unavailable_retry_after(mut self, wait: Duration) -> Self {
         self.unavailable_retry_after = wait;
         self
@@ -97,11 +92,6 @@ impl RedisOptions {
     /// The configured fail mode.
     pub fn get_fail_mode(&self) -> FailMode {
         self.fail_mode
-    }
-
-    /// The configured key prefix.
-    pub fn get_prefix(&self) -> &str {
-        &self.prefix
     }
 }
 
@@ -153,6 +143,7 @@ impl RedisOptions {
 #[derive(Clone)]
 pub struct RedisRateLimiter {
     inner: Arc<Inner>,
+    prefix: Arc<str>,
 }
 
 struct Inner {
@@ -235,7 +226,17 @@ impl RedisRateLimiter {
                 suffixes,
                 health: Health::default(),
             }),
+            prefix: Arc::from(DEFAULT_PREFIX),
         }
+    }
+
+    /// Names every Redis key `<prefix>{<key>}:...` (default `apishield:rl:`).
+    /// Braces are removed from the prefix: the key's own braces are the
+    /// hash tag that keeps a key's windows in one Redis Cluster slot.
+    #[must_use]
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Arc::from(prefix.into().replace(['{', '}'], ""));
+        self
     }
 
     /// The policy.
@@ -252,7 +253,7 @@ impl RedisRateLimiter {
     /// tests).
     pub fn redis_key(&self, key: &RateLimitKey, window: usize) -> Option<String> {
         let suffix = self.inner.suffixes.get(window)?;
-        Some(format!("{}{{{}}}{suffix}", self.inner.options.prefix, key.as_str()))
+        Some(format!("{}{{{}}}{suffix}", self.prefix, key.as_str()))
     }
 
     /// Decides a request of `cost` units for `key`; see
@@ -265,7 +266,7 @@ impl RedisRateLimiter {
         let specs = inner.policy.specs();
         let mut invocation = inner.script.prepare_invoke();
         for suffix in &inner.suffixes {
-            invocation.key(format!("{}{{{}}}{suffix}", inner.options.prefix, key.as_str()));
+            invocation.key(format!("{}{{{}}}{suffix}", self.prefix, key.as_str()));
         }
         invocation.arg(inner.policy.algorithm().code()).arg(cost);
         for spec in specs {
@@ -290,9 +291,9 @@ impl RedisRateLimiter {
 
 impl Inner {
     fn unavailable(&self, failure: &Failure) -> RateLimitDecision {
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        // Redis's clock is out of reach: the answer's reset times are this
+        // server's.
+        let now_ms = SystemClock.now_ms();
         self.health.failure(self.options.fail_mode, failure, now_ms);
         match self.options.fail_mode {
             FailMode::Closed => {
@@ -381,12 +382,12 @@ impl Health {
 }
 
 impl RateLimiter for RedisRateLimiter {
-    fn check(
-        &self,
-        key: &RateLimitKey,
+    fn check<'a>(
+        &'a self,
+        key: &'a RateLimitKey,
         cost: u32,
-    ) -> impl Future<Output = Result<RateLimitDecision, RateLimitError>> + Send {
-        RedisRateLimiter::check(self, key, cost)
+    ) -> BoxFuture<'a, Result<RateLimitDecision, RateLimitError>> {
+        Box::pin(RedisRateLimiter::check(self, key, cost))
     }
 
     fn policy(&self) -> &RateLimitPolicy {
@@ -398,6 +399,7 @@ impl fmt::Debug for RedisRateLimiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisRateLimiter")
             .field("policy", &self.inner.policy)
+            .field("prefix", &self.prefix)
             .field("options", &self.inner.options)
             .finish_non_exhaustive()
     }
@@ -481,6 +483,9 @@ mod tests {
                 .timeout(Duration::from_millis(200))
                 .unavailable_retry_after(Duration::from_millis(2500));
             let limiter = RedisRateLimiter::connect(&dead_url(), policy, options).await.unwrap();
+            let key = |limiter: &RedisRateLimiter| limiter.redis_key(&RateLimitKey::principal("u"), 0).unwrap();
+            assert!(key(&limiter).starts_with("apishield:rl:{principal:u}:"), "{}", key(&limiter));
+            assert!(key(&limiter.clone().prefix("a{b}c:")).starts_with("abc:{principal:u}:"));
             let d = limiter.check(&RateLimitKey::principal("u"), 1).await.unwrap();
             assert_eq!(d.outcome(), Outcome::Unavailable);
             assert_eq!(d.rejection_status(), Some(503));
@@ -497,7 +502,6 @@ mod tests {
             RedisOptions::default(),
         ));
         assert!(matches!(result, Err(ConnectError::NoRuntime)));
-        assert!(RedisOptions::default().prefix("a{b}c:").get_prefix() == "abc:");
     }
 
     /// Polls a future that completes without waking (as `connect` outside a

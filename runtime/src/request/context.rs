@@ -43,12 +43,14 @@ impl Path<'static> {
 impl<'a> Path<'a> {
     /// The field `name` (wire name) of the object at `self`.
     #[inline]
+    #[must_use]
     pub fn field(&'a self, name: &'static str) -> Path<'a> {
         Path { parent: Some(self), segment: Segment::Field(name) }
     }
 
     /// The item at `index` of the list at `self`.
     #[inline]
+    #[must_use]
     pub fn index(&'a self, index: usize) -> Path<'a> {
         Path { parent: Some(self), segment: Segment::Index(index) }
     }
@@ -56,6 +58,7 @@ impl<'a> Path<'a> {
     /// The key `key` of the object at `self`, shown as it is: only for text
     /// already known to be safe to repeat.
     #[inline]
+    #[must_use]
     pub fn key(&'a self, key: &'a str) -> Path<'a> {
         Path { parent: Some(self), segment: Segment::Key(key) }
     }
@@ -65,6 +68,7 @@ impl<'a> Path<'a> {
     /// reads like a name (`labels.env`), else the position (`labels[2]`), so
     /// a credential used as a key is not repeated.
     #[inline]
+    #[must_use]
     pub fn entry(&'a self, key: &'a str, index: usize) -> Path<'a> {
         Path { parent: Some(self), segment: Segment::Entry(key, index) }
     }

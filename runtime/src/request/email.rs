@@ -9,7 +9,7 @@
 
 /// The longest address RFC 5321 allows through a mail system (also the
 /// upper length bound `#[shield(email)]` implies at compile time).
-pub const MAX_EMAIL_LEN: usize = apishield_internals::limits::MAX_EMAIL_LEN;
+pub(crate) const MAX_EMAIL_LEN: usize = apishield_internals::limits::MAX_EMAIL_LEN;
 const MAX_LOCAL_LEN: usize = 64;
 const MAX_LABEL_LEN: usize = 63;
 
@@ -62,7 +62,7 @@ const CLASSES: [u8; 256] = {
 };
 
 /// Whether `s` is a syntactically valid e-mail address.
-pub fn is_email(s: &str) -> bool {
+pub(crate) fn is_email(s: &str) -> bool {
     let bytes = s.as_bytes();
     if bytes.len() > MAX_EMAIL_LEN {
         return false;

@@ -163,7 +163,8 @@ impl Serialize for FieldPath {
     }
 }
 
-/// A number in a message: a rule's bound. Not public API.
+/// A number in a message: a rule's bound. Not public API (the rule traits
+/// name it).
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy)]
 pub enum Number {

@@ -64,7 +64,7 @@ pub enum Slot<T> {
 
 /// A [`DeserializeSeed`] that reads one value through its rules.
 #[allow(missing_debug_implementations)]
-pub struct ReadSeed<'r, 'c, 'p, R, T> {
+pub(crate) struct ReadSeed<'r, 'c, 'p, R, T> {
     rules: &'r R,
     cx: &'c mut Cx,
     at: &'p Path<'p>,
@@ -74,7 +74,7 @@ pub struct ReadSeed<'r, 'c, 'p, R, T> {
 impl<'r, 'c, 'p, R, T> ReadSeed<'r, 'c, 'p, R, T> {
     /// A seed reading a `T` at `at` through `rules`.
     #[inline]
-    pub fn new(rules: &'r R, cx: &'c mut Cx, at: &'p Path<'p>) -> Self {
+    pub(crate) fn new(rules: &'r R, cx: &'c mut Cx, at: &'p Path<'p>) -> Self {
         ReadSeed { rules, cx, at, marker: PhantomData }
     }
 }
@@ -167,20 +167,20 @@ where
 }
 
 /// Consumes the rest of a sequence that is not going to be used.
-pub fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+pub(crate) fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
     while seq.next_element::<IgnoredAny>()?.is_some() {}
     Ok(())
 }
 
 /// Consumes the rest of a map that is not going to be used.
-pub fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+pub(crate) fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
     while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
     Ok(())
 }
 
 /// Records "wrong JSON type" and gives the visitor's invalid result.
 #[cold]
-pub fn wrong_type<T>(cx: &mut Cx, at: &Path<'_>, expecting: &'static str) -> Option<T> {
+pub(crate) fn wrong_type<T>(cx: &mut Cx, at: &Path<'_>, expecting: &'static str) -> Option<T> {
     cx.report(at, ErrorCode::InvalidType, Message::expected(expecting));
     None
 }

@@ -37,36 +37,40 @@
 //! ]);
 //! ```
 //!
-//! Layout: [`field`] holds the two traits every rule implements (`Read` while
-//! parsing, `Check` on an existing value); [`string`], [`number`], [`scalar`],
-//! [`collection`], [`nested`] and [`tagged`] implement them per kind of
-//! type; the entry points are the methods of [`SecureRequest`]; [`error`]
-//! holds the error model.
+//! The public surface is the entry points (the methods of
+//! [`SecureRequest`]), the traits generic code names ([`ReadRequest`],
+//! [`ReadRequestOwned`], [`Bounded`]), the error model ([`RequestError`])
+//! and the policy as data ([`RequestPolicy`]). The rules themselves are what
+//! generated code calls, reachable only through the hidden `__private`
+//! module: `field` holds the two traits every rule implements (`Read` while
+//! parsing, `Check` on an existing value); `string`, `number`, `scalar`,
+//! `collection`, `nested` and `tagged` implement them per kind of type.
 
-pub mod collection;
-pub mod context;
+pub(crate) mod collection;
+pub(crate) mod context;
 pub(crate) mod echo;
-pub mod email;
-pub mod error;
-pub mod field;
+mod email;
+mod error;
+pub(crate) mod field;
 mod length;
-pub mod nested;
-pub mod number;
+pub(crate) mod nested;
+pub(crate) mod number;
 pub(crate) mod parse;
-pub mod pattern;
-pub mod policy;
-pub mod scalar;
-pub mod string;
-pub mod tagged;
+pub(crate) mod pattern;
+mod policy;
+pub(crate) mod scalar;
+pub(crate) mod string;
+pub(crate) mod tagged;
 #[cfg(feature = "validator")]
 mod validator_compat;
 
-pub use error::{ErrorCode, FieldError, FieldPath, PathSegment, RequestError};
-pub use nested::Bounded;
+pub use context::{MAX_DEPTH, MAX_ERRORS};
+pub use error::{ErrorCode, FieldError, FieldPath, Message, PathSegment, RequestError};
+pub use nested::{Bounded, ReadRequest, ReadRequestOwned};
 pub use policy::{FieldPolicy, RequestKind, RequestPolicy};
 
 use context::{Cx, Mode, Path};
-use nested::{NestedCheck, NestedRead};
+use nested::NestedCheck;
 
 /// A request type whose every value is valid. Implemented by
 /// `#[secure_request]`; see the crate documentation for the rules.
@@ -75,6 +79,10 @@ use nested::{NestedCheck, NestedRead};
 /// `#[secure_request]` type is also safe behind extractors that know nothing
 /// of apishield (axum's `Json`, `serde_json::from_slice`); the methods here
 /// return structured errors instead of the format's error text.
+///
+/// Implemented by `#[secure_request]` only (its supertrait is generated
+/// code's); a type of your own that is small and fixed in shape is
+/// [`Bounded`] instead.
 pub trait SecureRequest: NestedCheck + Sized {
     /// The type's policy, for the audit report.
     const POLICY: &'static RequestPolicy;
@@ -82,7 +90,7 @@ pub trait SecureRequest: NestedCheck + Sized {
     /// Parses and validates a JSON document.
     fn from_json<'de>(json: &'de [u8]) -> Result<Self, RequestError>
     where
-        Self: NestedRead<'de>,
+        Self: ReadRequest<'de>,
     {
         parse::from_json(json)
     }
@@ -90,7 +98,7 @@ pub trait SecureRequest: NestedCheck + Sized {
     /// Parses and validates a JSON document given as text.
     fn from_json_str<'de>(json: &'de str) -> Result<Self, RequestError>
     where
-        Self: NestedRead<'de>,
+        Self: ReadRequest<'de>,
     {
         parse::from_json(json.as_bytes())
     }
@@ -101,7 +109,7 @@ pub trait SecureRequest: NestedCheck + Sized {
     /// per repetition of its key: `tags=a&tags=b`.
     fn from_query<'de>(query: &'de str) -> Result<Self, RequestError>
     where
-        Self: NestedRead<'de>,
+        Self: ReadRequest<'de>,
     {
         parse::check_query_len(query, Self::POLICY.max_query_len())?;
         parse::from_urlencoded(query.as_bytes())
@@ -111,7 +119,7 @@ pub trait SecureRequest: NestedCheck + Sized {
     /// caller bounds the body's size.
     fn from_form<'de>(body: &'de [u8]) -> Result<Self, RequestError>
     where
-        Self: NestedRead<'de>,
+        Self: ReadRequest<'de>,
     {
         parse::from_urlencoded(body)
     }

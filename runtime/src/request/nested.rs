@@ -23,9 +23,9 @@ use super::field::{Check, Read, reject_unexpected, wrong_type};
 /// where `#[secure_request]` types report every error.
 pub trait Bounded {}
 
-/// A field type that reads and checks itself. Implemented by
-/// `#[secure_request]` for every type it annotates, and for every [`Bounded`]
-/// type.
+/// A field type that checks itself. Implemented by `#[secure_request]` for
+/// every type it annotates, and for every [`Bounded`] type. Not public API:
+/// generated code calls it (through `__private`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is neither a #[secure_request] type nor `apishield::Bounded`",
     label = "nothing bounds the values of this type",
@@ -37,17 +37,64 @@ pub trait NestedCheck {
     fn check_nested(&self, cx: &mut Cx, at: &Path<'_>);
 }
 
-/// The reading half of [`NestedCheck`].
+/// A type read and validated from input borrowed for `'de`: every
+/// `#[secure_request]` type and every [`Bounded`] type, as serde's
+/// `Deserialize<'de>`. Name it in generic code over request types, such as
+/// a function generic over the item type of a `#[secure_request]` page that
+/// borrows from the input:
+///
+/// ```
+/// use std::borrow::Cow;
+/// use apishield::prelude::*;
+/// use apishield::request::ReadRequest;
+///
+/// #[secure_request]
+/// pub struct Page<'a, T> {
+///     #[shield(len = 1..=64)]
+///     pub cursor: Cow<'a, str>,
+///     #[shield(max_items = 20)]
+///     pub items: Vec<T>,
+/// }
+///
+/// #[secure_request]
+/// pub struct Item {
+///     #[shield(len = 1..=20)]
+///     pub sku: String,
+/// }
+///
+/// fn page<'a, T: ReadRequest<'a>>(json: &'a [u8]) -> Result<Page<'a, T>, RequestError> {
+///     Page::from_json(json)
+/// }
+///
+/// let page: Page<'_, Item> = page(br#"{"cursor":"c1","items":[{"sku":"a"}]}"#).unwrap();
+/// assert!(matches!(page.cursor, Cow::Borrowed("c1")));
+/// ```
+///
+/// A type that owns its data is [`ReadRequestOwned`] (what the axum
+/// extractors need). Its method is generated code's, not public API.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is neither a #[secure_request] type nor `apishield::Bounded`",
     label = "nothing bounds the values of this type",
     note = "a type of your own: add #[secure_request] to it, or implement `apishield::Bounded` for it if every value it can take is small and fixed in shape",
     note = "a string, number or collection behind a type alias: write the type out in the field, so that its #[shield] rules bound it"
 )]
-pub trait NestedRead<'de>: NestedCheck + Sized {
+pub trait ReadRequest<'de>: NestedCheck + Sized {
     /// Reads and validates a value. `Ok(None)`: invalid, reason recorded.
+    #[doc(hidden)]
     fn read_nested<D: Deserializer<'de>>(de: D, cx: &mut Cx, at: &Path<'_>) -> Result<Option<Self>, D::Error>;
 }
+
+/// A type read and validated from input of any lifetime, one that owns its
+/// data: `for<'de> ReadRequest<'de>`, as serde's `DeserializeOwned`. What
+/// `SecureJson<T>` and `SecureQuery<T>` need (they read the body into a
+/// buffer they drop): every `#[secure_request]` type without borrowed
+/// fields (`String`, not `Cow<'a, str>`). A type that borrows is refused
+/// at compile time ("implementation of `ReadRequest` is not general
+/// enough"): parse such a body yourself with `from_json` on a buffer that
+/// outlives the value.
+pub trait ReadRequestOwned: for<'de> ReadRequest<'de> {}
+
+impl<T: for<'de> ReadRequest<'de>> ReadRequestOwned for T {}
 
 // `do_not_recommend`: a type that is not `#[secure_request]` is reported with
 // the trait's own message, not as "`Bounded` is not implemented".
@@ -57,7 +104,7 @@ impl<T: Bounded> NestedCheck for T {
 }
 
 #[diagnostic::do_not_recommend]
-impl<'de, T: Bounded + Deserialize<'de>> NestedRead<'de> for T {
+impl<'de, T: Bounded + Deserialize<'de>> ReadRequest<'de> for T {
     fn read_nested<D: Deserializer<'de>>(de: D, cx: &mut Cx, at: &Path<'_>) -> Result<Option<Self>, D::Error> {
         T::deserialize(de).map(Some).inspect_err(|_| {
             // The type's own message may quote the input (an invalid UUID...): keep it out.
@@ -70,7 +117,7 @@ impl<'de, T: Bounded + Deserialize<'de>> NestedRead<'de> for T {
 #[derive(Debug, Clone, Copy)]
 pub struct NestedRules;
 
-impl<'de, T: NestedRead<'de>> Read<'de, T> for NestedRules {
+impl<'de, T: ReadRequest<'de>> Read<'de, T> for NestedRules {
     #[inline]
     fn read<D: Deserializer<'de>>(&self, de: D, cx: &mut Cx, at: &Path<'_>) -> Result<Option<T>, D::Error> {
         T::read_nested(de, cx, at)
@@ -115,7 +162,7 @@ pub trait LeafReads<'de, T> {
     fn read_leaf<D: Deserializer<'de>>(&self, de: D, cx: &mut Cx, at: &Path<'_>) -> Result<Option<T>, D::Error>;
 }
 
-impl<'de, T: NestedRead<'de>> LeafReads<'de, T> for &Leaf<T> {
+impl<'de, T: ReadRequest<'de>> LeafReads<'de, T> for &Leaf<T> {
     #[inline(always)]
     fn read_leaf<D: Deserializer<'de>>(&self, de: D, cx: &mut Cx, at: &Path<'_>) -> Result<Option<T>, D::Error> {
         T::read_nested(de, cx, at)
@@ -344,7 +391,7 @@ pub fn skip_key<'de, A: MapAccess<'de>>(map: &mut A, key: Key, cx: &mut Cx, at: 
 
 /// Reports an unknown key given as text (`None`: not text) and skips its value.
 #[cold]
-pub fn skip_unknown_text<'de, A: MapAccess<'de>>(
+pub(crate) fn skip_unknown_text<'de, A: MapAccess<'de>>(
     map: &mut A,
     key: Option<&str>,
     cx: &mut Cx,

@@ -6,7 +6,7 @@ use serde::de::Error as _;
 
 use super::context::{Cx, Mode, Path};
 use super::error::{ErrorCode, FieldPath, RequestError};
-use super::nested::NestedRead;
+use super::nested::ReadRequest;
 
 /// Turns the outcome of one parse into the value or every error.
 fn finish<T>(value: Option<T>, cx: Cx) -> Result<T, RequestError> {
@@ -34,7 +34,7 @@ fn json_error(e: &serde_json::Error) -> (ErrorCode, String) {
 }
 
 /// Parses and validates JSON.
-pub(crate) fn from_json<'de, T: NestedRead<'de>>(json: &'de [u8]) -> Result<T, RequestError> {
+pub(crate) fn from_json<'de, T: ReadRequest<'de>>(json: &'de [u8]) -> Result<T, RequestError> {
     let mut de = serde_json::Deserializer::from_slice(json);
     let mut cx = Cx::for_json_slice();
     let value = match T::read_nested(&mut de, &mut cx, &Path::ROOT) {
@@ -56,7 +56,7 @@ pub(crate) fn from_json<'de, T: NestedRead<'de>>(json: &'de [u8]) -> Result<T, R
 
 /// Parses and validates `application/x-www-form-urlencoded` text: a query
 /// string (without the `?`) or a form body. The caller checks the length.
-pub(crate) fn from_urlencoded<'de, T: NestedRead<'de>>(text: &'de [u8]) -> Result<T, RequestError> {
+pub(crate) fn from_urlencoded<'de, T: ReadRequest<'de>>(text: &'de [u8]) -> Result<T, RequestError> {
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(text));
     let mut cx = Cx::new(Mode::Query);
     let value = match T::read_nested(de, &mut cx, &Path::ROOT) {
@@ -83,7 +83,7 @@ pub(crate) fn check_query_len(query: &str, max: usize) -> Result<(), RequestErro
 
 /// The generated `Deserialize` impl: the same validation, with the errors
 /// turned into the format's error (their text: paths and codes, no values).
-pub fn deserialize<'de, T: NestedRead<'de>, D: Deserializer<'de>>(de: D, mode: Mode) -> Result<T, D::Error> {
+pub fn deserialize<'de, T: ReadRequest<'de>, D: Deserializer<'de>>(de: D, mode: Mode) -> Result<T, D::Error> {
     let mut cx = Cx::new(mode);
     match T::read_nested(de, &mut cx, &Path::ROOT) {
         Ok(value) => finish(value, cx).map_err(D::Error::custom),

@@ -20,7 +20,7 @@ use super::field::{drain_map, reject_unexpected, wrong_type};
 use super::nested::skip_unknown_text;
 
 /// How many values may be buffered ahead of a tag (or as adjacent content).
-pub const MAX_BUFFERED_VALUES: usize = 4096;
+pub(crate) const MAX_BUFFERED_VALUES: usize = 4096;
 
 /// A buffered value.
 #[derive(Debug, Clone, PartialEq)]

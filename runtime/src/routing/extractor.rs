@@ -138,7 +138,7 @@ impl<T: crate::SecureRequest + 'static> Extractor for crate::axum::SecureQuery<T
 }
 
 #[diagnostic::do_not_recommend]
-impl Extractor for crate::idempotency::IdempotencyKey {
+impl Extractor for crate::axum::IdempotencyKey {
     type Access = Open;
 
     fn describe(facts: &mut RouteFacts) {

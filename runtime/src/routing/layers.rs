@@ -6,8 +6,7 @@
 use std::any::Any;
 
 use super::facts::{Enforcement, LayerFact};
-use crate::axum::{Authentication, HttpsLayer, RateLimit};
-use crate::rate_limit::MemoryRateLimiter;
+use crate::axum::{AuthenticationLayer, HttpsLayer, RateLimitLayer};
 
 /// The fact a layer adds to the routes it wraps.
 pub(crate) fn layer_fact<L: Any>(layer: &L) -> LayerFact {
@@ -16,17 +15,13 @@ pub(crate) fn layer_fact<L: Any>(layer: &L) -> LayerFact {
 }
 
 fn enforcement(layer: &dyn Any) -> Option<Enforcement> {
-    if let Some(auth) = layer.downcast_ref::<Authentication>() {
+    if let Some(auth) = layer.downcast_ref::<AuthenticationLayer>() {
         return Some(auth.enforcement());
     }
     if let Some(https) = layer.downcast_ref::<HttpsLayer>() {
         return Some(https.enforcement());
     }
-    if let Some(limit) = layer.downcast_ref::<RateLimit<MemoryRateLimiter>>() {
-        return Some(limit.enforcement());
-    }
-    #[cfg(feature = "redis")]
-    if let Some(limit) = layer.downcast_ref::<RateLimit<crate::rate_limit::RedisRateLimiter>>() {
+    if let Some(limit) = layer.downcast_ref::<RateLimitLayer>() {
         return Some(limit.enforcement());
     }
     None

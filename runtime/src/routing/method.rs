@@ -218,6 +218,15 @@ impl<S> MethodRouter<S> {
         self
     }
 
+    /// Gives these routes their state (axum's `MethodRouter::with_state`):
+    /// a route's own [`WebhookEndpoint`](crate::axum::WebhookEndpoint), say.
+    pub fn with_state<S2>(self, state: S) -> MethodRouter<S2>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        MethodRouter { inner: self.inner.with_state(state), methods: self.methods }
+    }
+
     /// The methods routed, with their handlers' facts.
     pub fn methods(&self) -> impl Iterator<Item = (&Method, &RouteFacts)> {
         self.methods.iter().map(|(m, f)| (m, f))

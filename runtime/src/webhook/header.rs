@@ -22,10 +22,10 @@ pub const MAX_EVENT_ID_LEN: usize = 256;
 
 /// The most digits a timestamp may have: 15 (Unix seconds up to the year
 /// 31 690 000; today's have 10).
-pub const MAX_TIMESTAMP_DIGITS: usize = 15;
+pub(crate) const MAX_TIMESTAMP_DIGITS: usize = 15;
 
 /// The largest timestamp of [`MAX_TIMESTAMP_DIGITS`] digits.
-pub const MAX_TIMESTAMP: i64 = 999_999_999_999_999;
+pub(crate) const MAX_TIMESTAMP: i64 = 999_999_999_999_999;
 
 /// The longest signature header accepted, in bytes: 4096.
 pub const MAX_SIGNATURE_HEADER_LEN: usize = 4096;
@@ -45,10 +45,9 @@ pub fn is_valid_event_id(id: &str) -> bool {
     (1..=MAX_EVENT_ID_LEN).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic() && b != b'.')
 }
 
-/// Reads a timestamp header: Unix seconds as 1 to
-/// [`MAX_TIMESTAMP_DIGITS`] ASCII digits, without sign, spaces or leading
-/// zeros (so that the text signed and the number checked are one and the
-/// same).
+/// Reads a timestamp header: Unix seconds as 1 to 15 ASCII digits, without
+/// sign, spaces or leading zeros (so that the text signed and the number
+/// checked are one and the same).
 pub fn parse_timestamp(value: &str) -> Option<i64> {
     let bytes = value.as_bytes();
     if bytes.is_empty() || bytes.len() > MAX_TIMESTAMP_DIGITS || (bytes[0] == b'0' && bytes.len() > 1) {

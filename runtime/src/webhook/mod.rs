@@ -63,10 +63,10 @@
 //! | Setting | Default | Change with |
 //! | --- | --- | --- |
 //! | profile | `X-Webhook-*` (`new`); Standard Webhooks (`standard`) | [`WebhookVerifier::with_profile`] |
-//! | timestamp tolerance | 300 s in both directions, **inclusive** (300 s passes, 301 s fails) | [`WebhookVerifier::with_tolerance`] |
-//! | replay records kept | until timestamp + tolerance, at least 2 × tolerance (10 min) | [`WebhookVerifier::with_replay_retention`] |
-//! | replay store | [`MemoryReplayStore`], 100 000 live records | [`WebhookVerifier::with_store`] |
-//! | clock | [`SystemClock`] | [`WebhookVerifier::with_clock`] |
+//! | timestamp tolerance | 300 s in both directions, **inclusive** (300 s passes, 301 s fails) | [`WebhookVerifier::tolerance`] |
+//! | replay records kept | until timestamp + tolerance, at least 2 × tolerance (10 min) | [`WebhookVerifier::replay_retention`] |
+//! | replay store | [`MemoryReplayStore`], 100 000 live records | [`WebhookVerifier::store`] |
+//! | clock | [`SystemClock`](crate::time::SystemClock) | [`WebhookVerifier::clock`] |
 //! | secrets | 24 to 64 bytes; generated: 32 | — |
 //! | retries | 18 attempts, full jitter under 5 s × 2ⁿ, capped at 12 h | [`RetrySchedule::new`] |
 //!
@@ -94,7 +94,6 @@
 
 #![warn(missing_docs)]
 
-mod clock;
 mod error;
 pub mod header;
 mod mac;
@@ -106,19 +105,13 @@ mod signer;
 mod verified;
 mod verifier;
 
-pub use clock::{Clock, SystemClock};
 pub use error::{WebhookError, WebhookHeader};
-pub use profile::{
-    WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, WebhookProfile, X_WEBHOOK_ID, X_WEBHOOK_SIGNATURE,
-    X_WEBHOOK_TIMESTAMP,
-};
+pub use profile::WebhookProfile;
 #[cfg(feature = "redis")]
 pub use replay::RedisReplayStore;
 pub use replay::{MemoryReplayStore, ReplayKeys, ReplayStore, ReplayStoreError, Sighting};
 pub use retry::{DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX_DELAY, RetrySchedule};
-pub use secret::{
-    GENERATED_SECRET_LEN, KeyId, MAX_SECRET_LEN, MIN_SECRET_LEN, SECRET_PREFIX, SecretError, WebhookSecret,
-};
+pub use secret::{KeyId, MAX_SECRET_LEN, MIN_SECRET_LEN, SECRET_PREFIX, SecretError, WebhookSecret};
 pub use signer::{SignError, SignedWebhook, WebhookSigner, new_event_id};
 pub use verified::Verified;
 pub use verifier::{DEFAULT_TOLERANCE, WebhookHeaders, WebhookVerifier};

@@ -3,17 +3,17 @@
 use super::mac::{KeyedMac, Tag};
 
 /// `X-Webhook-Id`, lower-cased as HTTP/2 and `http::HeaderName` spell it.
-pub const X_WEBHOOK_ID: &str = "x-webhook-id";
+pub(crate) const X_WEBHOOK_ID: &str = "x-webhook-id";
 /// `X-Webhook-Timestamp`.
-pub const X_WEBHOOK_TIMESTAMP: &str = "x-webhook-timestamp";
+pub(crate) const X_WEBHOOK_TIMESTAMP: &str = "x-webhook-timestamp";
 /// `X-Webhook-Signature`.
-pub const X_WEBHOOK_SIGNATURE: &str = "x-webhook-signature";
+pub(crate) const X_WEBHOOK_SIGNATURE: &str = "x-webhook-signature";
 /// `webhook-id` (Standard Webhooks).
-pub const WEBHOOK_ID: &str = "webhook-id";
+pub(crate) const WEBHOOK_ID: &str = "webhook-id";
 /// `webhook-timestamp` (Standard Webhooks).
-pub const WEBHOOK_TIMESTAMP: &str = "webhook-timestamp";
+pub(crate) const WEBHOOK_TIMESTAMP: &str = "webhook-timestamp";
 /// `webhook-signature` (Standard Webhooks).
-pub const WEBHOOK_SIGNATURE: &str = "webhook-signature";
+pub(crate) const WEBHOOK_SIGNATURE: &str = "webhook-signature";
 
 /// How a delivery is signed and which headers carry the signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -22,7 +22,7 @@ pub const MIN_SECRET_LEN: usize = 24;
 pub const MAX_SECRET_LEN: usize = 64;
 
 /// The length of a [`WebhookSecret::generate`]d secret, in bytes: 32.
-pub const GENERATED_SECRET_LEN: usize = 32;
+pub(crate) const GENERATED_SECRET_LEN: usize = 32;
 
 /// A webhook signing secret (an HMAC-SHA256 key).
 ///
@@ -50,7 +50,7 @@ pub struct WebhookSecret {
 }
 
 impl WebhookSecret {
-    /// A new random secret of [`GENERATED_SECRET_LEN`] (32) bytes from the
+    /// A new random secret of 32 bytes from the
     /// operating system's random generator.
     pub fn generate() -> Result<Self, SecretError> {
         let mut key = Zeroizing::new([0u8; GENERATED_SECRET_LEN]);

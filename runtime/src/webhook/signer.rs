@@ -1,16 +1,15 @@
 //! `WebhookSigner`: the sending side.
 
 use std::fmt;
-use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
-use super::clock::{Clock, SystemClock};
 use super::header::{MAX_TIMESTAMP, is_valid_event_id};
 use super::profile::WebhookProfile;
 use super::secret::{KeyId, WebhookSecret};
 use super::verifier::WebhookHeaders;
+use crate::time::{Clock, SharedClock};
 
 /// Signs webhook deliveries.
 ///
@@ -27,7 +26,7 @@ use super::verifier::WebhookHeaders;
 /// intends), so receivers that know either secret accept every delivery
 /// while they are updated; [`finish_rotation`](Self::finish_rotation) drops
 /// it. The `X-Webhook` header has room for one signature only: there,
-/// receivers must accept both secrets (`WebhookVerifier::with_secret`)
+/// receivers must accept both secrets (`WebhookVerifier::secret`)
 /// *before* the sender rotates.
 ///
 /// ```
@@ -42,7 +41,7 @@ pub struct WebhookSigner {
     profile: WebhookProfile,
     secret: WebhookSecret,
     previous: Vec<WebhookSecret>,
-    clock: Arc<dyn Clock>,
+    clock: SharedClock,
 }
 
 impl WebhookSigner {
@@ -60,12 +59,14 @@ impl WebhookSigner {
 
     /// A signer of `profile` on the system clock.
     pub fn with_profile(profile: WebhookProfile, secret: WebhookSecret) -> Self {
-        WebhookSigner { profile, secret, previous: Vec::new(), clock: Arc::new(SystemClock) }
+        WebhookSigner { profile, secret, previous: Vec::new(), clock: SharedClock::system() }
     }
 
-    /// The same signer reading the time from `clock`.
-    pub fn with_clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
+    /// Reads the time from `clock` (a [`ManualClock`](crate::time::ManualClock)
+    /// in tests) instead of the [`SystemClock`](crate::time::SystemClock).
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = SharedClock::new(clock);
         self
     }
 
@@ -98,13 +99,13 @@ impl WebhookSigner {
     /// time.
     pub fn sign(&self, payload: &[u8]) -> Result<SignedWebhook, SignError> {
         let id = new_event_id()?;
-        self.sign_at(&id, self.clock.now(), payload)
+        self.sign_at(&id, self.clock.now_secs(), payload)
     }
 
     /// Signs an attempt of the event `event_id` at the current time: what a
     /// retry sends (same id, new timestamp, new signature).
     pub fn sign_event(&self, event_id: &str, payload: &[u8]) -> Result<SignedWebhook, SignError> {
-        self.sign_at(event_id, self.clock.now(), payload)
+        self.sign_at(event_id, self.clock.now_secs(), payload)
     }
 
     /// Signs `payload` as event `event_id` at `timestamp` (Unix seconds).

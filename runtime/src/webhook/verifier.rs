@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
-use super::clock::{Clock, SystemClock};
 use super::error::{WebhookError, WebhookHeader};
 use super::header::{SignatureList, is_valid_event_id, parse_timestamp};
 use super::mac::Tag;
@@ -15,6 +14,7 @@ use super::profile::WebhookProfile;
 use super::replay::{MemoryReplayStore, ReplayKeys, ReplayStore, Sighting};
 use super::secret::{KeyId, WebhookSecret};
 use super::verified::Verified;
+use crate::time::{Clock, SharedClock, secs};
 
 /// How far a delivery's timestamp may be from the verifier's clock, in either
 /// direction: 300 seconds (five minutes, the security reference's and the
@@ -31,7 +31,7 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 ///    a visible-ASCII event id without `.`, a canonical decimal timestamp, a
 ///    signature header of the profile's format;
 /// 2. the timestamp is within the tolerance of the clock, [`DEFAULT_TOLERANCE`]
-///    (300 s) unless [`with_tolerance`](Self::with_tolerance) changed it,
+///    (300 s) unless [`tolerance`](Self::tolerance) changed it,
 ///    **inclusive**: a delivery exactly 300 s old (or ahead) is accepted, 301 s
 ///    is [`TimestampTooOld`](WebhookError::TimestampTooOld) /
 ///    [`TimestampInFuture`](WebhookError::TimestampInFuture). The
@@ -84,7 +84,7 @@ pub struct WebhookVerifier<S = MemoryReplayStore> {
     secrets: Vec<WebhookSecret>,
     tolerance: i64,
     retention: Option<i64>,
-    clock: Arc<dyn Clock>,
+    clock: SharedClock,
     store: S,
 }
 
@@ -109,31 +109,37 @@ impl WebhookVerifier<MemoryReplayStore> {
             secrets: vec![secret],
             tolerance: secs(DEFAULT_TOLERANCE),
             retention: None,
-            clock: Arc::new(SystemClock),
+            clock: SharedClock::system(),
             store: MemoryReplayStore::new(),
         }
     }
 }
 
 impl<S: ReplayStore> WebhookVerifier<S> {
-    /// The same verifier with its records in `store` (a
-    /// `RedisReplayStore` when several processes receive the same webhooks).
-    pub fn with_store<S2: ReplayStore>(self, store: S2) -> WebhookVerifier<S2> {
+    /// Keeps the records in `store` instead (a `RedisReplayStore` when
+    /// several processes receive the same webhooks).
+    #[must_use]
+    pub fn store<S2: ReplayStore>(self, store: S2) -> WebhookVerifier<S2> {
         let WebhookVerifier { profile, secrets, tolerance, retention, clock, store: _ } = self;
         WebhookVerifier { profile, secrets, tolerance, retention, clock, store }
     }
 
-    /// The same verifier with its store passed through `f` (the axum
-    /// endpoint boxes it, so that one type holds any store).
-    #[cfg(feature = "axum")]
-    pub(crate) fn map_store<S2>(self, f: impl FnOnce(S) -> S2) -> WebhookVerifier<S2> {
+    /// The same verifier with its store behind an `Arc<dyn ReplayStore>`,
+    /// one type whatever the store (what an endpoint of a web framework
+    /// holds).
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    pub(crate) fn into_shared(self) -> WebhookVerifier<Arc<dyn ReplayStore>>
+    where
+        S: 'static,
+    {
         let WebhookVerifier { profile, secrets, tolerance, retention, clock, store } = self;
-        WebhookVerifier { profile, secrets, tolerance, retention, clock, store: f(store) }
+        WebhookVerifier { profile, secrets, tolerance, retention, clock, store: Arc::new(store) }
     }
 
     /// Also accepts signatures made with `secret` (during a rotation: the
     /// new secret next to the old one, until every sender uses the new one).
-    pub fn with_secret(mut self, secret: WebhookSecret) -> Self {
+    #[must_use]
+    pub fn secret(mut self, secret: WebhookSecret) -> Self {
         self.add_secret(secret);
         self
     }
@@ -163,7 +169,8 @@ impl<S: ReplayStore> WebhookVerifier<S> {
     /// How far a timestamp may be from the clock, in either direction
     /// (default [`DEFAULT_TOLERANCE`], 300 s), in whole seconds (fractions
     /// are dropped; at least 1 s). The bound is inclusive.
-    pub fn with_tolerance(mut self, tolerance: Duration) -> Self {
+    #[must_use]
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
         self.tolerance = secs(tolerance).max(1);
         self
     }
@@ -172,15 +179,19 @@ impl<S: ReplayStore> WebhookVerifier<S> {
     /// tolerance). Retries of an event within this time are duplicates. It
     /// never shortens a record below what replay protection needs: the
     /// delivery's timestamp plus the tolerance.
-    pub fn with_replay_retention(mut self, retention: Duration) -> Self {
+    #[must_use]
+    pub fn replay_retention(mut self, retention: Duration) -> Self {
         self.retention = Some(secs(retention));
         self
     }
 
-    /// The same verifier reading the time from `clock` (tests inject one to
-    /// check the tolerance's edges without sleeping).
-    pub fn with_clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
+    /// Reads the time from `clock` instead of the
+    /// [`SystemClock`](crate::time::SystemClock): tests put a
+    /// [`ManualClock`](crate::time::ManualClock) one second inside or outside
+    /// the tolerance without sleeping.
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = SharedClock::new(clock);
         self
     }
 
@@ -195,7 +206,7 @@ impl<S: ReplayStore> WebhookVerifier<S> {
     }
 
     /// The replay store.
-    pub fn store(&self) -> &S {
+    pub fn get_store(&self) -> &S {
         &self.store
     }
 
@@ -214,7 +225,7 @@ impl<S: ReplayStore> WebhookVerifier<S> {
         headers: impl Into<WebhookHeaders<'_>>,
         body: &[u8],
     ) -> Result<Verified<T>, WebhookError> {
-        let now = self.clock.now();
+        let now = self.clock.now_secs();
         let authentic = self.authenticate(&headers.into(), body, now).inspect_err(|e| self.log_refusal(e))?;
         let payload = serde_json::from_slice::<T>(body).map_err(|e| {
             let err = WebhookError::InvalidPayload { category: e.classify(), line: e.line(), column: e.column() };
@@ -232,7 +243,7 @@ impl<S: ReplayStore> WebhookVerifier<S> {
         headers: impl Into<WebhookHeaders<'_>>,
         body: &'b [u8],
     ) -> Result<Verified<&'b [u8]>, WebhookError> {
-        let now = self.clock.now();
+        let now = self.clock.now_secs();
         let authentic = self.authenticate(&headers.into(), body, now).inspect_err(|e| self.log_refusal(e))?;
         self.deduplicate(authentic, body, now).await
     }
@@ -348,7 +359,7 @@ impl<S: Clone> Clone for WebhookVerifier<S> {
             secrets: self.secrets.clone(),
             tolerance: self.tolerance,
             retention: self.retention,
-            clock: Arc::clone(&self.clock),
+            clock: self.clock.clone(),
             store: self.store.clone(),
         }
     }
@@ -372,10 +383,6 @@ struct Authentic {
     timestamp: i64,
     key_id: KeyId,
     tag: Tag,
-}
-
-fn secs(d: Duration) -> i64 {
-    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
 
 /// The three webhook header values of a delivery, as the web framework
@@ -489,6 +496,7 @@ mod header_map_tests {
     use http::{HeaderMap, HeaderName, HeaderValue};
 
     use super::WebhookVerifier;
+    use crate::time::ManualClock;
     use crate::webhook::{WebhookError, WebhookHeader, WebhookSecret, WebhookSigner};
 
     const NOW: i64 = 1_700_000_000;
@@ -512,7 +520,7 @@ mod header_map_tests {
             (WebhookSigner::new(secret()), WebhookVerifier::new(secret())),
             (WebhookSigner::standard(secret()), WebhookVerifier::standard(secret())),
         ] {
-            let verifier = verifier.with_clock(|| NOW);
+            let verifier = verifier.clock(ManualClock::from_secs(NOW));
             let signed = signer.sign_at("msg_map", NOW, b"{}").unwrap();
             // `X-Webhook-Id` as senders write it; HTTP header names are case-insensitive.
             let map = map(&signed, |name| {
@@ -525,7 +533,7 @@ mod header_map_tests {
 
     #[tokio::test]
     async fn missing_duplicated_and_non_ascii_headers_are_refused() {
-        let verifier = WebhookVerifier::standard(secret()).with_clock(|| NOW);
+        let verifier = WebhookVerifier::standard(secret()).clock(ManualClock::from_secs(NOW));
         let signed = WebhookSigner::standard(secret()).sign_at("msg_map", NOW, b"{}").unwrap();
         let full = map(&signed, str::to_owned);
 
@@ -547,7 +555,7 @@ mod header_map_tests {
         assert_eq!(err, WebhookError::MalformedHeader(WebhookHeader::Id));
 
         // The other profile's headers are not these.
-        let x = WebhookVerifier::new(secret()).with_clock(|| NOW);
+        let x = WebhookVerifier::new(secret()).clock(ManualClock::from_secs(NOW));
         assert_eq!(x.verify_bytes(&full, b"{}").await.unwrap_err(), WebhookError::MissingHeader(WebhookHeader::Id));
 
         verifier.verify_bytes(&full, b"{}").await.unwrap();

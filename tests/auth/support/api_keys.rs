@@ -9,6 +9,7 @@ use apishield::auth::api_key::{
     ApiKey, ApiKeyEnvironment, ApiKeyError, ApiKeyHash, ApiKeyIssuer, ApiKeyKind, ApiKeyRecord, ApiKeyStore,
     ApiKeyStoreError, ApiKeyVerifier, MAX_KEY_LIFETIME, StoredApiKey,
 };
+use apishield::store::BoxFuture;
 
 pub fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
@@ -32,25 +33,25 @@ impl<S> Counting<S> {
 }
 
 impl<S: ApiKeyStore> ApiKeyStore for Counting<S> {
-    fn get(&self, hash: &ApiKeyHash) -> impl Future<Output = Result<Option<ApiKeyRecord>, ApiKeyStoreError>> + Send {
+    fn get<'a>(&'a self, hash: &'a ApiKeyHash) -> BoxFuture<'a, Result<Option<ApiKeyRecord>, ApiKeyStoreError>> {
         self.gets.fetch_add(1, Ordering::SeqCst);
         self.inner.get(hash)
     }
 
-    fn insert(&self, record: &ApiKeyRecord) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+    fn insert<'a>(&'a self, record: &'a ApiKeyRecord) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
         self.inner.insert(record)
     }
 
-    fn revoke(&self, hash: &ApiKeyHash, at: i64) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+    fn revoke<'a>(&'a self, hash: &'a ApiKeyHash, at: i64) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
         self.inner.revoke(hash, at)
     }
 
-    fn rotate(
-        &self,
-        old: &ApiKeyHash,
-        new: &ApiKeyRecord,
+    fn rotate<'a>(
+        &'a self,
+        old: &'a ApiKeyHash,
+        new: &'a ApiKeyRecord,
         old_expires_at: i64,
-    ) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+    ) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
         self.inner.rotate(old, new, old_expires_at)
     }
 }
@@ -108,12 +109,11 @@ pub async fn store_contract<S: ApiKeyStore + Clone + std::fmt::Debug>(store: S) 
     // Lifetime limits.
     assert_eq!(
         ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live)
-            .with_lifetime(MAX_KEY_LIFETIME + Duration::from_secs(1))
+            .lifetime(MAX_KEY_LIFETIME + Duration::from_secs(1))
             .unwrap_err(),
         ApiKeyError::ExpiryTooLong
     );
-    let short =
-        ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live).with_lifetime(Duration::from_secs(60)).unwrap();
+    let short = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live).lifetime(Duration::from_secs(60)).unwrap();
     let (brief, brief_record) = short.issue(ApiKeyKind::Secret, "svc", Vec::<String>::new()).await.unwrap();
     assert_eq!(brief_record.expires_at() - brief_record.created_at(), 60);
     assert!(verifier.verify(&brief, None).await.is_ok());

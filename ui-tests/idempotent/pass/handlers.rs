@@ -2,7 +2,7 @@
 //! Every accepted shape of an #[idempotent] handler, routed by axum.
 use apishield::axum::{ApiError, SecureJson};
 use apishield::prelude::*;
-use axum::extract::{Path, State};
+use axum::extract::{FromRef, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{delete, post};
@@ -19,8 +19,18 @@ pub struct Payment {
     pub amount_cents: u64,
 }
 
-#[derive(Clone, Default)]
-pub struct AppState;
+/// A state of the application's own: it says where idempotency records
+/// live.
+#[derive(Clone)]
+pub struct AppState {
+    idempotency: Idempotency,
+}
+
+impl FromRef<AppState> for Idempotency {
+    fn from_ref(state: &AppState) -> Self {
+        state.idempotency.clone()
+    }
+}
 
 /// A body extractor last: it runs after the key is claimed.
 #[idempotent(ttl = "24h")]
@@ -49,9 +59,15 @@ async fn refund(Path(id): Path<u64>, key: IdempotencyKey) -> Result<String, ApiE
 }
 
 fn main() {
+    let state = AppState { idempotency: Idempotency::new(MemoryIdempotencyStore::default()) };
     let _router: axum::Router = axum::Router::new()
         .route("/payments", post(create_payment))
         .route("/payments/{id}", delete(cancel))
         .route("/payments/{id}/refund", post(refund))
-        .with_state(AppState);
+        .with_state(state);
+    // A router without state: the process's in-memory store.
+    let _stateless: axum::Router = axum::Router::new().route("/payments", post(create_payment));
+    // Idempotency as the state itself.
+    let _only: axum::Router =
+        axum::Router::new().route("/payments", post(create_payment)).with_state(Idempotency::memory());
 }

@@ -7,7 +7,7 @@ use apishield::prelude::*;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Extension, Router};
+use axum::Router;
 
 #[secure_request]
 pub struct CreatePayment {
@@ -77,14 +77,14 @@ fn app(keys: ApiKeyVerifier<MemoryApiKeyStore>, webhook_secret: WebhookSecret) -
         .route("/payments", post(create_payment))
         .route("/users/{user_id}/orders", get(list_orders))
         .route("/whoami", get(whoami))
-        .route("/webhooks/billing", post(invoice_paid).layer(Extension(webhooks)))
-        .layer(Idempotency::new(MemoryIdempotencyStore::default()).extension())
+        .route("/webhooks/billing", post(invoice_paid).with_state(webhooks))
         .layer(
-            RateLimit::new(MemoryRateLimiter::new(RateLimitPolicy::free()))
+            RateLimitLayer::new(MemoryRateLimiter::new(RateLimitPolicy::free()))
                 .role("paid", MemoryRateLimiter::new(RateLimitPolicy::paid()))
                 .anonymous(MemoryRateLimiter::new(RateLimitPolicy::unauthenticated())),
         )
-        .layer(Authentication::new().api_keys(keys).failed_attempts(FailedAuthLimit::new()));
+        .layer(AuthenticationLayer::new().api_keys(keys).failed_attempts(FailedAuthLimit::new()))
+        .with_state(Idempotency::new(MemoryIdempotencyStore::default()));
     SafeDefaults::new(cors! {
         origins: ["https://app.example.com"],
         methods: [GET, POST],

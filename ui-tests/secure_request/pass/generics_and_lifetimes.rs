@@ -35,7 +35,7 @@ pub struct Outer<'a, 'b: 'a> {
 /// Generic code names the public reading traits.
 fn parse<'a, T>(json: &'a [u8]) -> Result<Page<'a, T>, RequestError>
 where
-    T: std::fmt::Debug + apishield::request::nested::NestedRead<'a>,
+    T: std::fmt::Debug + apishield::request::ReadRequest<'a>,
 {
     Page::from_json(json)
 }

@@ -20,7 +20,7 @@ fn all_endpoints(cx: &Cx<'_>) -> Finding {
         Some(&rule),
         cx.handlers(),
         |e| rule.fault(e).is_some(),
-        "add `.layer(Authentication::new()..)` to the Routes after these routes (a layer wraps the routes added \
+        "add `.layer(AuthenticationLayer::new()..)` to the Routes after these routes (a layer wraps the routes added \
          before it)",
     );
     let callers = cx.handlers().filter(|e| view::needs_caller(e)).count();

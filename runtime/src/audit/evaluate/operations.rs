@@ -14,7 +14,7 @@ fn rate_limiting(cx: &Cx<'_>) -> Finding {
         Some(&Rule::RateLimited),
         cx.all(),
         |e| view::rate_limits(e).is_empty(),
-        "add `.layer(RateLimit::new(..))` to the Routes after these routes",
+        "add `.layer(RateLimitLayer::new(..))` to the Routes after these routes",
     );
     let policies = distinct(cx.all().flat_map(view::rate_limits));
     let throttled = cx.all().filter(|e| view::failed_attempts_limited(e)).count();

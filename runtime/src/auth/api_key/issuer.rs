@@ -8,7 +8,7 @@ use super::hash::ApiKeyHash;
 use super::key::{ApiKey, ApiKeyEnvironment, ApiKeyKind};
 use super::record::{ApiKeyRecord, MAX_KEY_LIFETIME};
 use super::store::ApiKeyStore;
-use crate::auth::time::{secs, unix_now};
+use crate::time::{Clock, SharedClock, secs};
 
 /// Issues keys into a store: generated from the OS random generator, stored
 /// only as a hash, valid for at most 90 days.
@@ -19,7 +19,7 @@ use crate::auth::time::{secs, unix_now};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let store = MemoryApiKeyStore::new();
-/// let issuer = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live).with_lifetime(Duration::from_secs(30 * 86400))?;
+/// let issuer = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live).lifetime(Duration::from_secs(30 * 86400))?;
 /// let verifier = ApiKeyVerifier::new(store, ApiKeyEnvironment::Live);
 ///
 /// let (old, record) = issuer.issue(ApiKeyKind::Secret, "svc-billing", ["invoices:write"]).await?;
@@ -36,22 +36,31 @@ pub struct ApiKeyIssuer<S> {
     store: S,
     environment: ApiKeyEnvironment,
     lifetime: Duration,
+    clock: SharedClock,
 }
 
 impl<S: ApiKeyStore> ApiKeyIssuer<S> {
     /// An issuer of `environment` keys with the maximum lifetime, 90 days.
     pub fn new(store: S, environment: ApiKeyEnvironment) -> Self {
-        ApiKeyIssuer { store, environment, lifetime: MAX_KEY_LIFETIME }
+        ApiKeyIssuer { store, environment, lifetime: MAX_KEY_LIFETIME, clock: SharedClock::system() }
     }
 
     /// The lifetime of issued keys: at most 90 days
     /// ([`ApiKeyError::ExpiryTooLong`] above).
-    pub fn with_lifetime(mut self, lifetime: Duration) -> Result<Self, ApiKeyError> {
+    pub fn lifetime(mut self, lifetime: Duration) -> Result<Self, ApiKeyError> {
         if lifetime > MAX_KEY_LIFETIME {
             return Err(ApiKeyError::ExpiryTooLong);
         }
         self.lifetime = lifetime;
         Ok(self)
+    }
+
+    /// Reads the time (creation, rotation, revocation) from `clock` instead
+    /// of the [`SystemClock`](crate::time::SystemClock).
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = SharedClock::new(clock);
+        self
     }
 
     /// The store.
@@ -73,7 +82,7 @@ impl<S: ApiKeyStore> ApiKeyIssuer<S> {
     {
         let scopes: BTreeSet<String> = scopes.into_iter().map(Into::into).collect();
         let key = ApiKey::generate(kind, self.environment)?;
-        let record = ApiKeyRecord::new(&key, owner, scopes, unix_now(), self.lifetime)?;
+        let record = ApiKeyRecord::new(&key, owner, scopes, self.clock.now_secs(), self.lifetime)?;
         match self.store.insert(&record).await {
             Ok(true) => Ok((key, record)),
             // A 190-bit collision: not in this universe; refuse anyway.
@@ -97,7 +106,7 @@ impl<S: ApiKeyStore> ApiKeyIssuer<S> {
     /// successor, and the store decides atomically, so of concurrent
     /// rotations exactly one succeeds. The next rotation is the successor's.
     pub async fn rotate(&self, old: &ApiKeyHash, grace: Duration) -> Result<(ApiKey, ApiKeyRecord), ApiKeyError> {
-        let now = unix_now();
+        let now = self.clock.now_secs();
         let previous = self.store.get(old).await.map_err(unavailable)?.ok_or(ApiKeyError::UnknownKey)?;
         refuse_rotation(&previous)?;
         if now >= previous.expires_at() {
@@ -121,7 +130,7 @@ impl<S: ApiKeyStore> ApiKeyIssuer<S> {
     /// Revokes a key at once (on compromise, or when its owner leaves).
     /// [`ApiKeyError::UnknownKey`] if there is no such key.
     pub async fn revoke(&self, hash: &ApiKeyHash) -> Result<(), ApiKeyError> {
-        match self.store.revoke(hash, unix_now()).await.map_err(unavailable)? {
+        match self.store.revoke(hash, self.clock.now_secs()).await.map_err(unavailable)? {
             true => Ok(()),
             false => Err(ApiKeyError::UnknownKey),
         }

@@ -32,7 +32,7 @@ pub const KEY_LEN: usize = PREFIX_LEN + RANDOM_LEN + CHECKSUM_LEN;
 
 /// How many random characters the [display prefix](ApiKey::display_prefix)
 /// shows after the type prefix: 4 (24 of the 190 bits).
-pub const DISPLAY_RANDOM_LEN: usize = 4;
+pub(crate) const DISPLAY_RANDOM_LEN: usize = 4;
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 

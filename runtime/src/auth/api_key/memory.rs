@@ -1,12 +1,12 @@
 //! The in-memory store: one process, no setup.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use super::hash::ApiKeyHash;
 use super::record::ApiKeyRecord;
 use super::store::{ApiKeyStore, ApiKeyStoreError};
+use crate::store::BoxFuture;
 
 /// API-key records in this process's memory. Cheap to clone (clones share
 /// the records), so one store can back an issuer and a verifier.
@@ -55,20 +55,20 @@ impl MemoryApiKeyStore {
 }
 
 impl ApiKeyStore for MemoryApiKeyStore {
-    fn get(&self, hash: &ApiKeyHash) -> impl Future<Output = Result<Option<ApiKeyRecord>, ApiKeyStoreError>> + Send {
-        std::future::ready(Ok(self.read().get(hash).cloned()))
+    fn get<'a>(&'a self, hash: &'a ApiKeyHash) -> BoxFuture<'a, Result<Option<ApiKeyRecord>, ApiKeyStoreError>> {
+        Box::pin(std::future::ready(Ok(self.read().get(hash).cloned())))
     }
 
-    fn insert(&self, record: &ApiKeyRecord) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+    fn insert<'a>(&'a self, record: &'a ApiKeyRecord) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
         let mut records = self.write();
         let inserted = !records.contains_key(&record.hash);
         if inserted {
             records.insert(record.hash, record.clone());
         }
-        std::future::ready(Ok(inserted))
+        Box::pin(std::future::ready(Ok(inserted)))
     }
 
-    fn revoke(&self, hash: &ApiKeyHash, at: i64) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+    fn revoke<'a>(&'a self, hash: &'a ApiKeyHash, at: i64) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
         let found = match self.write().get_mut(hash) {
             Some(record) => {
                 record.revoked_at = Some(record.revoked_at.map_or(at, |earlier| earlier.min(at)));
@@ -76,15 +76,15 @@ impl ApiKeyStore for MemoryApiKeyStore {
             }
             None => false,
         };
-        std::future::ready(Ok(found))
+        Box::pin(std::future::ready(Ok(found)))
     }
 
-    fn rotate(
-        &self,
-        old: &ApiKeyHash,
-        new: &ApiKeyRecord,
+    fn rotate<'a>(
+        &'a self,
+        old: &'a ApiKeyHash,
+        new: &'a ApiKeyRecord,
         old_expires_at: i64,
-    ) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+    ) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
         let mut records = self.write();
         let rotated = if records.contains_key(&new.hash) {
             false
@@ -103,6 +103,6 @@ impl ApiKeyStore for MemoryApiKeyStore {
         if rotated {
             records.insert(new.hash, new.clone());
         }
-        std::future::ready(Ok(rotated))
+        Box::pin(std::future::ready(Ok(rotated)))
     }
 }

@@ -43,14 +43,12 @@ mod verifier;
 pub use error::ApiKeyError;
 pub use hash::ApiKeyHash;
 pub use issuer::ApiKeyIssuer;
-pub use key::{
-    ApiKey, ApiKeyEnvironment, ApiKeyKind, CHECKSUM_LEN, DISPLAY_RANDOM_LEN, KEY_LEN, PREFIX_LEN, RANDOM_LEN, checksum,
-};
+pub use key::{ApiKey, ApiKeyEnvironment, ApiKeyKind, CHECKSUM_LEN, KEY_LEN, PREFIX_LEN, RANDOM_LEN, checksum};
 pub use memory::MemoryApiKeyStore;
 pub use record::{
     API_KEY_ISSUER, ApiKeyRecord, MAX_KEY_LIFETIME, MAX_OWNER_LEN, MAX_SCOPE_LEN, MAX_SCOPES, StoredApiKey,
 };
 #[cfg(feature = "redis")]
-pub use redis::{DEFAULT_REDIS_PREFIX, EXPIRED_RETENTION, RedisApiKeyStore};
+pub use redis::RedisApiKeyStore;
 pub use store::{ApiKeyStore, ApiKeyStoreError};
 pub use verifier::{ApiKeyVerifier, DEFAULT_ROTATION_GRACE};

@@ -72,7 +72,7 @@ impl ApiKeyRecord {
             owner: Arc::from(owner),
             scopes: Arc::new(scopes),
             created_at,
-            expires_at: created_at.saturating_add(crate::auth::time::secs(lifetime)),
+            expires_at: created_at.saturating_add(crate::time::secs(lifetime)),
             revoked_at: None,
             rotated_at: None,
         })

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -14,15 +13,16 @@ use super::hash::ApiKeyHash;
 use super::key::{ApiKeyEnvironment, ApiKeyKind};
 use super::record::{ApiKeyRecord, StoredApiKey};
 use super::store::{ApiKeyStore, ApiKeyStoreError};
-use crate::auth::time::secs;
+use crate::store::BoxFuture;
+use crate::time::secs;
 
 /// The key prefix of [`RedisApiKeyStore::new`]: `apishield:apikey:`.
-pub const DEFAULT_REDIS_PREFIX: &str = "apishield:apikey:";
+const DEFAULT_PREFIX: &str = "apishield:apikey:";
 
 /// How long Redis keeps a record after the key expired: 7 days, during which
 /// the key is refused as expired (a clearer log line than "unknown") before
 /// Redis deletes it by itself.
-pub const EXPIRED_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+pub(crate) const EXPIRED_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 /// `KEYS[1]` the record; `ARGV[1]` its EXPIREAT; then field, value pairs.
 const INSERT_LUA: &str = r"
@@ -72,8 +72,8 @@ static ROTATE: LazyLock<Script> = LazyLock::new(|| Script::new(ROTATE_LUA));
 /// API-key records in Redis, one hash per key at `<prefix><sha256 hex>`
 /// with fields `display_prefix`, `kind`, `environment`, `owner`, `scopes`
 /// (space-separated), `created_at`, `expires_at`, once rotated `rotated_at`
-/// and, once revoked, `revoked_at`. Each record expires in Redis [`EXPIRED_RETENTION`] after the
-/// key itself. Writes are Lua scripts, so insert, revoke and rotate are
+/// and, once revoked, `revoked_at`. Each record expires in Redis 7 days after the key
+/// itself (it is refused as expired meanwhile). Writes are Lua scripts, so insert, revoke and rotate are
 /// atomic; on Redis Cluster put a hash tag in the prefix (`{apikeys}:`) so a
 /// rotation's two records share a slot.
 ///
@@ -82,7 +82,7 @@ static ROTATE: LazyLock<Script> = LazyLock::new(|| Script::new(ROTATE_LUA));
 /// use apishield::auth::api_key::{ApiKeyEnvironment, ApiKeyVerifier, RedisApiKeyStore};
 ///
 /// let client = redis::Client::open("redis://127.0.0.1:6379")?;
-/// let store = RedisApiKeyStore::new(client.get_connection_manager().await?).with_prefix("billing:apikeys:");
+/// let store = RedisApiKeyStore::new(client.get_connection_manager().await?).prefix("billing:apikeys:");
 /// let verifier = ApiKeyVerifier::new(store, ApiKeyEnvironment::Live);
 /// # let _ = verifier; Ok(()) }
 /// ```
@@ -93,20 +93,18 @@ pub struct RedisApiKeyStore {
 }
 
 impl RedisApiKeyStore {
-    /// A store on `conn` with the keys under [`DEFAULT_REDIS_PREFIX`].
+    /// A store on `conn` with the keys under `apishield:apikey:`.
     pub fn new(conn: ConnectionManager) -> Self {
-        RedisApiKeyStore { conn, prefix: Arc::from(DEFAULT_REDIS_PREFIX) }
+        RedisApiKeyStore { conn, prefix: Arc::from(DEFAULT_PREFIX) }
     }
 
-    /// The same store with its keys under `prefix`.
-    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+    /// Puts the keys under `prefix` instead (a hash tag such as
+    /// `{apikeys}:` on Redis Cluster, so a rotation's two records share a
+    /// slot).
+    #[must_use]
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = Arc::from(prefix.into());
         self
-    }
-
-    /// The prefix of every key.
-    pub fn prefix(&self) -> &str {
-        &self.prefix
     }
 
     fn key(&self, hash: &ApiKeyHash) -> String {
@@ -169,46 +167,46 @@ fn parse(hash: &ApiKeyHash, mut map: HashMap<String, String>) -> Result<Option<A
 }
 
 impl ApiKeyStore for RedisApiKeyStore {
-    fn get(&self, hash: &ApiKeyHash) -> impl Future<Output = Result<Option<ApiKeyRecord>, ApiKeyStoreError>> + Send {
+    fn get<'a>(&'a self, hash: &'a ApiKeyHash) -> BoxFuture<'a, Result<Option<ApiKeyRecord>, ApiKeyStoreError>> {
         let key = self.key(hash);
         let hash = *hash;
         let mut conn = self.conn.clone();
-        async move {
+        Box::pin(async move {
             let map: HashMap<String, String> =
                 redis::cmd("HGETALL").arg(&key).query_async(&mut conn).await.map_err(ApiKeyStoreError::new)?;
             parse(&hash, map)
-        }
+        })
     }
 
-    fn insert(&self, record: &ApiKeyRecord) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+    fn insert<'a>(&'a self, record: &'a ApiKeyRecord) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
         let mut invocation = INSERT.prepare_invoke();
         invocation.key(self.key(record.hash())).arg(expire_at(record));
         for (name, value) in fields(record) {
             invocation.arg(name).arg(value);
         }
         let mut conn = self.conn.clone();
-        async move {
+        Box::pin(async move {
             let inserted: i64 = invocation.invoke_async(&mut conn).await.map_err(ApiKeyStoreError::new)?;
             Ok(inserted == 1)
-        }
+        })
     }
 
-    fn revoke(&self, hash: &ApiKeyHash, at: i64) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+    fn revoke<'a>(&'a self, hash: &'a ApiKeyHash, at: i64) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
         let mut invocation = REVOKE.prepare_invoke();
         invocation.key(self.key(hash)).arg(at);
         let mut conn = self.conn.clone();
-        async move {
+        Box::pin(async move {
             let found: i64 = invocation.invoke_async(&mut conn).await.map_err(ApiKeyStoreError::new)?;
             Ok(found == 1)
-        }
+        })
     }
 
-    fn rotate(
-        &self,
-        old: &ApiKeyHash,
-        new: &ApiKeyRecord,
+    fn rotate<'a>(
+        &'a self,
+        old: &'a ApiKeyHash,
+        new: &'a ApiKeyRecord,
         old_expires_at: i64,
-    ) -> impl Future<Output = Result<bool, ApiKeyStoreError>> + Send {
+    ) -> BoxFuture<'a, Result<bool, ApiKeyStoreError>> {
         let mut invocation = ROTATE.prepare_invoke();
         invocation
             .key(self.key(old))
@@ -221,9 +219,9 @@ impl ApiKeyStore for RedisApiKeyStore {
             invocation.arg(name).arg(value);
         }
         let mut conn = self.conn.clone();
-        async move {
+        Box::pin(async move {
             let rotated: i64 = invocation.invoke_async(&mut conn).await.map_err(ApiKeyStoreError::new)?;
             Ok(rotated == 1)
-        }
+        })
     }
 }

@@ -1,12 +1,13 @@
 //! Per-request verification of an API key.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::ApiKeyError;
 use super::key::{ApiKey, ApiKeyEnvironment, ApiKeyKind};
 use super::record::{ApiKeyRecord, MAX_KEY_LIFETIME};
 use super::store::ApiKeyStore;
-use crate::auth::time::{secs, unix_now};
+use crate::time::{Clock, SharedClock, secs};
 
 /// Verifies API keys against a store, for one environment.
 ///
@@ -42,21 +43,42 @@ pub struct ApiKeyVerifier<S> {
     store: S,
     environment: ApiKeyEnvironment,
     allow_publishable: bool,
+    clock: SharedClock,
 }
 
 impl<S: ApiKeyStore> ApiKeyVerifier<S> {
     /// A verifier for the keys of `environment` in `store`; publishable
     /// keys are refused.
     pub fn new(store: S, environment: ApiKeyEnvironment) -> Self {
-        ApiKeyVerifier { store, environment, allow_publishable: false }
+        ApiKeyVerifier { store, environment, allow_publishable: false, clock: SharedClock::system() }
     }
 
     /// Also accepts publishable (`pk-`) keys: for endpoints meant for
     /// browser or mobile clients, whose keys are public by design (give them
     /// narrow scopes).
+    #[must_use]
     pub fn allow_publishable(mut self) -> Self {
         self.allow_publishable = true;
         self
+    }
+
+    /// Reads the time (expiry) from `clock` instead of the
+    /// [`SystemClock`](crate::time::SystemClock).
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = SharedClock::new(clock);
+        self
+    }
+
+    /// The same verifier with its store behind an `Arc<dyn ApiKeyStore>`,
+    /// one type whatever the store (what an authentication layer holds).
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    pub(crate) fn into_shared(self) -> ApiKeyVerifier<Arc<dyn ApiKeyStore>>
+    where
+        S: 'static,
+    {
+        let ApiKeyVerifier { store, environment, allow_publishable, clock } = self;
+        ApiKeyVerifier { store: Arc::new(store), environment, allow_publishable, clock }
     }
 
     /// The environment this verifier accepts.
@@ -71,7 +93,7 @@ impl<S: ApiKeyStore> ApiKeyVerifier<S> {
 
     /// Verifies `key` now; with `required_scope`, also that the key has it.
     pub async fn verify(&self, key: &ApiKey, required_scope: Option<&str>) -> Result<ApiKeyRecord, ApiKeyError> {
-        self.verify_at(key, required_scope, unix_now()).await
+        self.verify_at(key, required_scope, self.clock.now_secs()).await
     }
 
     /// Parses an `Authorization: ApiKey <key>` header value and verifies the

@@ -17,10 +17,10 @@ use std::time::Duration;
 
 use super::keys::JwtKeys;
 use super::validator::{Config, JwtValidator, TrustedIssuer};
-use crate::auth::time::secs;
+use crate::time::{Clock, SharedClock, secs};
 
 /// The default clock-skew leeway: 30 seconds.
-pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
 
 /// The largest leeway a validator uses: 5 minutes. Larger values are
 /// lowered to it (a leeway is for clock skew, not for extending tokens).
@@ -30,10 +30,10 @@ pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
 pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 /// The default maximum token size: 8 KiB, checked before any decoding.
-pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
+pub(crate) const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
 
 /// The default name of the roles claim: `roles`.
-pub const DEFAULT_ROLES_CLAIM: &str = "roles";
+pub(crate) const DEFAULT_ROLES_CLAIM: &str = "roles";
 
 /// The builder's type states.
 pub mod state {
@@ -136,11 +136,12 @@ impl ExternalIssuer {
 /// | Setting | Default |
 /// | --- | --- |
 /// | issuer, audience | none: both required before `build()` |
-/// | leeway | [`DEFAULT_LEEWAY`], 30 s (at most [`MAX_LEEWAY`], 5 min) |
+/// | leeway | 30 s (at most [`MAX_LEEWAY`], 5 min) |
 /// | maximum lifetime (`exp - iat`) | [`DEFAULT_MAX_LIFETIME`], 15 min |
-/// | maximum token size | [`DEFAULT_MAX_TOKEN_SIZE`], 8 KiB |
+/// | maximum token size | 8 KiB |
 /// | `typ` | not checked (set [`token_type`](Self::token_type) for RFC 8725 explicit typing) |
-/// | roles claim | [`DEFAULT_ROLES_CLAIM`], `roles` |
+/// | roles claim | `roles` |
+/// | clock | [`SystemClock`](crate::time::SystemClock) |
 #[derive(Debug)]
 #[must_use = "a builder does nothing until `.build()`"]
 pub struct JwtValidatorBuilder<I = NoIssuer, A = NoAudience> {
@@ -153,6 +154,7 @@ pub struct JwtValidatorBuilder<I = NoIssuer, A = NoAudience> {
     max_token_size: usize,
     token_type: Option<String>,
     roles_claim: String,
+    clock: SharedClock,
     state: PhantomData<(I, A)>,
 }
 
@@ -168,6 +170,7 @@ impl JwtValidatorBuilder {
             max_token_size: DEFAULT_MAX_TOKEN_SIZE,
             token_type: None,
             roles_claim: DEFAULT_ROLES_CLAIM.to_owned(),
+            clock: SharedClock::system(),
             state: PhantomData,
         }
     }
@@ -185,6 +188,7 @@ impl<I, A> JwtValidatorBuilder<I, A> {
             max_token_size: self.max_token_size,
             token_type: self.token_type,
             roles_claim: self.roles_claim,
+            clock: self.clock,
             state: PhantomData,
         }
     }
@@ -255,6 +259,14 @@ impl<I, A> JwtValidatorBuilder<I, A> {
         self
     }
 
+    /// Reads the time from `clock` instead of the
+    /// [`SystemClock`](crate::time::SystemClock) (tests check `exp` and
+    /// `nbf` edges with a [`ManualClock`](crate::time::ManualClock)).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = SharedClock::new(clock);
+        self
+    }
+
     /// The validator. Compiles only after [`issuer`](Self::issuer) and
     /// [`audience`](Self::audience).
     pub fn build(self) -> JwtValidator
@@ -293,6 +305,7 @@ impl<I, A> JwtValidatorBuilder<I, A> {
             max_token_size: self.max_token_size,
             token_type: self.token_type,
             roles_claim: Arc::from(self.roles_claim),
+            clock: self.clock,
         })
     }
 }

@@ -18,10 +18,10 @@ use super::error::{JwtIssueError, JwtKeyError};
 use super::keys::{JwtKey, MIN_RSA_BITS, checked_kid};
 use super::secret::HmacSecret;
 use crate::auth::Secret;
-use crate::auth::time::{secs, unix_now};
+use crate::time::{Clock, SharedClock, secs};
 
 /// The `typ` of issued tokens unless configured otherwise: `JWT`.
-pub const DEFAULT_TOKEN_TYPE: &str = "JWT";
+pub(crate) const DEFAULT_TOKEN_TYPE: &str = "JWT";
 
 /// A private key (or HMAC secret) that signs tokens with one algorithm.
 ///
@@ -141,7 +141,7 @@ impl fmt::Debug for JwtSigningKey {
 /// | Setting | Default |
 /// | --- | --- |
 /// | lifetime | 15 min, the validator's default maximum |
-/// | `typ` | [`DEFAULT_TOKEN_TYPE`] (`JWT`); `at+jwt` with [`with_token_type`](Self::with_token_type) |
+/// | `typ` | `JWT`; `at+jwt` with [`token_type`](Self::token_type) |
 /// | roles claim | `roles` |
 ///
 /// Tokens come back as [`Secret<String>`]: a bearer token is a credential.
@@ -171,6 +171,7 @@ pub struct JwtIssuer {
     lifetime: Duration,
     token_type: String,
     roles_claim: String,
+    clock: SharedClock,
 }
 
 impl JwtIssuer {
@@ -183,25 +184,37 @@ impl JwtIssuer {
             lifetime: DEFAULT_MAX_LIFETIME,
             token_type: DEFAULT_TOKEN_TYPE.to_owned(),
             roles_claim: DEFAULT_ROLES_CLAIM.to_owned(),
+            clock: SharedClock::system(),
         }
     }
 
     /// The lifetime of every token (default 15 minutes). A validator refuses
     /// tokens living longer than its own maximum, 15 minutes by default.
-    pub fn with_lifetime(mut self, lifetime: Duration) -> JwtIssuer {
+    #[must_use]
+    pub fn lifetime(mut self, lifetime: Duration) -> JwtIssuer {
         self.lifetime = lifetime;
         self
     }
 
     /// The `typ` header (default `JWT`; RFC 9068 access tokens use `at+jwt`).
-    pub fn with_token_type(mut self, typ: impl Into<String>) -> JwtIssuer {
+    #[must_use]
+    pub fn token_type(mut self, typ: impl Into<String>) -> JwtIssuer {
         self.token_type = typ.into();
         self
     }
 
     /// The name of the roles claim (default `roles`).
-    pub fn with_roles_claim(mut self, name: impl Into<String>) -> JwtIssuer {
+    #[must_use]
+    pub fn roles_claim(mut self, name: impl Into<String>) -> JwtIssuer {
         self.roles_claim = name.into();
+        self
+    }
+
+    /// Reads `iat` from `clock` instead of the
+    /// [`SystemClock`](crate::time::SystemClock).
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> JwtIssuer {
+        self.clock = SharedClock::new(clock);
         self
     }
 
@@ -314,7 +327,7 @@ impl TokenBuilder<'_> {
             return Err(JwtIssueError::EmptySubject);
         }
         let issuer = self.issuer;
-        let issued_at = self.issued_at.unwrap_or_else(unix_now);
+        let issued_at = self.issued_at.unwrap_or_else(|| issuer.clock.now_secs());
         let mut jti = [0u8; 16];
         getrandom::fill(&mut jti).map_err(|_| JwtIssueError::Randomness)?;
 

@@ -46,13 +46,10 @@ mod secret;
 mod validator;
 
 pub use algorithm::JwtAlgorithm;
-pub use builder::{
-    DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_TOKEN_SIZE, DEFAULT_ROLES_CLAIM, ExternalIssuer,
-    JwtValidatorBuilder, MAX_LEEWAY, state,
-};
+pub use builder::{DEFAULT_MAX_LIFETIME, ExternalIssuer, JwtValidatorBuilder, MAX_LEEWAY, state};
 pub use claims::ValidatedToken;
 pub use error::{Claim, JwtError, JwtIssueError, JwtKeyError};
-pub use issuer::{DEFAULT_TOKEN_TYPE, JwtIssuer, JwtSigningKey, TokenBuilder};
+pub use issuer::{JwtIssuer, JwtSigningKey, TokenBuilder};
 pub use keys::{JwtKey, JwtKeys, MAX_KID_LEN, MIN_RSA_BITS, is_valid_kid};
-pub use secret::{GENERATED_HMAC_SECRET_LEN, HmacSecret, MIN_HMAC_SECRET_LEN};
+pub use secret::{HmacSecret, MIN_HMAC_SECRET_LEN};
 pub use validator::JwtValidator;

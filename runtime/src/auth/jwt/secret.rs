@@ -13,7 +13,7 @@ pub const MIN_HMAC_SECRET_LEN: usize = 32;
 
 /// The length of a [`HmacSecret::generate`]d secret, in bytes: 64, enough
 /// for every HMAC algorithm.
-pub const GENERATED_HMAC_SECRET_LEN: usize = 64;
+pub(crate) const GENERATED_HMAC_SECRET_LEN: usize = 64;
 
 /// A shared secret for HS256/HS384/HS512.
 ///
@@ -63,7 +63,7 @@ impl HmacSecret {
         HmacSecret::checked(bytes)
     }
 
-    /// A new random secret of [`GENERATED_HMAC_SECRET_LEN`] bytes from the
+    /// A new random secret of 64 bytes from the
     /// operating system's generator: for a single process that both issues
     /// and validates (tests, a monolith), where nobody else needs the key.
     pub fn generate() -> Result<HmacSecret, JwtKeyError> {

@@ -29,7 +29,7 @@ use super::claims::{ValidatedToken, check_string_or_list};
 use super::error::{Claim, JwtError};
 use super::json::{StrictJsonError, parse_object};
 use super::keys::{JwtKeys, is_valid_kid};
-use crate::auth::time::unix_now;
+use crate::time::{Clock, SharedClock};
 
 /// Header parameters that carry a key or say where to fetch one. Trusting
 /// them lets the token choose its own verification key.
@@ -76,6 +76,7 @@ pub(super) struct Config {
     pub(super) max_token_size: usize,
     pub(super) token_type: Option<String>,
     pub(super) roles_claim: Arc<str>,
+    pub(super) clock: SharedClock,
 }
 
 /// An accepted issuer and the keys that verify its tokens.
@@ -110,9 +111,10 @@ impl JwtValidator {
         JwtValidator { config: Arc::new(config) }
     }
 
-    /// Validates a compact JWT (the part after `Bearer `) now.
+    /// Validates a compact JWT (the part after `Bearer `) now (the
+    /// builder's [`clock`](JwtValidatorBuilder::clock)).
     pub fn validate(&self, token: &str) -> Result<ValidatedToken, JwtError> {
-        self.validate_at(token, unix_now())
+        self.validate_at(token, self.config.clock.now_secs())
     }
 
     /// Validates a token as of `now` (Unix seconds): for tests, and for

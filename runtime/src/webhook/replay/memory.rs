@@ -1,13 +1,14 @@
 //! The in-process replay store.
 
 use std::collections::HashMap;
-use std::future::{Future, ready};
+use std::future::ready;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::{ReplayKeys, ReplayStore, ReplayStoreError, Sighting};
+use crate::store::BoxFuture;
 
 /// How many records a [`MemoryReplayStore::new`] holds at most: 100 000.
-pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
+pub(crate) const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
 
 /// Expired records are swept at least this often (seconds of the verifier's
 /// clock), and whenever the store is full.
@@ -62,7 +63,7 @@ impl Records {
 }
 
 impl MemoryReplayStore {
-    /// An empty store holding at most [`DEFAULT_MEMORY_CAPACITY`] records.
+    /// An empty store holding at most 100 000 records.
     pub fn new() -> Self {
         MemoryReplayStore::with_capacity(DEFAULT_MEMORY_CAPACITY)
     }
@@ -128,18 +129,18 @@ impl Default for MemoryReplayStore {
 }
 
 impl ReplayStore for MemoryReplayStore {
-    fn record(
-        &self,
-        keys: &ReplayKeys,
+    fn record<'a>(
+        &'a self,
+        keys: &'a ReplayKeys,
         now: i64,
         ttl_secs: u64,
-    ) -> impl Future<Output = Result<Sighting, ReplayStoreError>> + Send {
-        ready(self.record_now(keys, now, ttl_secs))
+    ) -> BoxFuture<'a, Result<Sighting, ReplayStoreError>> {
+        Box::pin(ready(self.record_now(keys, now, ttl_secs)))
     }
 
-    fn forget(&self, keys: &ReplayKeys) -> impl Future<Output = Result<(), ReplayStoreError>> + Send {
+    fn forget<'a>(&'a self, keys: &'a ReplayKeys) -> BoxFuture<'a, Result<(), ReplayStoreError>> {
         self.forget_now(keys);
-        ready(Ok(()))
+        Box::pin(ready(Ok(())))
     }
 }
 

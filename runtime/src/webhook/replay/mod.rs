@@ -14,18 +14,20 @@
 //! Records are kept for as long as the delivery's signature could still be
 //! accepted (its timestamp plus the tolerance) and at least the verifier's
 //! retention, twice the tolerance by default; see
-//! [`WebhookVerifier::with_replay_retention`](super::WebhookVerifier::with_replay_retention).
+//! [`WebhookVerifier::replay_retention`](super::WebhookVerifier::replay_retention).
 
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 
 use std::fmt;
-use std::future::Future;
+use std::sync::Arc;
 
-pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryReplayStore};
+use crate::store::BoxFuture;
+
+pub use memory::MemoryReplayStore;
 #[cfg(feature = "redis")]
-pub use redis::{DEFAULT_REDIS_PREFIX, RedisReplayStore};
+pub use redis::RedisReplayStore;
 
 /// Whether the keys of a delivery had been seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +117,9 @@ impl fmt::Debug for ReplayKeys {
 /// signed in that profile, so once a delivery was accepted its signature may
 /// never again be accepted under another id, whether or not the event was
 /// given back for a retry.
+///
+/// Object safe (see [`crate::store`]): an `Arc<dyn ReplayStore>` is a store,
+/// as is an `Arc` of any store.
 pub trait ReplayStore: Send + Sync {
     /// Answers [`Sighting::Repeat`], writing nothing, if the event id is
     /// recorded, or if the signature (when `keys` has one) is recorded under
@@ -125,17 +130,32 @@ pub trait ReplayStore: Send + Sync {
     /// A signature recorded under the *same* id is no repeat once that id
     /// was forgotten: it is the given-back event itself, resent as it was
     /// signed.
-    fn record(
-        &self,
-        keys: &ReplayKeys,
+    fn record<'a>(
+        &'a self,
+        keys: &'a ReplayKeys,
         now: i64,
         ttl_secs: u64,
-    ) -> impl Future<Output = Result<Sighting, ReplayStoreError>> + Send;
+    ) -> BoxFuture<'a, Result<Sighting, ReplayStoreError>>;
 
     /// Removes the record of the event id of `keys`, and only that: the
     /// signature's record, bound to the id, stays until it expires (see
     /// [`WebhookVerifier::forget`](super::WebhookVerifier::forget)).
-    fn forget(&self, keys: &ReplayKeys) -> impl Future<Output = Result<(), ReplayStoreError>> + Send;
+    fn forget<'a>(&'a self, keys: &'a ReplayKeys) -> BoxFuture<'a, Result<(), ReplayStoreError>>;
+}
+
+impl<S: ReplayStore + ?Sized> ReplayStore for Arc<S> {
+    fn record<'a>(
+        &'a self,
+        keys: &'a ReplayKeys,
+        now: i64,
+        ttl_secs: u64,
+    ) -> BoxFuture<'a, Result<Sighting, ReplayStoreError>> {
+        (**self).record(keys, now, ttl_secs)
+    }
+
+    fn forget<'a>(&'a self, keys: &'a ReplayKeys) -> BoxFuture<'a, Result<(), ReplayStoreError>> {
+        (**self).forget(keys)
+    }
 }
 
 /// A replay store failure. The verifier logs it (with `tracing`) and answers

@@ -2,16 +2,16 @@
 //! receives the same webhooks.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::{Arc, LazyLock};
 
 use redis::Script;
 use redis::aio::ConnectionManager;
 
 use super::{ReplayKeys, ReplayStore, ReplayStoreError, Sighting};
+use crate::store::BoxFuture;
 
 /// The key prefix of [`RedisReplayStore::new`]: `apishield:webhook:`.
-pub const DEFAULT_REDIS_PREFIX: &str = "apishield:webhook:";
+const DEFAULT_PREFIX: &str = "apishield:webhook:";
 
 /// Check-and-record in one atomic step: a script runs alone on the server,
 /// so two instances receiving the same event at once cannot both see it as
@@ -50,8 +50,8 @@ static RECORD: LazyLock<Script> = LazyLock::new(|| Script::new(RECORD_LUA));
 /// use apishield::webhook::{RedisReplayStore, WebhookSecret, WebhookVerifier};
 ///
 /// let client = redis::Client::open("redis://127.0.0.1:6379")?;
-/// let store = RedisReplayStore::new(client.get_connection_manager().await?).with_prefix("billing:webhooks:");
-/// let verifier = WebhookVerifier::standard(WebhookSecret::from_standard("whsec_...")?).with_store(store);
+/// let store = RedisReplayStore::new(client.get_connection_manager().await?).prefix("billing:webhooks:");
+/// let verifier = WebhookVerifier::standard(WebhookSecret::from_standard("whsec_...")?).store(store);
 /// # let _ = verifier; Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -61,20 +61,18 @@ pub struct RedisReplayStore {
 }
 
 impl RedisReplayStore {
-    /// A store on `conn` with the keys under [`DEFAULT_REDIS_PREFIX`].
+    /// A store on `conn` with the keys under `apishield:webhook:`.
     pub fn new(conn: ConnectionManager) -> Self {
-        RedisReplayStore { conn, prefix: Arc::from(DEFAULT_REDIS_PREFIX) }
+        RedisReplayStore { conn, prefix: Arc::from(DEFAULT_PREFIX) }
     }
 
-    /// The same store with its keys under `prefix`.
-    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+    /// Puts the keys under `prefix` instead (one per sender if senders may
+    /// reuse each other's event ids; a hash tag such as `{webhooks}:` on
+    /// Redis Cluster).
+    #[must_use]
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = Arc::from(prefix.into());
         self
-    }
-
-    /// The prefix of every key.
-    pub fn prefix(&self) -> &str {
-        &self.prefix
     }
 
     fn keys(&self, keys: &ReplayKeys) -> Vec<String> {
@@ -91,12 +89,12 @@ impl fmt::Debug for RedisReplayStore {
 }
 
 impl ReplayStore for RedisReplayStore {
-    fn record(
-        &self,
-        keys: &ReplayKeys,
+    fn record<'a>(
+        &'a self,
+        keys: &'a ReplayKeys,
         _now: i64,
         ttl_secs: u64,
-    ) -> impl Future<Output = Result<Sighting, ReplayStoreError>> + Send {
+    ) -> BoxFuture<'a, Result<Sighting, ReplayStoreError>> {
         let mut invocation = RECORD.prepare_invoke();
         for key in self.keys(keys) {
             invocation.key(key);
@@ -104,16 +102,18 @@ impl ReplayStore for RedisReplayStore {
         // Redis refuses `EX 0`; a record always lives at least a second.
         invocation.arg(ttl_secs.max(1)).arg(keys.event_id());
         let mut conn = self.conn.clone();
-        async move {
+        Box::pin(async move {
             let recorded: i64 = invocation.invoke_async(&mut conn).await.map_err(ReplayStoreError::new)?;
             Ok(if recorded == 1 { Sighting::First } else { Sighting::Repeat })
-        }
+        })
     }
 
-    fn forget(&self, keys: &ReplayKeys) -> impl Future<Output = Result<(), ReplayStoreError>> + Send {
+    fn forget<'a>(&'a self, keys: &'a ReplayKeys) -> BoxFuture<'a, Result<(), ReplayStoreError>> {
         // The id's key only: the signature stays bound to it.
         let id_key = keys.id_key(&self.prefix);
         let mut conn = self.conn.clone();
-        async move { redis::cmd("DEL").arg(&id_key).query_async::<()>(&mut conn).await.map_err(ReplayStoreError::new) }
+        Box::pin(async move {
+            redis::cmd("DEL").arg(&id_key).query_async::<()>(&mut conn).await.map_err(ReplayStoreError::new)
+        })
     }
 }

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::error::ApiError;
+use crate::axum::ApiError;
 use crate::client_addr::TrustedProxies;
 
 /// Marks a response to a plain-HTTP request: HSTS is never set on it
@@ -42,7 +42,7 @@ pub(crate) struct PlainHttpAnswer;
 ///
 /// HSTS (`Strict-Transport-Security`) is removed from every answer to a
 /// plain-HTTP request, whoever set it: browsers must learn it over HTTPS
-/// only. [`SafeDefaults`](super::SafeDefaults) includes this layer.
+/// only. [`SafeDefaults`](crate::axum::SafeDefaults) includes this layer.
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {

@@ -1,21 +1,19 @@
-//! Refused credentials, counted: the [`Authentication`](super::Authentication)
+//! Refused credentials, counted: the [`AuthenticationLayer`](super::AuthenticationLayer)
 //! layer's brake on guessing.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::rate_limit::{
-    MemoryRateLimiter, Outcome, RateLimitDecision, RateLimitError, RateLimitKey, RateLimitPolicy, RateLimiter, Window,
+    MemoryRateLimiter, Outcome, RateLimitDecision, RateLimitKey, RateLimitPolicy, RateLimiter, Window,
 };
 
 /// The namespace of the throttle's keys, so that a limiter shared with a
-/// [`RateLimit`](super::RateLimit) layer never mixes failures with requests.
+/// [`RateLimitLayer`](crate::axum::RateLimitLayer) layer never mixes failures with requests.
 const SCOPE: &str = "authfail";
 
-/// How many refused credentials the [`Authentication`](super::Authentication)
+/// How many refused credentials the [`AuthenticationLayer`](super::AuthenticationLayer)
 /// layer takes before it stops looking at more.
 ///
 /// Each refused credential (malformed, unknown, expired, revoked, a bad
@@ -28,7 +26,7 @@ const SCOPE: &str = "authfail";
 /// asked. Accepted credentials are checked against the budgets but never
 /// spend them, and requests without a credential are not counted at all.
 ///
-/// The default ([`FailedAuthLimit::new`], what `Authentication::new()`
+/// The default ([`FailedAuthLimit::new`], what `AuthenticationLayer::new()`
 /// starts with) keeps its counts in memory: 10 per minute and 100 per hour
 /// per client address ([`default_per_client_policy`](Self::default_per_client_policy)),
 /// 20 per minute and 200 per hour per API-key prefix
@@ -40,7 +38,7 @@ const SCOPE: &str = "authfail";
 /// Limits and trade-offs:
 ///
 /// * the client address is the peer's, or the one trusted proxies report
-///   ([`Authentication::trusted_proxies`](super::Authentication::trusted_proxies));
+///   ([`AuthenticationLayer::trusted_proxies`](super::AuthenticationLayer::trusted_proxies));
 ///   behind a proxy that is not configured, every client shares the proxy's
 ///   budget (a warning says so once). Without `ConnectInfo` there is no
 ///   address, and only the per-key budget applies;
@@ -57,20 +55,20 @@ const SCOPE: &str = "authfail";
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {
-/// use apishield::axum::{Authentication, FailedAuthLimit};
+/// use apishield::axum::{AuthenticationLayer, FailedAuthLimit};
 /// use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy, Window};
 ///
 /// let three_per_minute = RateLimitPolicy::new(Default::default(), [Window::per_minute(3)]).unwrap();
-/// let auth = Authentication::new()
+/// let auth = AuthenticationLayer::new()
 ///     .failed_attempts(FailedAuthLimit::new().per_client(MemoryRateLimiter::new(three_per_minute)));
-/// let no_brake = Authentication::new().failed_attempts(FailedAuthLimit::off());
+/// let no_brake = AuthenticationLayer::new().failed_attempts(FailedAuthLimit::off());
 /// # let _ = (auth, no_brake);
 /// # }
 /// ```
 #[derive(Clone)]
 pub struct FailedAuthLimit {
-    per_client: Option<Arc<dyn Count>>,
-    per_key: Option<Arc<dyn Count>>,
+    per_client: Option<Arc<dyn RateLimiter>>,
+    per_key: Option<Arc<dyn RateLimiter>>,
 }
 
 impl FailedAuthLimit {
@@ -106,24 +104,28 @@ impl FailedAuthLimit {
 
     /// Counts refused credentials per client address with `limiter` (a
     /// `RedisRateLimiter` to share counts between processes).
+    #[must_use]
     pub fn per_client<L: RateLimiter + 'static>(mut self, limiter: L) -> FailedAuthLimit {
         self.per_client = Some(Arc::new(limiter));
         self
     }
 
     /// Counts refused API keys per display prefix with `limiter`.
+    #[must_use]
     pub fn per_key<L: RateLimiter + 'static>(mut self, limiter: L) -> FailedAuthLimit {
         self.per_key = Some(Arc::new(limiter));
         self
     }
 
     /// No budget per client address.
+    #[must_use]
     pub fn without_per_client(mut self) -> FailedAuthLimit {
         self.per_client = None;
         self
     }
 
     /// No budget per API-key prefix.
+    #[must_use]
     pub fn without_per_key(mut self) -> FailedAuthLimit {
         self.per_key = None;
         self
@@ -149,7 +151,7 @@ impl FailedAuthLimit {
         }
     }
 
-    fn budgets<'a>(&'a self, subjects: &'a Subjects) -> impl Iterator<Item = (&'a dyn Count, &'a RateLimitKey)> {
+    fn budgets<'a>(&'a self, subjects: &'a Subjects) -> impl Iterator<Item = (&'a dyn RateLimiter, &'a RateLimitKey)> {
         let client = self.per_client.as_deref().zip(subjects.client.as_ref());
         let key = self.per_key.as_deref().zip(subjects.key.as_ref());
         client.into_iter().chain(key)
@@ -219,7 +221,7 @@ impl Default for FailedAuthLimit {
 
 impl fmt::Debug for FailedAuthLimit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let header = |c: &Option<Arc<dyn Count>>| c.as_ref().map(|c| c.policy().policy_header());
+        let header = |c: &Option<Arc<dyn RateLimiter>>| c.as_ref().map(|c| c.policy().policy_header());
         f.debug_struct("FailedAuthLimit")
             .field("per_client", &header(&self.per_client))
             .field("per_key", &header(&self.per_key))
@@ -241,30 +243,4 @@ pub(super) enum Refusal {
     Throttled { retry_after_secs: u64 },
     /// The budget's store is down and fails closed: 503.
     Unavailable,
-}
-
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// A [`RateLimiter`] behind one type.
-trait Count: Send + Sync {
-    fn check<'a>(
-        &'a self,
-        key: &'a RateLimitKey,
-        cost: u32,
-    ) -> BoxFuture<'a, Result<RateLimitDecision, RateLimitError>>;
-    fn policy(&self) -> &RateLimitPolicy;
-}
-
-impl<L: RateLimiter> Count for L {
-    fn check<'a>(
-        &'a self,
-        key: &'a RateLimitKey,
-        cost: u32,
-    ) -> BoxFuture<'a, Result<RateLimitDecision, RateLimitError>> {
-        Box::pin(RateLimiter::check(self, key, cost))
-    }
-
-    fn policy(&self) -> &RateLimitPolicy {
-        RateLimiter::policy(self)
-    }
 }

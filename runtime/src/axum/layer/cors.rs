@@ -15,9 +15,8 @@ use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::headers::{CorsHeaders, PREFLIGHT_VARY};
-use super::policy::CorsPolicy;
 use crate::axum::ApiError;
+use crate::cors::{CorsHeaders, CorsPolicy, PREFLIGHT_VARY};
 
 /// Serves a [`CorsPolicy`]:
 ///
@@ -101,34 +100,35 @@ fn preflight(shared: &CorsHeaders, headers: &HeaderMap) -> Response {
 }
 
 impl<S> Layer<S> for CorsLayer {
-    type Service = CorsService<S>;
+    type Service = Cors<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        CorsService { shared: Arc::clone(&self.shared), inner }
+        Cors { shared: Arc::clone(&self.shared), inner }
     }
 }
 
-/// The service of the [`CorsLayer`].
+/// The service of the [`CorsLayer`]: answers preflights, and puts the CORS
+/// headers on the route's answers.
 #[derive(Clone)]
-pub struct CorsService<S> {
+pub struct Cors<S> {
     shared: Arc<CorsHeaders>,
     inner: S,
 }
 
-impl<S: fmt::Debug> fmt::Debug for CorsService<S> {
+impl<S: fmt::Debug> fmt::Debug for Cors<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CorsService").field("policy", self.shared.policy()).field("inner", &self.inner).finish()
+        f.debug_struct("Cors").field("policy", self.shared.policy()).field("inner", &self.inner).finish()
     }
 }
 
-impl<S, B> Service<Request<B>> for CorsService<S>
+impl<S, B> Service<Request<B>> for Cors<S>
 where
     S: Service<Request<B>>,
     S::Response: IntoResponse,
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = CorsFuture<S::Future>;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -138,16 +138,17 @@ where
         let headers = req.headers();
         if CorsHeaders::is_preflight(req.method(), headers) {
             let answer = preflight(&self.shared, headers);
-            return CorsFuture { state: State::Preflight(Some(answer)) };
+            return ResponseFuture { state: State::Preflight(Some(answer)) };
         }
         let allowed = self.shared.allowed_origin(headers);
         let future = Box::pin(self.inner.call(req));
-        CorsFuture { state: State::Route { future, allowed: Some(allowed), shared: Arc::clone(&self.shared) } }
+        ResponseFuture { state: State::Route { future, allowed: Some(allowed), shared: Arc::clone(&self.shared) } }
     }
 }
 
-/// The future of [`CorsService`].
-pub struct CorsFuture<F> {
+/// The future of [`Cors`]: a preflight's answer, or the route's with the
+/// CORS headers.
+pub struct ResponseFuture<F> {
     state: State<F>,
 }
 
@@ -156,13 +157,13 @@ enum State<F> {
     Route { future: Pin<Box<F>>, allowed: Option<Option<HeaderValue>>, shared: Arc<CorsHeaders> },
 }
 
-impl<F> fmt::Debug for CorsFuture<F> {
+impl<F> fmt::Debug for ResponseFuture<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CorsFuture").finish_non_exhaustive()
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
 }
 
-impl<F, R, E> Future for CorsFuture<F>
+impl<F, R, E> Future for ResponseFuture<F>
 where
     F: Future<Output = Result<R, E>>,
     R: IntoResponse,

@@ -15,21 +15,21 @@ use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::error::ApiError;
 use crate::auth::Principal;
+use crate::axum::ApiError;
 use crate::client_addr::{ClientAddr, TrustedProxies};
 use crate::rate_limit::{Outcome, RateLimitDecision, RateLimitKey, RateLimiter};
 
 /// The code of the 400 answered when a trusted proxy's forwarding header
 /// names no client.
-pub(super) const INVALID_FORWARDED: &str = "invalid_forwarded_header";
+pub(crate) const INVALID_FORWARDED: &str = "invalid_forwarded_header";
 
 /// Limits the requests of the routes it wraps with a [`RateLimiter`]
 /// ([`MemoryRateLimiter`](crate::rate_limit::MemoryRateLimiter), or
 /// `RedisRateLimiter` when several processes share the budget).
 ///
 /// * Key: the authenticated [`Principal`]'s [caller](Principal::caller) identity when there is one (put
-///   the [`Authentication`](super::Authentication) layer outside this one),
+///   the [`AuthenticationLayer`](crate::axum::AuthenticationLayer) layer outside this one),
 ///   otherwise the client address ([`RateLimitKey::client_ip`], IPv6 by
 ///   /64) from axum's `ConnectInfo` (serve with
 ///   `into_make_service_with_connect_info::<SocketAddr>()`), or, behind
@@ -42,7 +42,7 @@ pub(super) const INVALID_FORWARDED: &str = "invalid_forwarded_header";
 ///   [`role`](Self::role), else the default; requests without a principal
 ///   use the [`anonymous`](Self::anonymous) limiter if set. So the
 ///   reference's tiers are one layer:
-///   `RateLimit::new(free).role("paid", paid).anonymous(unauthenticated)`.
+///   `RateLimitLayer::new(free).role("paid", paid).anonymous(unauthenticated)`.
 /// * Answer: the route's, with the decision's `X-RateLimit-*`,
 ///   `RateLimit-Policy` and `RateLimit` headers; 429 problem+json with
 ///   `Retry-After` when a window is full (the route does not run); 503 with
@@ -50,62 +50,46 @@ pub(super) const INVALID_FORWARDED: &str = "invalid_forwarded_header";
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {
-/// use apishield::axum::RateLimit;
+/// use apishield::axum::RateLimitLayer;
 /// use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy};
 /// use axum::{Router, routing::get};
 ///
 /// let app: Router = Router::new()
 ///     .route("/orders", get(|| async { "[]" }))
 ///     .layer(
-///         RateLimit::new(MemoryRateLimiter::new(RateLimitPolicy::free()))
+///         RateLimitLayer::new(MemoryRateLimiter::new(RateLimitPolicy::free()))
 ///             .role("paid", MemoryRateLimiter::new(RateLimitPolicy::paid()))
 ///             .anonymous(MemoryRateLimiter::new(RateLimitPolicy::unauthenticated())),
 ///     );
 /// # let _ = app;
 /// # }
 /// ```
-pub struct RateLimit<L> {
-    inner: Arc<Config<L>>,
+#[derive(Clone)]
+pub struct RateLimitLayer {
+    inner: Arc<Config>,
 }
 
-struct Config<L> {
-    default: Arc<L>,
-    roles: Vec<(String, Arc<L>)>,
-    anonymous: Option<Arc<L>>,
+/// Limiters of any kind, behind one type: a layer may mix a memory limiter
+/// for anonymous clients with a Redis one for principals.
+type Limiter = Arc<dyn RateLimiter>;
+
+#[derive(Clone)]
+struct Config {
+    default: Limiter,
+    roles: Vec<(String, Limiter)>,
+    anonymous: Option<Limiter>,
     cost: u32,
     proxies: TrustedProxies,
 }
 
-impl<L> Clone for Config<L> {
-    fn clone(&self) -> Self {
-        Config {
-            default: Arc::clone(&self.default),
-            roles: self.roles.clone(),
-            anonymous: self.anonymous.clone(),
-            cost: self.cost,
-            proxies: self.proxies.clone(),
-        }
-    }
-}
-
-impl<L> Clone for RateLimit<L> {
-    fn clone(&self) -> Self {
-        RateLimit { inner: Arc::clone(&self.inner) }
-    }
-}
-
-impl<L: RateLimiter + 'static> RateLimit<L> {
-    /// Every request through `limiter`, at a cost of 1.
-    pub fn new(limiter: L) -> Self {
-        RateLimit::shared(Arc::new(limiter))
-    }
-
-    /// Like [`new`](Self::new), with a limiter other layers share (one budget
-    /// across several route groups).
-    pub fn shared(limiter: Arc<L>) -> Self {
-        RateLimit {
+impl RateLimitLayer {
+    /// Every request through `limiter`, at a cost of 1. A limiter that other
+    /// layers share (one budget across several route groups) is an `Arc`:
+    /// `RateLimitLayer::new(Arc::clone(&limiter))`.
+    pub fn new(limiter: impl RateLimiter + 'static) -> Self {
+        RateLimitLayer {
             inner: Arc::new(Config {
-                default: limiter,
+                default: Arc::new(limiter),
                 roles: Vec::new(),
                 anonymous: None,
                 cost: 1,
@@ -114,7 +98,7 @@ impl<L: RateLimiter + 'static> RateLimit<L> {
         }
     }
 
-    fn config_mut(&mut self) -> &mut Config<L> {
+    fn config_mut(&mut self) -> &mut Config {
         // Before the layer is in use nothing else holds the configuration;
         // if a configured layer was cloned, the clone keeps its own.
         Arc::make_mut(&mut self.inner)
@@ -122,13 +106,15 @@ impl<L: RateLimiter + 'static> RateLimit<L> {
 
     /// Principals with `role` use `limiter` (the first matching role wins,
     /// in the order they were added).
-    pub fn role(mut self, role: impl Into<String>, limiter: L) -> Self {
+    #[must_use]
+    pub fn role(mut self, role: impl Into<String>, limiter: impl RateLimiter + 'static) -> Self {
         self.config_mut().roles.push((role.into(), Arc::new(limiter)));
         self
     }
 
     /// Requests without a principal use `limiter`, keyed by client address.
-    pub fn anonymous(mut self, limiter: L) -> Self {
+    #[must_use]
+    pub fn anonymous(mut self, limiter: impl RateLimiter + 'static) -> Self {
         self.config_mut().anonymous = Some(Arc::new(limiter));
         self
     }
@@ -136,6 +122,7 @@ impl<L: RateLimiter + 'static> RateLimit<L> {
     /// Each request costs `cost` units (weighted endpoints: an export that
     /// costs 10). A cost above a policy's smallest window is a configuration
     /// error, answered 500 and logged.
+    #[must_use]
     pub fn cost(mut self, cost: u32) -> Self {
         self.config_mut().cost = cost;
         self
@@ -144,19 +131,20 @@ impl<L: RateLimiter + 'static> RateLimit<L> {
     /// The proxies that may report the client's address (default: none,
     /// the peer address is the client, since a client can write anything
     /// into a forwarding header and choose its own key). Give the
-    /// [`Authentication`](super::Authentication) layer the same.
+    /// [`AuthenticationLayer`](crate::axum::AuthenticationLayer) layer the same.
     ///
     /// ```
     /// # #[cfg(feature = "axum")] {
-    /// use apishield::axum::RateLimit;
+    /// use apishield::axum::RateLimitLayer;
     /// use apishield::client_addr::TrustedProxies;
     /// use apishield::rate_limit::{MemoryRateLimiter, RateLimitPolicy};
     ///
     /// let proxies = TrustedProxies::parse(["10.0.0.0/8"]).expect("valid networks");
-    /// let limit = RateLimit::new(MemoryRateLimiter::new(RateLimitPolicy::unauthenticated())).trusted_proxies(proxies);
+    /// let limit = RateLimitLayer::new(MemoryRateLimiter::new(RateLimitPolicy::unauthenticated())).trusted_proxies(proxies);
     /// # let _ = limit;
     /// # }
     /// ```
+    #[must_use]
     pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
         self.config_mut().proxies = proxies;
         self
@@ -167,6 +155,7 @@ impl<L: RateLimiter + 'static> RateLimit<L> {
     /// ([`TrustedProxies::hops`]). It cannot check that the request came
     /// through them: prefer [`trusted_proxies`](Self::trusted_proxies) with
     /// the proxies' networks.
+    #[must_use]
     pub fn trust_forwarded_for(self, proxies: usize) -> Self {
         self.trusted_proxies(TrustedProxies::hops(proxies))
     }
@@ -214,17 +203,17 @@ fn client_key(client: &ClientAddr) -> RateLimitKey {
     })
 }
 
-impl<L: RateLimiter + 'static> RateLimit<L> {
+impl RateLimitLayer {
     /// What this layer enforces, for the audit: the default limiter's policy.
     pub(crate) fn enforcement(&self) -> crate::routing::Enforcement {
         crate::routing::Enforcement::RateLimit { policy: self.inner.default.policy().policy_header() }
     }
 }
 
-impl<L> fmt::Debug for RateLimit<L> {
+impl fmt::Debug for RateLimitLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &*self.inner;
-        f.debug_struct("RateLimit")
+        f.debug_struct("RateLimitLayer")
             .field("roles", &c.roles.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>())
             .field("anonymous", &c.anonymous.is_some())
             .field("cost", &c.cost)
@@ -233,7 +222,7 @@ impl<L> fmt::Debug for RateLimit<L> {
     }
 }
 
-/// What [`RateLimit::decide`] decided: the limiter's decision, a
+/// What [`RateLimitLayer::decide`] decided: the limiter's decision, a
 /// configuration error (a cost no window can hold), or a forwarding header
 /// that names no client.
 #[derive(Debug, Clone)]
@@ -276,42 +265,38 @@ impl Decided {
     }
 }
 
-impl<S, L> Layer<S> for RateLimit<L> {
-    type Service = RateLimitService<S, L>;
+impl<S> Layer<S> for RateLimitLayer {
+    type Service = RateLimit<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RateLimitService { limit: self.clone(), inner }
+        RateLimit { limit: self.clone(), inner }
     }
 }
 
-/// The service of the [`RateLimit`] layer.
-pub struct RateLimitService<S, L> {
-    limit: RateLimit<L>,
+/// The service of the [`RateLimitLayer`]: decides each request, then calls
+/// the route (or answers the refusal) and puts the decision's headers on the
+/// answer.
+#[derive(Clone)]
+pub struct RateLimit<S> {
+    limit: RateLimitLayer,
     inner: S,
 }
 
-impl<S: Clone, L> Clone for RateLimitService<S, L> {
-    fn clone(&self) -> Self {
-        RateLimitService { limit: self.limit.clone(), inner: self.inner.clone() }
-    }
-}
-
-impl<S: fmt::Debug, L> fmt::Debug for RateLimitService<S, L> {
+impl<S: fmt::Debug> fmt::Debug for RateLimit<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RateLimitService").field("limit", &self.limit).field("inner", &self.inner).finish()
+        f.debug_struct("RateLimit").field("limit", &self.limit).field("inner", &self.inner).finish()
     }
 }
 
-impl<S, L> Service<Request> for RateLimitService<S, L>
+impl<S> Service<Request> for RateLimit<S>
 where
     S: Service<Request> + Clone + Send + 'static,
     S::Response: IntoResponse,
     S::Future: Send,
-    L: RateLimiter + 'static,
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+    type Future = ResponseFuture<S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -321,7 +306,7 @@ where
         let limit = self.limit.clone();
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
+        ResponseFuture::new(async move {
             let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
             let decided = limit.decide(req.headers(), peer, req.extensions().get::<Principal>()).await;
             if let Some(refusal) = decided.refusal() {
@@ -333,5 +318,31 @@ where
             }
             Ok(response)
         })
+    }
+}
+
+/// The future of [`RateLimit`]: the route's answer with the decision's
+/// headers, or the refusal. Boxed: the decision awaits the limiter.
+pub struct ResponseFuture<E> {
+    inner: Pin<Box<dyn Future<Output = Result<Response, E>> + Send>>,
+}
+
+impl<E> ResponseFuture<E> {
+    fn new(future: impl Future<Output = Result<Response, E>> + Send + 'static) -> Self {
+        ResponseFuture { inner: Box::pin(future) }
+    }
+}
+
+impl<E> Future for ResponseFuture<E> {
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.get_mut().inner.as_mut().poll(cx)
+    }
+}
+
+impl<E> fmt::Debug for ResponseFuture<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
 }

@@ -20,17 +20,21 @@ use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::auth_throttle::{FailedAuthLimit, Refusal, Subjects};
-use super::error::ApiError;
-use super::query_credentials;
-use super::rate_limit::INVALID_FORWARDED;
+use self::throttle::{Refusal, Subjects};
 use crate::auth::Principal;
-use crate::auth::api_key::{ApiKey, ApiKeyError, ApiKeyRecord, ApiKeyStore, ApiKeyVerifier};
+use crate::auth::api_key::{ApiKey, ApiKeyError, ApiKeyStore, ApiKeyVerifier};
 use crate::auth::credentials::{AuthorizationError, Credentials};
 #[cfg(feature = "jwt")]
 use crate::auth::jwt::JwtValidator;
+use crate::axum::ApiError;
+use crate::axum::layer::rate_limit::INVALID_FORWARDED;
 use crate::client_addr::{ForwardedHeader, TrustedProxies};
 use apishield_internals::names::normalize;
+
+mod query;
+mod throttle;
+
+pub use throttle::FailedAuthLimit;
 
 /// Query parameter names refused by default, compared after normalising
 /// case and `-`/`.` to `_`, dropping control characters and whitespace
@@ -44,7 +48,7 @@ pub const CREDENTIAL_QUERY_PARAMS: &[&str] = apishield_internals::lists::CREDENT
 /// | Request | Outcome |
 /// | --- | --- |
 /// | no `Authorization` header | passes with no [`Principal`]: the `Principal` extractor answers 401, `Option<Principal>` sees `None` |
-/// | `Authorization: Bearer <jwt>` that the [`JwtValidator`](crate::auth::jwt::JwtValidator) accepts (feature `jwt`) | passes with the token's principal |
+/// | `Authorization: Bearer <jwt>` that the [`JwtValidator`] accepts (feature `jwt`) | passes with the token's principal |
 /// | `Authorization: ApiKey <key>` that the [`ApiKeyVerifier`] accepts | passes with the key's principal |
 /// | any other `Authorization` (malformed, refused, two headers, a scheme not configured) | 401 problem+json with `WWW-Authenticate`, the reason only in the logs |
 /// | a credential from a client address (or for an API-key prefix) with too many refused credentials lately | 429 `authentication_throttled` with `Retry-After`, before the credential is verified (see [`FailedAuthLimit`]) |
@@ -59,12 +63,12 @@ pub const CREDENTIAL_QUERY_PARAMS: &[&str] = apishield_internals::lists::CREDENT
 /// peer's (serve with `into_make_service_with_connect_info::<SocketAddr>()`)
 /// or, behind [`trusted_proxies`](Self::trusted_proxies), the one they
 /// report: give this layer the same [`TrustedProxies`] as the
-/// [`RateLimit`](super::RateLimit) layer.
+/// [`RateLimitLayer`](crate::axum::RateLimitLayer) layer.
 ///
 /// ```
 /// # #[cfg(feature = "axum")] {
 /// use apishield::auth::api_key::{ApiKeyEnvironment, ApiKeyVerifier, MemoryApiKeyStore};
-/// use apishield::axum::Authentication;
+/// use apishield::axum::AuthenticationLayer;
 /// use apishield::Principal;
 /// use axum::{Router, routing::get};
 ///
@@ -75,7 +79,7 @@ pub const CREDENTIAL_QUERY_PARAMS: &[&str] = apishield_internals::lists::CREDENT
 /// let keys = ApiKeyVerifier::new(MemoryApiKeyStore::new(), ApiKeyEnvironment::Live);
 /// let app: Router = Router::new()
 ///     .route("/me", get(me))
-///     .layer(Authentication::new().api_keys(keys)); // .jwt(validator) with the `jwt` feature
+///     .layer(AuthenticationLayer::new().api_keys(keys)); // .jwt(validator) with the `jwt` feature
 /// # let _ = app;
 /// # }
 /// ```
@@ -83,7 +87,7 @@ pub const CREDENTIAL_QUERY_PARAMS: &[&str] = apishield_internals::lists::CREDENT
 /// Put it outside the layers that need the principal (a rate limit per
 /// principal): in axum the layer added last runs first.
 #[derive(Clone)]
-pub struct Authentication {
+pub struct AuthenticationLayer {
     inner: Arc<Config>,
 }
 
@@ -91,19 +95,19 @@ pub struct Authentication {
 struct Config {
     #[cfg(feature = "jwt")]
     jwt: Option<JwtValidator>,
-    api_keys: Option<Arc<dyn VerifyApiKey>>,
+    api_keys: Option<ApiKeyVerifier<Arc<dyn ApiKeyStore>>>,
     refused_query_params: BTreeSet<String>,
     failures: FailedAuthLimit,
     proxies: TrustedProxies,
 }
 
-impl Authentication {
+impl AuthenticationLayer {
     /// A layer that accepts no credential yet: add [`jwt`](Self::jwt)
     /// and/or [`api_keys`](Self::api_keys). It already refuses credentials
     /// in query strings and throttles refused credentials
     /// ([`FailedAuthLimit::new`]).
     pub fn new() -> Self {
-        Authentication {
+        AuthenticationLayer {
             inner: Arc::new(Config {
                 #[cfg(feature = "jwt")]
                 jwt: None,
@@ -123,6 +127,7 @@ impl Authentication {
 
     /// Accepts `Authorization: Bearer <jwt>` tokens that `validator` accepts.
     #[cfg(feature = "jwt")]
+    #[must_use]
     pub fn jwt(mut self, validator: JwtValidator) -> Self {
         self.config_mut().jwt = Some(validator);
         self
@@ -130,8 +135,9 @@ impl Authentication {
 
     /// Accepts `Authorization: ApiKey <key>` keys that `verifier` accepts
     /// (any scope: routes check scopes on the [`Principal`]).
+    #[must_use]
     pub fn api_keys<S: ApiKeyStore + 'static>(mut self, verifier: ApiKeyVerifier<S>) -> Self {
-        self.config_mut().api_keys = Some(Arc::new(verifier));
+        self.config_mut().api_keys = Some(verifier.into_shared());
         self
     }
 
@@ -139,12 +145,14 @@ impl Authentication {
     /// [`CREDENTIAL_QUERY_PARAMS`] list (e.g. a `signature` of pre-signed
     /// download URLs that this API issues itself). Values that are API keys
     /// or look like JWTs are still refused.
+    #[must_use]
     pub fn allow_query_param(mut self, name: &str) -> Self {
         self.config_mut().refused_query_params.remove(&normalize(name));
         self
     }
 
     /// Also refuses query parameter `name` (compared like the defaults).
+    #[must_use]
     pub fn refuse_query_param(mut self, name: &str) -> Self {
         self.config_mut().refused_query_params.insert(normalize(name));
         self
@@ -152,6 +160,7 @@ impl Authentication {
 
     /// How refused credentials are throttled (default
     /// [`FailedAuthLimit::new`]; [`FailedAuthLimit::off`] for none).
+    #[must_use]
     pub fn failed_attempts(mut self, limit: FailedAuthLimit) -> Self {
         self.config_mut().failures = limit;
         self
@@ -159,8 +168,9 @@ impl Authentication {
 
     /// The proxies that may report the client's address, for the
     /// per-address budget of refused credentials (default: none, the peer
-    /// is the client). The same as the [`RateLimit`](super::RateLimit)
+    /// is the client). The same as the [`RateLimitLayer`](crate::axum::RateLimitLayer)
     /// layer's.
+    #[must_use]
     pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
         self.config_mut().proxies = proxies;
         self
@@ -282,7 +292,7 @@ impl Authentication {
         let Some(verifier) = &self.inner.api_keys else {
             return Err(self.unauthorized("API keys are not accepted here", false));
         };
-        match verifier.verify(key).await {
+        match verifier.verify(key, None).await {
             Ok(record) => Ok(Some(record.principal())),
             Err(ApiKeyError::StoreUnavailable) => Err(AuthRejection { kind: RejectionKind::Unavailable }),
             Err(e) => Err(self.unauthorized(e.code(), false)),
@@ -291,7 +301,7 @@ impl Authentication {
 
     fn check_query(&self, query: &str) -> Result<(), AuthRejection> {
         for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-            if query_credentials::is_credential(&self.inner.refused_query_params, &name, &value) {
+            if query::is_credential(&self.inner.refused_query_params, &name, &value) {
                 // The parameter's name may be logged if it reads like a name
                 // (it is the client's text too); its value never.
                 let parameter = if crate::request::echo::may_echo(&name) { &*name } else { "(not shown)" };
@@ -317,7 +327,7 @@ impl Authentication {
     }
 }
 
-impl Authentication {
+impl AuthenticationLayer {
     /// What this layer enforces, for the audit.
     pub(crate) fn enforcement(&self) -> crate::routing::Enforcement {
         #[cfg(feature = "jwt")]
@@ -336,15 +346,15 @@ impl Authentication {
     }
 }
 
-impl Default for Authentication {
+impl Default for AuthenticationLayer {
     fn default() -> Self {
-        Authentication::new()
+        AuthenticationLayer::new()
     }
 }
 
-impl fmt::Debug for Authentication {
+impl fmt::Debug for AuthenticationLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("Authentication");
+        let mut d = f.debug_struct("AuthenticationLayer");
         #[cfg(feature = "jwt")]
         d.field("jwt", &self.inner.jwt.is_some());
         d.field("api_keys", &self.inner.api_keys.is_some())
@@ -355,7 +365,7 @@ impl fmt::Debug for Authentication {
     }
 }
 
-/// Why [`Authentication`] answered instead of the route.
+/// Why [`AuthenticationLayer`] answered instead of the route.
 #[derive(Debug, Clone)]
 pub struct AuthRejection {
     kind: RejectionKind,
@@ -429,22 +439,23 @@ impl IntoResponse for AuthRejection {
     }
 }
 
-impl<S> Layer<S> for Authentication {
-    type Service = AuthenticationService<S>;
+impl<S> Layer<S> for AuthenticationLayer {
+    type Service = Authentication<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        AuthenticationService { auth: self.clone(), inner }
+        Authentication { auth: self.clone(), inner }
     }
 }
 
-/// The service of the [`Authentication`] layer.
+/// The service of the [`AuthenticationLayer`]: authenticates each request,
+/// then calls the route with its [`Principal`] (or answers the refusal).
 #[derive(Clone, Debug)]
-pub struct AuthenticationService<S> {
-    auth: Authentication,
+pub struct Authentication<S> {
+    auth: AuthenticationLayer,
     inner: S,
 }
 
-impl<S> Service<Request> for AuthenticationService<S>
+impl<S> Service<Request> for Authentication<S>
 where
     S: Service<Request> + Clone + Send + 'static,
     S::Response: IntoResponse,
@@ -452,7 +463,7 @@ where
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+    type Future = ResponseFuture<S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -464,7 +475,7 @@ where
         // clone stays behind for the next one.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
+        ResponseFuture::new(async move {
             // Whatever a previous layer put there is not this layer's word.
             req.extensions_mut().remove::<Principal>();
             let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
@@ -480,16 +491,29 @@ where
     }
 }
 
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// [`ApiKeyVerifier`] over any store, behind one type.
-trait VerifyApiKey: Send + Sync {
-    fn verify<'a>(&'a self, key: &'a ApiKey) -> BoxFuture<'a, Result<ApiKeyRecord, ApiKeyError>>;
+/// The future of [`Authentication`]: the route's answer, or the layer's
+/// refusal. Boxed: the credential check awaits a store.
+pub struct ResponseFuture<E> {
+    inner: Pin<Box<dyn Future<Output = Result<Response, E>> + Send>>,
 }
 
-impl<S: ApiKeyStore + 'static> VerifyApiKey for ApiKeyVerifier<S> {
-    fn verify<'a>(&'a self, key: &'a ApiKey) -> BoxFuture<'a, Result<ApiKeyRecord, ApiKeyError>> {
-        Box::pin(ApiKeyVerifier::verify(self, key, None))
+impl<E> ResponseFuture<E> {
+    fn new(future: impl Future<Output = Result<Response, E>> + Send + 'static) -> Self {
+        ResponseFuture { inner: Box::pin(future) }
+    }
+}
+
+impl<E> Future for ResponseFuture<E> {
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.get_mut().inner.as_mut().poll(cx)
+    }
+}
+
+impl<E> fmt::Debug for ResponseFuture<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
 }
 
@@ -520,7 +544,7 @@ fn warn_if_behind_an_unconfigured_proxy(proxies: &TrustedProxies, peer: Option<I
         tracing::warn!(
             "authentication: requests from a private address carry a forwarding header, but no trusted proxies are \
              configured: refused credentials of every client behind the proxy count against one address \
-             (Authentication::trusted_proxies)"
+             (AuthenticationLayer::trusted_proxies)"
         );
     }
 }
@@ -558,7 +582,7 @@ mod tests {
     #[test]
     fn a_refused_parameter_is_logged_by_name_unless_the_name_is_a_credential() {
         let recorder: &'static Recorder = Box::leak(Box::default());
-        let auth = super::Authentication::new();
+        let auth = super::AuthenticationLayer::new();
         let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln";
         tracing::subscriber::with_default(recorder, || {
             assert!(auth.check_query("access_token=abc").is_err());

@@ -1,6 +1,6 @@
 //! The `IdempotencyKey` extractor: the client's key, scoped to its caller.
 
-use axum::extract::{FromRequestParts, MatchedPath, OriginalUri};
+use axum::extract::{FromRef, FromRequestParts, MatchedPath, OriginalUri};
 use axum::http::Method;
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
@@ -8,8 +8,7 @@ use sha2::{Digest, Sha256};
 use super::Idempotency;
 use crate::auth::Principal;
 use crate::axum::ApiError;
-use crate::idempotency::key::{KeyError, parse_key};
-use crate::idempotency::store::Fingerprint;
+use crate::idempotency::{Fingerprint, KeyError, parse_key};
 
 /// The client's `Idempotency-Key`, scoped to the authenticated caller
 /// ([`Principal::caller`], issuer and subject), the method and the route:
@@ -18,6 +17,8 @@ use crate::idempotency::store::Fingerprint;
 ///
 /// Extraction fails with 400 for a missing or malformed key and 401 without
 /// a principal (idempotent endpoints are mutations of someone's resources).
+/// The store and limits come from the router's state
+/// (`Idempotency: FromRef<S>`, see [`Idempotency`]).
 #[derive(Debug, Clone)]
 pub struct IdempotencyKey {
     key: String,
@@ -62,10 +63,14 @@ fn length_prefixed(hasher: &mut Sha256, part: &[u8]) {
     hasher.update(part);
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+impl<S> FromRequestParts<S> for IdempotencyKey
+where
+    S: Send + Sync,
+    Idempotency: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let mut values = parts.headers.get_all("idempotency-key").iter();
         let key = match (values.next(), values.next()) {
             (None, _) => Err(KeyError::Missing),
@@ -90,7 +95,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
             record.push_str(part);
             record.push('|');
         }
-        let config = parts.extensions.get::<Idempotency>().unwrap_or_else(|| Idempotency::process_default()).clone();
+        let config = Idempotency::from_ref(state);
         // A nested router sees its path without the prefix; the request's
         // target is the whole one.
         let target = parts.extensions.get::<OriginalUri>().map_or(&parts.uri, |original| &original.0);

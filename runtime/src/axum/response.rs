@@ -4,8 +4,8 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::error::ApiError;
-use super::extract::SecureJson;
+use crate::auth::{Forbidden, FromForbidden};
+use crate::axum::{ApiError, SecureJson};
 use crate::response::{Authorized, Public, SecureResponse};
 
 fn json_response<T: Serialize + ?Sized>(value: &T) -> Response {
@@ -31,5 +31,14 @@ impl<T: Public> IntoResponse for SecureJson<T> {
 impl<T: SecureResponse> IntoResponse for Authorized<T> {
     fn into_response(self) -> Response {
         json_response(&self)
+    }
+}
+
+/// An `#[owned_by]` handler returning `Response` answers a failed ownership
+/// check with the 403 of [`ApiError::forbidden`].
+#[diagnostic::do_not_recommend]
+impl FromForbidden for Response {
+    fn from_forbidden(forbidden: Forbidden) -> Self {
+        forbidden.into_response()
     }
 }

@@ -17,7 +17,9 @@ use axum::response::{IntoResponse, Response};
 use super::IdempotencyKey;
 use super::replay::{kept_headers, replay};
 use crate::axum::ApiError;
-use crate::idempotency::store::{Claim, ClaimRequest, LockToken, StoreFuture, StoredResponse};
+use crate::axum::BodyLimit;
+use crate::idempotency::{Claim, ClaimRequest, IdempotencyStoreError, LockToken, StoredResponse};
+use crate::store::BoxFuture;
 
 /// One route's idempotency settings, from `#[idempotent(...)]`.
 #[doc(hidden)]
@@ -41,12 +43,14 @@ impl RouteOptions {
     }
 
     /// A request whose lock expired without a result runs again.
+    #[must_use]
     pub const fn rerun_abandoned(mut self) -> Self {
         self.rerun_abandoned = true;
         self
     }
 
     /// A 5xx answer is kept and replayed like any other.
+    #[must_use]
     pub const fn keep_server_errors(mut self) -> Self {
         self.keep_server_errors = true;
         self
@@ -73,8 +77,9 @@ where
     let config = key.config.clone();
     let (parts, body) = match request {
         Some(request) => {
+            let limit = BodyLimit::of(request.extensions());
             let (parts, body) = request.into_parts();
-            match axum::body::to_bytes(body, config.max_request_bytes).await {
+            match axum::body::to_bytes(body, limit).await {
                 Ok(bytes) => (Some(parts), bytes),
                 Err(_) => {
                     return ApiError::with_status(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").into_response();
@@ -159,7 +164,7 @@ async fn renewing<T>(key: &IdempotencyKey, token: LockToken, lock_ttl: Duration,
     let period = lock_ttl / 3;
     let mut work = pin!(work);
     let mut timer = pin!(tokio::time::sleep(period));
-    let mut renewal: Option<StoreFuture<'_, bool>> = None;
+    let mut renewal: Option<BoxFuture<'_, Result<bool, IdempotencyStoreError>>> = None;
     poll_fn(|cx| {
         if let Poll::Ready(out) = work.as_mut().poll(cx) {
             return Poll::Ready(out);

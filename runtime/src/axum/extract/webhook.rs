@@ -1,25 +1,28 @@
 //! Receiving webhooks in axum: `Verified<T>` as an extractor, configured
-//! per route by a `WebhookEndpoint`.
+//! by the `WebhookEndpoint` in the route's state.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use super::error::ApiError;
-use crate::webhook::{ReplayKeys, ReplayStore, ReplayStoreError, Sighting, Verified, WebhookError, WebhookVerifier};
+use super::body_limit::BodyLimit;
+use crate::axum::ApiError;
+use crate::webhook::{ReplayStore, Verified, WebhookError, WebhookVerifier};
 
-/// The largest webhook body a [`WebhookEndpoint`] reads unless
-/// [`WebhookEndpoint::with_body_limit`] says otherwise: 1 MiB.
-pub const DEFAULT_WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
-
-/// A webhook receiving route's verifier and body limit. Put it on the route
-/// as an extension, one per sender, and take [`Verified<T>`] in the handler.
+/// A webhook receiving route's verifier: the state the [`Verified<T>`]
+/// extractor takes it from, one endpoint per sender.
+///
+/// [`Verified<T>`] extracts through `WebhookEndpoint: FromRef<S>` of the
+/// route's state `S`, so a route whose handler takes a `Verified<T>`
+/// compiles only where the state provides an endpoint: give the route the
+/// endpoint as its state (`post(handler).with_state(endpoint)`, one per
+/// sender), or implement `FromRef<AppState>` for it (`#[derive(FromRef)]`
+/// on the application's state). There is no run-time fallback: a webhook
+/// route without its secret does not build.
 ///
 /// The handler's argument is the verified payload; the handler runs only for
 /// a delivery that is authentic, fresh and new. Everything else is answered
@@ -31,9 +34,8 @@ pub const DEFAULT_WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
 /// | duplicate of an accepted event ([`WebhookError::Replayed`]) | 200, empty, handler not run |
 /// | missing or malformed header, stale or future timestamp, bad signature | 401, one generic problem body for all |
 /// | authentic but not a `T` ([`WebhookError::InvalidPayload`]) | 400 `invalid_payload` |
-/// | body over the endpoint's limit | 413 |
+/// | body over the route's [`BodyLimit`] (1 MiB by default) | 413 |
 /// | replay store unreachable or full ([`WebhookError::StoreUnavailable`]) | 503, so the sender retries |
-/// | no `WebhookEndpoint` on the route | 500 (a deployment mistake, logged) |
 ///
 /// An authentic delivery that does not parse gets 400 rather than 401: only
 /// a holder of the secret can reach that answer, so it tells an attacker
@@ -44,7 +46,7 @@ pub const DEFAULT_WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
 /// # #[cfg(feature = "axum")] {
 /// use apishield::axum::WebhookEndpoint;
 /// use apishield::webhook::{Verified, WebhookSecret, WebhookVerifier};
-/// use axum::{Extension, Router, routing::post};
+/// use axum::{Router, routing::post};
 ///
 /// #[derive(serde::Deserialize)]
 /// struct InvoicePaid { invoice: String }
@@ -58,7 +60,7 @@ pub const DEFAULT_WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
 /// // In production: WebhookSecret::from_standard(&std::env::var("BILLING_WEBHOOK_SECRET")?)
 /// let secret = WebhookSecret::generate().unwrap();
 /// let endpoint = WebhookEndpoint::new(WebhookVerifier::standard(secret));
-/// let app: Router = Router::new().route("/webhooks/billing", post(invoice_paid).layer(Extension(endpoint)));
+/// let app: Router = Router::new().route("/webhooks/billing", post(invoice_paid).with_state(endpoint));
 /// # let _ = app;
 /// # }
 /// ```
@@ -66,33 +68,20 @@ pub const DEFAULT_WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
 /// Clones share the verifier (and so its replay records).
 #[derive(Clone)]
 pub struct WebhookEndpoint {
-    verifier: Arc<WebhookVerifier<SharedStore>>,
-    body_limit: usize,
+    verifier: Arc<WebhookVerifier<Arc<dyn ReplayStore>>>,
 }
 
 impl WebhookEndpoint {
     /// Receives with `verifier` (its profile, secrets, tolerance and replay
-    /// store), bodies up to [`DEFAULT_WEBHOOK_BODY_LIMIT`].
+    /// store).
     pub fn new<S: ReplayStore + 'static>(verifier: WebhookVerifier<S>) -> Self {
-        let verifier = verifier.map_store(|store| SharedStore(Arc::new(store)));
-        WebhookEndpoint { verifier: Arc::new(verifier), body_limit: DEFAULT_WEBHOOK_BODY_LIMIT }
-    }
-
-    /// Refuses bodies longer than `bytes` (413) before verifying them.
-    pub fn with_body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
-        self
-    }
-
-    /// The body limit, in bytes.
-    pub fn body_limit(&self) -> usize {
-        self.body_limit
+        WebhookEndpoint { verifier: Arc::new(verifier.into_shared()) }
     }
 
     /// Forgets an accepted delivery so that the sender's retry is processed:
     /// call it when processing failed and answer 5xx
     /// (see [`WebhookVerifier::forget`]). Take the endpoint in the handler
-    /// with `Extension(endpoint): Extension<WebhookEndpoint>`.
+    /// from the state: `State(endpoint): State<WebhookEndpoint>`.
     pub async fn forget<T>(&self, verified: &Verified<T>) -> Result<(), WebhookError> {
         self.verifier.forget(verified).await
     }
@@ -100,10 +89,7 @@ impl WebhookEndpoint {
 
 impl fmt::Debug for WebhookEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebhookEndpoint")
-            .field("profile", &self.verifier.profile())
-            .field("body_limit", &self.body_limit)
-            .finish_non_exhaustive()
+        f.debug_struct("WebhookEndpoint").field("profile", &self.verifier.profile()).finish_non_exhaustive()
     }
 }
 
@@ -119,7 +105,6 @@ pub struct WebhookRejection {
 enum RejectionKind {
     Refused(WebhookError),
     TooLarge,
-    NoEndpoint,
 }
 
 impl WebhookRejection {
@@ -127,7 +112,7 @@ impl WebhookRejection {
     pub fn error(&self) -> Option<&WebhookError> {
         match &self.kind {
             RejectionKind::Refused(e) => Some(e),
-            RejectionKind::TooLarge | RejectionKind::NoEndpoint => None,
+            RejectionKind::TooLarge => None,
         }
     }
 
@@ -144,7 +129,6 @@ impl WebhookRejection {
             RejectionKind::Refused(WebhookError::InvalidPayload { .. }) => StatusCode::BAD_REQUEST,
             RejectionKind::Refused(_) => StatusCode::UNAUTHORIZED,
             RejectionKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            RejectionKind::NoEndpoint => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -153,8 +137,7 @@ impl fmt::Display for WebhookRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             RejectionKind::Refused(e) => write!(f, "webhook delivery refused: {e}"),
-            RejectionKind::TooLarge => f.write_str("webhook body over the endpoint's limit"),
-            RejectionKind::NoEndpoint => f.write_str("no WebhookEndpoint extension on this route"),
+            RejectionKind::TooLarge => f.write_str("webhook body over the route's limit"),
         }
     }
 }
@@ -175,29 +158,29 @@ impl IntoResponse for WebhookRejection {
             RejectionKind::TooLarge => {
                 ApiError::with_status(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").into_response()
             }
-            RejectionKind::NoEndpoint => ApiError::internal("no WebhookEndpoint extension on a route that extracts Verified<T>; add `.layer(Extension(WebhookEndpoint::new(verifier)))`").into_response(),
         }
     }
 }
 
 /// Extracts a verified webhook payload: reads the raw body up to the
-/// endpoint's limit, verifies it with the route's [`WebhookEndpoint`]
-/// (headers, timestamp, signature, replay) and only then parses it as JSON.
-/// Being a body extractor, it is the handler's last argument.
+/// route's [`BodyLimit`], verifies it with the [`WebhookEndpoint`] of the
+/// route's state (headers, timestamp, signature, replay) and only then
+/// parses it as JSON. Being a body extractor, it is the handler's last
+/// argument.
 impl<S, T> FromRequest<S> for Verified<T>
 where
     S: Send + Sync,
+    WebhookEndpoint: FromRef<S>,
     T: DeserializeOwned + Send,
 {
     type Rejection = WebhookRejection;
 
-    async fn from_request(req: Request, _state: &S) -> Result<Self, WebhookRejection> {
-        let Some(endpoint) = req.extensions().get::<WebhookEndpoint>().cloned() else {
-            return Err(WebhookRejection { kind: RejectionKind::NoEndpoint });
-        };
+    async fn from_request(req: Request, state: &S) -> Result<Self, WebhookRejection> {
+        let endpoint = WebhookEndpoint::from_ref(state);
+        let limit = BodyLimit::of(req.extensions());
         let (parts, body) = req.into_parts();
-        let bytes = axum::body::to_bytes(body, endpoint.body_limit).await.map_err(|_| {
-            tracing::warn!(limit = endpoint.body_limit, "webhook body refused: over the limit or unreadable");
+        let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+            tracing::warn!(limit, "webhook body refused: over the limit or unreadable");
             WebhookRejection { kind: RejectionKind::TooLarge }
         })?;
         endpoint
@@ -205,48 +188,5 @@ where
             .verify_json::<T>(&parts.headers, &bytes)
             .await
             .map_err(|e| WebhookRejection { kind: RejectionKind::Refused(e) })
-    }
-}
-
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// [`ReplayStore`] with boxed futures, so that one endpoint type holds any
-/// store (its `impl Future` methods make the trait itself not object-safe).
-trait DynReplayStore: Send + Sync {
-    fn record<'a>(
-        &'a self,
-        keys: &'a ReplayKeys,
-        now: i64,
-        ttl: u64,
-    ) -> BoxFuture<'a, Result<Sighting, ReplayStoreError>>;
-    fn forget<'a>(&'a self, keys: &'a ReplayKeys) -> BoxFuture<'a, Result<(), ReplayStoreError>>;
-}
-
-impl<S: ReplayStore> DynReplayStore for S {
-    fn record<'a>(
-        &'a self,
-        keys: &'a ReplayKeys,
-        now: i64,
-        ttl: u64,
-    ) -> BoxFuture<'a, Result<Sighting, ReplayStoreError>> {
-        Box::pin(ReplayStore::record(self, keys, now, ttl))
-    }
-
-    fn forget<'a>(&'a self, keys: &'a ReplayKeys) -> BoxFuture<'a, Result<(), ReplayStoreError>> {
-        Box::pin(ReplayStore::forget(self, keys))
-    }
-}
-
-struct SharedStore(Arc<dyn DynReplayStore>);
-
-impl ReplayStore for SharedStore {
-    // `async fn`, not the box itself: the box's one lifetime would have to
-    // name both borrows.
-    async fn record(&self, keys: &ReplayKeys, now: i64, ttl_secs: u64) -> Result<Sighting, ReplayStoreError> {
-        self.0.record(keys, now, ttl_secs).await
-    }
-
-    async fn forget(&self, keys: &ReplayKeys) -> Result<(), ReplayStoreError> {
-        self.0.forget(keys).await
     }
 }

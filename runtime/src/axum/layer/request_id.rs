@@ -1,20 +1,17 @@
-//! The layer that gives every request its [`RequestId`], and the
-//! extractors of [`RequestId`] and [`ClientRequestId`] (feature `axum`).
+//! The layer that gives every request its [`RequestId`] (the extractors of
+//! [`RequestId`] and [`ClientRequestId`] are in `axum::extract`).
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use axum::extract::{FromRequestParts, OptionalFromRequestParts};
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request};
 use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::request_id::{CURRENT, ClientRequestId, REQUEST_ID_HEADER, RequestId, is_request_id};
-use crate::axum::ApiError;
+use crate::headers::request_id::{CURRENT, ClientRequestId, REQUEST_ID_HEADER, RequestId, is_request_id};
 
 /// The one valid value of `header`, if it was sent exactly once.
 fn incoming(headers: &HeaderMap, header: &HeaderName) -> Incoming {
@@ -56,34 +53,6 @@ impl Drop for Scope<'_> {
     }
 }
 
-impl<S: Send + Sync> OptionalFromRequestParts<S> for ClientRequestId {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(parts.extensions.get::<ClientRequestId>().cloned())
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for RequestId {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        parts
-            .extensions
-            .get::<RequestId>()
-            .cloned()
-            .ok_or_else(|| ApiError::internal("RequestId extracted on a route without the RequestIdLayer"))
-    }
-}
-
-impl<S: Send + Sync> OptionalFromRequestParts<S> for RequestId {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(parts.extensions.get::<RequestId>().cloned())
-    }
-}
-
 /// Gives every request a [`RequestId`] of the server's making, and keeps a
 /// client's own id beside it.
 ///
@@ -91,7 +60,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for RequestId {
 /// | --- | --- | --- | --- |
 /// | request id (extensions, [`RequestId::current`]) | generated | the header's, if valid; else generated | generated |
 /// | answer's `X-Request-Id` | request id | request id | request id |
-/// | `request_id` in [`ApiError`] problem+json bodies | request id | request id | request id |
+/// | `request_id` in [`ApiError`](crate::axum::ApiError) problem+json bodies | request id | request id | request id |
 /// | `tracing` span `request`: `request_id` | request id | request id | request id |
 /// | span `client_request_id`, [`ClientRequestId`] extension | the header's, if valid | — (it is the request id) | — |
 /// | request's `X-Request-Id` for the handler and services behind | request id | request id | request id |
@@ -116,12 +85,13 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for RequestId {
 /// CORS preflight, a 429) carry the id too.
 ///
 /// ```
-/// use apishield::headers::{RequestIdLayer, SecurityHeaders};
+/// use apishield::axum::RequestIdLayer;
+/// use apishield::headers::SecurityHeaders;
 /// use axum::{Router, routing::get};
 ///
 /// let app: Router = Router::new()
 ///     .route("/", get(|| async { "{}" }))
-///     .layer(SecurityHeaders::api())
+///     .layer(SecurityHeaders::api().layer())
 ///     .layer(RequestIdLayer::new());
 /// # let _ = app;
 /// ```
@@ -156,6 +126,7 @@ impl RequestIdLayer {
     }
 
     /// Uses another header (e.g. `X-Correlation-Id`).
+    #[must_use]
     pub fn header(mut self, name: HeaderName) -> Self {
         self.header = name;
         self
@@ -165,6 +136,7 @@ impl RequestIdLayer {
     /// answer's header). Only for a server whose every request comes through
     /// a gateway that sets the header itself: otherwise any client chooses
     /// the id its requests are logged under.
+    #[must_use]
     pub fn trust_incoming(mut self) -> Self {
         self.incoming = Trust::Adopt;
         self
@@ -172,6 +144,7 @@ impl RequestIdLayer {
 
     /// Ignores the incoming header altogether: not even kept as
     /// [`ClientRequestId`].
+    #[must_use]
     pub fn ignore_incoming(mut self) -> Self {
         self.incoming = Trust::Ignore;
         self
@@ -185,28 +158,29 @@ impl RequestIdLayer {
 }
 
 impl<S> Layer<S> for RequestIdLayer {
-    type Service = RequestIdService<S>;
+    type Service = SetRequestId<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RequestIdService { layer: self.clone(), inner }
+        SetRequestId { layer: self.clone(), inner }
     }
 }
 
-/// The service of the [`RequestIdLayer`].
+/// The service of the [`RequestIdLayer`]. (`RequestId` is the id, so the
+/// service is named after what it does, as tower-http's `SetRequestId`.)
 #[derive(Debug, Clone)]
-pub struct RequestIdService<S> {
+pub struct SetRequestId<S> {
     layer: RequestIdLayer,
     inner: S,
 }
 
-impl<S, B> Service<Request<B>> for RequestIdService<S>
+impl<S, B> Service<Request<B>> for SetRequestId<S>
 where
     S: Service<Request<B>>,
     S::Response: IntoResponse,
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = RequestIdFuture<S::Future>;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -245,25 +219,25 @@ where
             let _scope = Scope::enter(&mut slot);
             self.inner.call(req)
         };
-        RequestIdFuture { future: Box::pin(future), id: slot, span, header: header.clone() }
+        ResponseFuture { future: Box::pin(future), id: slot, span, header: header.clone() }
     }
 }
 
-/// The future of [`RequestIdService`].
-pub struct RequestIdFuture<F> {
+/// The future of [`SetRequestId`]: the route's answer, with the id.
+pub struct ResponseFuture<F> {
     future: Pin<Box<F>>,
     id: Option<RequestId>,
     span: tracing::Span,
     header: HeaderName,
 }
 
-impl<F> fmt::Debug for RequestIdFuture<F> {
+impl<F> fmt::Debug for ResponseFuture<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequestIdFuture").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("ResponseFuture").field("id", &self.id).finish_non_exhaustive()
     }
 }
 
-impl<F, R, E> Future for RequestIdFuture<F>
+impl<F, R, E> Future for ResponseFuture<F>
 where
     F: Future<Output = Result<R, E>>,
     R: IntoResponse,

@@ -1,5 +1,5 @@
 //! Credentials in query strings: which parameter names and values the
-//! [`Authentication`](super::Authentication) layer refuses.
+//! [`AuthenticationLayer`](super::AuthenticationLayer) layer refuses.
 //!
 //! Names are compared the way servers read them: from the first NUL on
 //! nothing counts (C parsers stop there), control characters and whitespace

@@ -1,0 +1,152 @@
+//! `SecureJson<T>`: a validated JSON body.
+
+use std::fmt;
+
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+
+use super::body_limit::BodyLimit;
+use crate::axum::ApiError;
+use crate::axum::error::request_error_status;
+use crate::request::{ErrorCode, FieldPath, ReadRequestOwned, RequestError, SecureRequest};
+
+/// A JSON body of a `#[secure_request]` type, validated; or, as a
+/// response, a [`Public`](crate::Public) value serialized as JSON.
+///
+/// Extraction: `Content-Type` must be JSON (415 otherwise), the body at most
+/// the route's [`BodyLimit`] (1 MiB by default; 413), well-formed
+/// (400) and valid (422 with every field's error); the rejection is a
+/// [`SecureJsonRejection`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SecureJson<T>(pub T);
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json")
+            || subtype.len() > 5 && subtype[subtype.len() - 5..].eq_ignore_ascii_case("+json"))
+}
+
+fn single(code: ErrorCode, message: &'static str) -> SecureJsonRejection {
+    SecureJsonRejection(RequestError::single(FieldPath::root(), code, message))
+}
+
+impl<S, T> FromRequest<S> for SecureJson<T>
+where
+    S: Send + Sync,
+    T: SecureRequest + ReadRequestOwned,
+{
+    type Rejection = SecureJsonRejection;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, SecureJsonRejection> {
+        let json = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(is_json);
+        if !json {
+            return Err(single(ErrorCode::UnsupportedMediaType, "the body must be application/json"));
+        }
+        let limit = BodyLimit::of(req.extensions());
+        let bytes = axum::body::to_bytes(req.into_body(), limit)
+            .await
+            .map_err(|_| single(ErrorCode::BodyTooLarge, "the body is too large"))?;
+        T::from_json(&bytes).map(SecureJson).map_err(SecureJsonRejection)
+    }
+}
+
+/// Why [`SecureJson`] refused a request, as axum's `JsonRejection`: the
+/// [`RequestError`] (every field's error, or the one reason the body was not
+/// read: `unsupported_media_type`, `body_too_large`, `malformed`), and the
+/// answer.
+///
+/// As a response it is the same `application/problem+json` as
+/// [`ApiError`] (415, 413, 400 or 422, with the field errors). Take
+/// `Result<SecureJson<T>, SecureJsonRejection>` in a handler to answer
+/// otherwise:
+///
+/// ```
+/// use apishield::axum::{SecureJson, SecureJsonRejection};
+/// use apishield::prelude::*;
+/// use axum::http::StatusCode;
+///
+/// #[secure_request]
+/// pub struct Rename {
+///     #[shield(len = 1..=40)]
+///     pub name: String,
+/// }
+///
+/// async fn rename(body: Result<SecureJson<Rename>, SecureJsonRejection>) -> (StatusCode, String) {
+///     match body {
+///         Ok(SecureJson(rename)) => (StatusCode::OK, rename.name),
+///         Err(rejection) => {
+///             let fields: Vec<String> = rejection.error().errors().iter().map(|e| e.path().to_string()).collect();
+///             (rejection.status(), format!("check {}", fields.join(", ")))
+///         }
+///     }
+/// }
+/// # let _ = rename;
+/// ```
+#[derive(Debug)]
+pub struct SecureJsonRejection(RequestError);
+
+impl SecureJsonRejection {
+    /// What was wrong with the request.
+    pub fn error(&self) -> &RequestError {
+        &self.0
+    }
+
+    /// The error, to answer with a body of your own.
+    pub fn into_error(self) -> RequestError {
+        self.0
+    }
+
+    /// The status of the default answer: 415, 413, 400 or 422.
+    pub fn status(&self) -> StatusCode {
+        request_error_status(&self.0).0
+    }
+}
+
+impl fmt::Display for SecureJsonRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JSON body refused: {}", self.0)
+    }
+}
+
+impl std::error::Error for SecureJsonRejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+impl IntoResponse for SecureJsonRejection {
+    fn into_response(self) -> Response {
+        ApiError::from(self.0).into_response()
+    }
+}
+
+impl From<SecureJsonRejection> for ApiError {
+    fn from(rejection: SecureJsonRejection) -> Self {
+        ApiError::from(rejection.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_json;
+
+    #[test]
+    fn json_content_types() {
+        for ok in
+            ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/problem+json"]
+        {
+            assert!(is_json(ok), "{ok}");
+        }
+        for bad in
+            ["text/json", "application/jsonx", "application/x-www-form-urlencoded", "", "json", "application/+json"]
+        {
+            assert!(!is_json(bad), "{bad}");
+        }
+    }
+}
