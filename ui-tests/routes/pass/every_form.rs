@@ -3,10 +3,10 @@
 //! a role or scope guard, by a webhook signature; declared public (with an
 //! optional caller); idempotent and owner-checked handlers; chained methods,
 //! nesting, state, a fallback, an extractor of one's own.
-use apishield::axum::{ApiError, SecureJson};
+use apishield::axum::{ApiError, Idempotency, SecureJson};
 use apishield::prelude::*;
 use apishield::routing::{Extractor, Routes, access, get, post};
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRef, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 
 #[secure_request]
@@ -21,7 +21,15 @@ pub struct OrderView {
 }
 
 #[derive(Clone)]
-pub struct AppState;
+pub struct AppState {
+    idempotency: Idempotency,
+}
+
+impl FromRef<AppState> for Idempotency {
+    fn from_ref(state: &AppState) -> Self {
+        state.idempotency.clone()
+    }
+}
 
 pub struct Tenant(pub String);
 
@@ -38,7 +46,7 @@ impl Extractor for Tenant {
     type Access = access::Open;
 }
 
-async fn list(principal: Principal, State(_): State<AppState>, Tenant(_t): Tenant) -> SecureJson<Vec<OrderView>> {
+async fn list(principal: Principal, State(_state): State<AppState>, Tenant(_t): Tenant) -> SecureJson<Vec<OrderView>> {
     let _ = principal;
     SecureJson(Vec::new())
 }
@@ -84,5 +92,5 @@ fn main() {
         .nest("/admin", admin)
         .fallback(not_found);
     assert_eq!(routes.entries().len(), 6);
-    let _app: axum::Router = routes.with_state(AppState).into_router();
+    let _app: axum::Router = routes.with_state(AppState { idempotency: Idempotency::memory() }).into_router();
 }
