@@ -72,6 +72,8 @@ impl Provider {
         let app = Router::new()
             .route("/jwks", get(serve_jwks))
             .route("/moved", get(|| async { (StatusCode::FOUND, [(LOCATION, "/jwks")]) }))
+            .route("/slow", get(|| async { tokio::time::sleep(Duration::from_secs(3600)).await }))
+            .route("/endless", get(endless))
             .route("/.well-known/openid-configuration", get(serve_discovery))
             .with_state(Arc::clone(&provider));
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -115,6 +117,14 @@ async fn serve_jwks(State(provider): State<Arc<Provider>>) -> Response {
     provider.jwks_hits.fetch_add(1, Ordering::SeqCst);
     let reply = provider.jwks.lock().unwrap().clone();
     respond(reply)
+}
+
+/// A 200 without `Content-Length` whose body never ends: the limit must be
+/// checked while reading.
+async fn endless() -> Response {
+    let chunk = axum::body::Bytes::from(vec![b' '; 16 * 1024]);
+    let body = futures_util::stream::repeat(Ok::<_, std::convert::Infallible>(chunk));
+    Response::new(axum::body::Body::from_stream(body))
 }
 
 async fn serve_discovery(State(provider): State<Arc<Provider>>) -> Response {
@@ -380,6 +390,14 @@ async fn the_first_fetch_fails_clearly_on_bad_answers_and_unsafe_configuration()
     let before = provider.hits();
     assert_eq!(fetch(format!("{}/moved", provider.base())).await.unwrap_err(), JwksError::Status(302));
     assert_eq!(provider.hits(), before);
+
+    // A body without length that never ends stops at the limit; a provider
+    // that never answers, at the timeout.
+    assert_eq!(fetch(format!("{}/endless", provider.base())).await.unwrap_err(), JwksError::TooLarge);
+    let slow = RemoteJwks::jwks_uri(format!("{}/slow", provider.base()), [RS256])
+        .allow_loopback_http()
+        .timeout(Duration::from_millis(200));
+    assert_eq!(slow.fetch().await.unwrap_err(), JwksError::Timeout);
 
     // A smaller limit refuses what the default accepts.
     let small = RemoteJwks::jwks_uri(provider.url(), [RS256]).allow_loopback_http().max_response_size(100);
