@@ -227,6 +227,39 @@ async fn rotation_at_the_provider_new_kid_after_one_refetch_old_kid_gone_after_r
 }
 
 #[tokio::test]
+async fn a_provider_moving_to_another_algorithm_is_picked_up_like_a_new_kid() {
+    let provider = Provider::start(Reply::ok(set_of(&["k1"]))).await;
+    let clock = clock();
+    let jwks = RemoteJwks::jwks_uri(provider.url(), [RS256, JwtAlgorithm::ES256])
+        .allow_loopback_http()
+        .clock(clock.clone())
+        .background_refresh(false)
+        .fetch()
+        .await
+        .unwrap();
+    let validator = validator(&jwks);
+    let ec_private = fixture("test_ec_p256_private.pem");
+    let ec = JwtSigningKey::from_pem(JwtAlgorithm::ES256, &ec_private).unwrap().with_kid("e1").unwrap();
+    let ec_token = JwtIssuer::new(ec, ISS, AUD).issue("user-42").unwrap().expose_secret().clone();
+    // The cached set has no ES256 key at all.
+    assert_eq!(validator.validate_async(&ec_token).await.unwrap_err(), JwtError::AlgorithmNotAllowed);
+
+    let mut e1 = Jwk::from_encoding_key(&EncodingKey::from_ec_pem(&ec_private).unwrap(), Algorithm::ES256).unwrap();
+    e1.common.key_id = Some("e1".to_owned());
+    let set = serde_json::json!({ "keys": [jwk("k1"), serde_json::to_value(e1).unwrap()] });
+    provider.set(Reply::ok(set.to_string()));
+    clock.advance(Duration::from_secs(30));
+    assert!(validator.validate_async(&ec_token).await.is_ok());
+    assert_eq!(provider.hits(), 2);
+    // An HS256 token naming a known key is still refused, and fetches nothing.
+    clock.advance(Duration::from_secs(30));
+    let header = b64(br#"{"alg":"HS256","kid":"k1"}"#);
+    let forged = format!("{header}.{}.{}", b64(claims("").as_bytes()), b64(&[1u8; 32]));
+    assert_eq!(validator.validate_async(&forged).await.unwrap_err(), JwtError::AlgorithmNotAllowed);
+    assert_eq!(provider.hits(), 2);
+}
+
+#[tokio::test]
 async fn the_synchronous_validate_starts_the_refetch_in_the_background() {
     let provider = Provider::start(Reply::ok(set_of(&["k1"]))).await;
     let clock = clock();

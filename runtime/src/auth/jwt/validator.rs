@@ -315,8 +315,15 @@ impl JwtValidator {
         let (index, trusted) =
             config.issuers.iter().enumerate().find(|(_, i)| i.name == *issuer).ok_or(JwtError::WrongIssuer)?;
         let keys = trusted.keys_for_tokens()?;
-        let algorithm =
-            JwtAlgorithm::from_name(alg).filter(|a| keys.allows(*a)).ok_or(JwtError::AlgorithmNotAllowed)?;
+        let Some(algorithm) = JwtAlgorithm::from_name(alg).filter(|a| keys.allows(*a)) else {
+            // A new key of an algorithm the current set has none of (a
+            // provider moving from RS256 to ES256) is an unknown `kid` too:
+            // a remote set may hold it once fetched again.
+            if kid.is_some_and(|kid| keys.select(Some(kid)).is_err()) {
+                *unknown_kid_of = Some(index);
+            }
+            return Err(JwtError::AlgorithmNotAllowed);
+        };
         let key = keys.select(kid).inspect_err(|error| {
             if *error == JwtError::UnknownKid {
                 *unknown_kid_of = Some(index);
