@@ -127,31 +127,31 @@ fn canned_server(body: String) -> String {
     url
 }
 
+/// A validator whose keys a `RemoteJwks` fetched (once) from a loopback
+/// server holding the ES256 test key as `k1`.
+fn remote_es256_validator() -> JwtValidator {
+    let private = key_file("test_ec_p256_private.pem");
+    let encoding = jsonwebtoken::EncodingKey::from_ec_pem(&private).unwrap();
+    let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&encoding, Algorithm::ES256).unwrap();
+    jwk.common.key_id = Some("k1".to_owned());
+    let url = canned_server(serde_json::json!({ "keys": [jwk] }).to_string());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let remote = RemoteJwks::jwks_uri(url, [JwtAlgorithm::ES256]).allow_loopback_http().background_refresh(false);
+    let remote = runtime.block_on(remote.fetch()).unwrap();
+    JwtValidator::builder(remote).issuer(ISS).audience(AUD).build()
+}
+
 fn jwks(c: &mut Criterion) {
     let (private, public) = (key_file("test_ec_p256_private.pem"), key_file("test_ec_p256_public.pem"));
     let signing = JwtSigningKey::from_pem(JwtAlgorithm::ES256, &private).unwrap().with_kid("k1").unwrap();
     let token = JwtIssuer::new(signing, ISS, AUD).token("user-42").roles(["editor"]).sign().unwrap();
     let token = token.expose_secret().as_str();
 
-    let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(
-        &jsonwebtoken::EncodingKey::from_ec_pem(&private).unwrap(),
-        Algorithm::ES256,
-    )
-    .unwrap();
-    jwk.common.key_id = Some("k1".to_owned());
-    let url = canned_server(serde_json::json!({ "keys": [jwk] }).to_string());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let remote = runtime
-        .block_on(
-            RemoteJwks::jwks_uri(url, [JwtAlgorithm::ES256]).allow_loopback_http().background_refresh(false).fetch(),
-        )
-        .unwrap();
-
     let fixed = JwtValidator::builder(JwtKey::from_pem(JwtAlgorithm::ES256, &public).unwrap().with_kid("k1").unwrap())
         .issuer(ISS)
         .audience(AUD)
         .build();
-    let fetched = JwtValidator::builder(remote).issuer(ISS).audience(AUD).build();
+    let fetched = remote_es256_validator();
     assert!(fixed.validate(token).is_ok());
     assert!(fetched.validate(token).is_ok());
     assert!(now(fetched.validate_async(token)).is_ok());
@@ -253,6 +253,11 @@ mod callgrind {
     }
 
     #[inline(never)]
+    fn ir_es256_remote_jwks(token: &str, validator: &JwtValidator) {
+        ours("es256-remote", token, validator);
+    }
+
+    #[inline(never)]
     fn ir_sha256(key: &ApiKey) {
         for _ in 0..KEY_RUNS {
             black_box(Sha256::digest(black_box(key.expose_secret()).as_bytes()));
@@ -300,6 +305,7 @@ mod callgrind {
             } else {
                 ir_es256_jsonwebtoken(token.expose_secret(), &bare_key, &validation);
                 ir_es256_apishield(token.expose_secret(), &validator);
+                ir_es256_remote_jwks(token.expose_secret(), &remote_es256_validator());
             }
         }
 
