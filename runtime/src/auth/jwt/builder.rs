@@ -12,10 +12,10 @@
 //! provider's key can never vouch for another's tokens.
 
 use std::marker::PhantomData;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::keys::JwtKeys;
+use super::source::JwtKeySource;
 use super::validator::{Config, JwtValidator, TrustedIssuer};
 use crate::time::{Clock, SharedClock, secs};
 
@@ -113,13 +113,14 @@ use state::{AudienceIsSet, HasAudience, HasIssuer, IssuerIsSet, IssuerNotSet, No
 #[must_use]
 pub struct ExternalIssuer {
     issuer: String,
-    keys: JwtKeys,
+    keys: JwtKeySource,
     trust_roles: bool,
 }
 
 impl ExternalIssuer {
-    /// Tokens whose `iss` is `issuer`, verified with `keys` only.
-    pub fn new(issuer: impl Into<String>, keys: impl Into<JwtKeys>) -> Self {
+    /// Tokens whose `iss` is `issuer`, verified with `keys` only (fixed keys
+    /// or, feature `jwks`, a [`RemoteJwks`](super::RemoteJwks)).
+    pub fn new(issuer: impl Into<String>, keys: impl Into<JwtKeySource>) -> Self {
         ExternalIssuer { issuer: issuer.into(), keys: keys.into(), trust_roles: false }
     }
 
@@ -145,7 +146,7 @@ impl ExternalIssuer {
 #[derive(Debug)]
 #[must_use = "a builder does nothing until `.build()`"]
 pub struct JwtValidatorBuilder<I = NoIssuer, A = NoAudience> {
-    keys: JwtKeys,
+    keys: JwtKeySource,
     issuer: String,
     external: Vec<ExternalIssuer>,
     audiences: Vec<String>,
@@ -159,7 +160,7 @@ pub struct JwtValidatorBuilder<I = NoIssuer, A = NoAudience> {
 }
 
 impl JwtValidatorBuilder {
-    pub(super) fn new(keys: JwtKeys) -> Self {
+    pub(super) fn new(keys: JwtKeySource) -> Self {
         JwtValidatorBuilder {
             keys,
             issuer: String::new(),
@@ -274,18 +275,8 @@ impl<I, A> JwtValidatorBuilder<I, A> {
         I: IssuerIsSet,
         A: AudienceIsSet,
     {
-        let home = TrustedIssuer {
-            name: self.issuer,
-            keys: RwLock::new(Arc::new(self.keys)),
-            external: false,
-            trust_roles: true,
-        };
-        let external = self.external.into_iter().map(|e| TrustedIssuer {
-            name: e.issuer,
-            keys: RwLock::new(Arc::new(e.keys)),
-            external: true,
-            trust_roles: e.trust_roles,
-        });
+        let home = TrustedIssuer::new(self.issuer, self.keys, false, true);
+        let external = self.external.into_iter().map(|e| TrustedIssuer::new(e.issuer, e.keys, true, e.trust_roles));
         let mut issuers: Vec<TrustedIssuer> = Vec::with_capacity(1 + external.len());
         issuers.push(home);
         for issuer in external {

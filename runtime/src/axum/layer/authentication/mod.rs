@@ -228,7 +228,7 @@ impl AuthenticationLayer {
             Refusal::Unavailable => AuthRejection { kind: RejectionKind::Unavailable },
         })?;
         let outcome = match credentials {
-            Ok(Credentials::Bearer(token)) => self.bearer(token),
+            Ok(Credentials::Bearer(token)) => self.bearer(token).await,
             Ok(Credentials::ApiKey(key)) => self.api_key(&key).await,
             Err(reason) => Err(self.unauthorized(reason, false)),
         };
@@ -273,18 +273,20 @@ impl AuthenticationLayer {
     }
 
     #[cfg(feature = "jwt")]
-    fn bearer(&self, token: &str) -> Result<Option<Principal>, AuthRejection> {
+    async fn bearer(&self, token: &str) -> Result<Option<Principal>, AuthRejection> {
         let Some(validator) = &self.inner.jwt else {
             return Err(self.unauthorized("bearer tokens are not accepted here", true));
         };
-        match validator.validate(token) {
+        // Async: an unknown `kid` from a remote JWK set waits for the one
+        // allowed refetch (key rotation at the identity provider).
+        match validator.validate_async(token).await {
             Ok(valid) => Ok(Some(valid.principal())),
             Err(e) => Err(self.unauthorized(e.code(), true)),
         }
     }
 
     #[cfg(not(feature = "jwt"))]
-    fn bearer(&self, _token: &str) -> Result<Option<Principal>, AuthRejection> {
+    async fn bearer(&self, _token: &str) -> Result<Option<Principal>, AuthRejection> {
         Err(self.unauthorized("bearer tokens need the `jwt` feature", true))
     }
 
