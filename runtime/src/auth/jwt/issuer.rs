@@ -218,6 +218,12 @@ impl JwtIssuer {
         self
     }
 
+    /// The lifetime of the tokens it mints (the `expires_in` of a token
+    /// response, the `Max-Age` of an access-token cookie).
+    pub fn get_lifetime(&self) -> Duration {
+        self.lifetime
+    }
+
     /// The signing key.
     pub fn signing_key(&self) -> &JwtSigningKey {
         &self.key

@@ -29,6 +29,8 @@ use super::claims::{ValidatedToken, check_string_or_list};
 use super::error::{Claim, JwtError};
 use super::json::{StrictJsonError, parse_object};
 use super::keys::{JwtKeys, is_valid_kid};
+use crate::auth::token::MAX_JTI_LEN;
+use crate::auth::token::SharedDenylist;
 use crate::time::{Clock, SharedClock};
 
 /// Header parameters that carry a key or say where to fetch one. Trusting
@@ -77,6 +79,8 @@ pub(super) struct Config {
     pub(super) token_type: Option<String>,
     pub(super) roles_claim: Arc<str>,
     pub(super) clock: SharedClock,
+    /// Revoked `jti`s, asked by `validate_async` after every other check.
+    pub(super) denylist: Option<SharedDenylist>,
 }
 
 /// An accepted issuer and the keys that verify its tokens.
@@ -113,8 +117,53 @@ impl JwtValidator {
 
     /// Validates a compact JWT (the part after `Bearer `) now (the
     /// builder's [`clock`](JwtValidatorBuilder::clock)).
+    ///
+    /// A validator with a [`denylist`](JwtValidatorBuilder::denylist)
+    /// refuses every token here ([`JwtError::RevocationUnchecked`]): only
+    /// [`validate_async`](Self::validate_async) asks the denylist.
     pub fn validate(&self, token: &str) -> Result<ValidatedToken, JwtError> {
+        if self.config.denylist.is_some() {
+            tracing::error!("JwtValidator::validate on a validator with a denylist: call validate_async");
+            return Err(JwtError::RevocationUnchecked);
+        }
         self.validate_at(token, self.config.clock.now_secs())
+    }
+
+    /// Validates a token now, then, if the validator has a
+    /// [`denylist`](JwtValidatorBuilder::denylist), asks it whether the
+    /// token's `jti` was revoked: only tokens that passed every other check
+    /// reach the store. With a denylist, a token must have a `jti` (of at
+    /// most 256 bytes) to be revocable, so one without is refused
+    /// ([`JwtError::MissingClaim`]). What the authentication layer calls.
+    pub async fn validate_async(&self, token: &str) -> Result<ValidatedToken, JwtError> {
+        let valid = self.validate_at(token, self.config.clock.now_secs())?;
+        let Some(denylist) = &self.config.denylist else { return Ok(valid) };
+        let refused = match valid.token_id() {
+            None => Err(JwtError::MissingClaim(Claim::Jti)),
+            Some(jti) if jti.len() > MAX_JTI_LEN || jti.is_empty() => Err(JwtError::InvalidClaim(Claim::Jti)),
+            Some(jti) => match denylist.is_denied(jti).await {
+                Ok(false) => return Ok(valid),
+                Ok(true) => Err(JwtError::Revoked),
+                Err(e) => {
+                    tracing::warn!(error = %e, "access-token denylist unavailable");
+                    Err(JwtError::RevocationUnavailable)
+                }
+            },
+        };
+        if let Err(error) = &refused {
+            tracing::debug!(reason = error.code(), "JWT rejected");
+        }
+        refused
+    }
+
+    /// Validates a token without asking the denylist: to revoke it.
+    pub(crate) fn validate_ignoring_denylist(&self, token: &str) -> Result<ValidatedToken, JwtError> {
+        self.validate_at(token, self.config.clock.now_secs())
+    }
+
+    /// Whether the validator asks a denylist.
+    pub fn has_denylist(&self) -> bool {
+        self.config.denylist.is_some()
     }
 
     /// Validates a token as of `now` (Unix seconds): for tests, and for
@@ -334,6 +383,7 @@ impl fmt::Debug for JwtValidator {
             .field("max_token_size", &config.max_token_size)
             .field("token_type", &config.token_type)
             .field("roles_claim", &config.roles_claim)
+            .field("denylist", &config.denylist.is_some())
             .finish()
     }
 }
