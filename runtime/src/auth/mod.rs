@@ -21,9 +21,9 @@ pub(crate) mod guard;
 pub mod jwt;
 mod owner;
 pub mod pkce;
-pub mod token;
 mod principal;
 mod secret;
+pub mod token;
 
 pub use caller::{Caller, CallerId};
 pub use guard::FromForbidden;

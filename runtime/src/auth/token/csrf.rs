@@ -101,10 +101,8 @@ impl CsrfPolicy {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let origins = origins
-            .into_iter()
-            .map(|origin| checked_origin(origin.as_ref()))
-            .collect::<Result<Vec<_>, _>>()?;
+        let origins =
+            origins.into_iter().map(|origin| checked_origin(origin.as_ref())).collect::<Result<Vec<_>, _>>()?;
         if origins.is_empty() {
             return Err(CsrfError::InvalidOrigin);
         }

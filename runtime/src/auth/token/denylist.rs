@@ -1,8 +1,8 @@
 //! Revoked access tokens, by `jti`, for as long as they could be accepted.
 
 use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use super::error::TokenStoreError;

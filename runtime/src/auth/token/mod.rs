@@ -48,9 +48,9 @@ mod denylist;
 mod error;
 mod family;
 mod memory;
-mod refresh;
 #[cfg(feature = "redis")]
 mod redis;
+mod refresh;
 #[cfg(feature = "jwt")]
 mod service;
 mod store;

@@ -1,0 +1,1 @@
+//! The `token_endpoint` example over loopback HTTP.
