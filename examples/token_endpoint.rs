@@ -124,7 +124,7 @@ async fn login(State(state): State<AppState>, SecureJson(login): SecureJson<Logi
         return Err(ApiError::unauthorized());
     }
     let grant = Grant::new(CallerId::home(DEMO_USER), CLIENT).scopes(["profile"]);
-    let pair = state.tokens.issue(&grant).await.map_err(|e| ApiError::internal(e))?;
+    let pair = state.tokens.issue(&grant).await.map_err(ApiError::internal)?;
     token_response(&state, &pair)
 }
 

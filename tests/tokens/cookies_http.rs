@@ -74,7 +74,7 @@ async fn cookie_authentication_with_csrf_over_http() {
     let origin = |o: &str| ("origin", o.to_owned());
 
     // Safe methods need no proof.
-    let (status, _, body) = server.send(reqwest::Method::GET, &[cookie.clone()]).await;
+    let (status, _, body) = server.send(reqwest::Method::GET, std::slice::from_ref(&cookie)).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "user-42"));
 
     // An unsafe method without proof: 403 problem+json, whatever the token.
@@ -104,7 +104,7 @@ async fn cookie_authentication_with_csrf_over_http() {
 
     // A bearer header is never CSRF-checked, and wins over a cookie.
     let bearer = ("authorization", format!("Bearer {token}"));
-    let (status, _, body) = server.send(reqwest::Method::POST, &[bearer.clone()]).await;
+    let (status, _, body) = server.send(reqwest::Method::POST, std::slice::from_ref(&bearer)).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "user-42"));
     let (status, _, _) = server
         .send(reqwest::Method::POST, &[bearer, ("cookie", "__Host-access=garbage".into()), origin("https://evil")])

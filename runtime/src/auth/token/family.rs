@@ -85,6 +85,7 @@ impl RefreshRecord {
     /// The record of a rotated token's successor: same family, caller,
     /// client and grant, issued `now`, valid for `lifetime_secs` (never past
     /// the session's end).
+    #[must_use]
     pub fn successor(&self, hash: RefreshTokenHash, now: i64, lifetime_secs: i64) -> RefreshRecord {
         RefreshRecord {
             hash,
