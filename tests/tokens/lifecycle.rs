@@ -209,3 +209,63 @@ async fn redis_rotation_is_seen_by_every_process() {
     assert_eq!(two.refresh(next.refresh_token.expose_secret(), "web").await.unwrap_err(), TokenError::Revoked);
     cleanup(&mut b, &prefix).await;
 }
+
+/// A loopback proxy in front of Redis that counts the requests clients
+/// write (redis-rs writes each command in one piece; a sequential client
+/// waits for each answer, so a write is a round trip).
+async fn counting_proxy(upstream: std::net::SocketAddr) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let writes = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&writes);
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let server = tokio::net::TcpStream::connect(upstream).await.unwrap();
+            let (mut client_read, mut client_write) = client.into_split();
+            let (mut server_read, mut server_write) = server.into_split();
+            tokio::spawn(async move { tokio::io::copy(&mut server_read, &mut client_write).await });
+            let counter = Arc::clone(&counter);
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n) = client_read.read(&mut buf).await {
+                    if n == 0 || server_write.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    (format!("redis://{addr}"), writes)
+}
+
+#[tokio::test]
+async fn a_redis_rotation_is_one_round_trip() {
+    use std::sync::atomic::Ordering;
+    let Some(url) = apishield_tests::redis_url() else { return };
+    let info = redis::Client::open(url.as_str()).unwrap().get_connection_info().addr().to_string();
+    let upstream = tokio::net::lookup_host(info.trim_start_matches("redis://")).await.ok().and_then(|mut a| a.next());
+    let Some(upstream) = upstream else {
+        eprintln!("skipped: REDIS_URL is not a host:port address");
+        return;
+    };
+    let (proxied, writes) = counting_proxy(upstream).await;
+    let conn = redis::Client::open(proxied).unwrap().get_connection_manager().await.unwrap();
+    let prefix = apishield_tests::unique_prefix("tokens-roundtrips");
+    let Setup { tokens, .. } = setup(Arc::new(RedisRefreshTokenStore::new(conn).prefix(&prefix)), None);
+    // Warm up: each script is loaded once per server.
+    let pair = tokens.issue(&grant()).await.unwrap();
+    let pair = tokens.refresh(pair.refresh_token.expose_secret(), "web").await.unwrap();
+
+    let before = writes.load(Ordering::SeqCst);
+    let next = tokens.refresh(pair.refresh_token.expose_secret(), "web").await.unwrap();
+    assert_eq!(writes.load(Ordering::SeqCst) - before, 1, "a rotation is one round trip");
+    let before = writes.load(Ordering::SeqCst);
+    assert_eq!(tokens.refresh(pair.refresh_token.expose_secret(), "web").await.unwrap_err(), TokenError::Reused);
+    assert_eq!(writes.load(Ordering::SeqCst) - before, 1, "reuse detection and the family's revocation: one");
+    assert_eq!(tokens.refresh(next.refresh_token.expose_secret(), "web").await.unwrap_err(), TokenError::Revoked);
+    let Some(mut direct) = redis_connection().await else { return };
+    cleanup(&mut direct, &prefix).await;
+}
