@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use apishield::CallerId;
 use apishield::auth::jwt::JwtError;
-use apishield::auth::token::{AccessTokenDenylist, DENYLIST_GRACE, Grant, MemoryDenylist, RedisDenylist};
+use apishield::auth::token::{
+    AccessTokenDenylist, DENYLIST_GRACE, Grant, MemoryDenylist, RedisDenylist, RedisRefreshTokenStore,
+    RefreshTokenStore, TokenError,
+};
 use apishield::time::Clock;
 
 use crate::support::{Setup, cleanup, memory, redis_connection, setup};
@@ -63,5 +66,48 @@ async fn redis_denylist_refuses_revoked_tokens_and_expires_entries() {
     // An entry for a token that expired long ago is not kept.
     denylist.deny("jti-old", now - 3600).await.unwrap();
     assert!(!denylist.is_denied("jti-old").await.unwrap());
+    cleanup(&mut conn, &prefix).await;
+}
+
+/// Revoking a family (reuse, another client, logout) also denies its
+/// latest access token: whoever won the race keeps no access either.
+async fn family_revocation_denies_the_latest_access_token(store: Arc<dyn RefreshTokenStore>) {
+    let Setup { tokens, validator, .. } = setup(store, Some(Arc::new(MemoryDenylist::new())));
+    let grant = Grant::new(CallerId::home("user-42"), "web");
+
+    // Reuse: the thief refreshed first; the user's replay revokes the family.
+    let first = tokens.issue(&grant).await.unwrap();
+    let thief = tokens.refresh(first.refresh_token.expose_secret(), "web").await.unwrap();
+    let access = thief.access_token.expose_secret();
+    assert_eq!(validator.validate_async(access).await.unwrap().token_id().map(str::len), Some(22));
+    assert_eq!(tokens.refresh(first.refresh_token.expose_secret(), "web").await.unwrap_err(), TokenError::Reused);
+    assert_eq!(validator.validate_async(access).await.unwrap_err(), JwtError::Revoked);
+    // The access token of the login was not the latest: a rotation replaced it.
+    validator.validate_async(first.access_token.expose_secret()).await.unwrap();
+
+    // Another client, and an explicit revocation.
+    let pair = tokens.issue(&grant).await.unwrap();
+    assert_eq!(tokens.refresh(pair.refresh_token.expose_secret(), "app").await.unwrap_err(), TokenError::WrongClient);
+    assert_eq!(validator.validate_async(pair.access_token.expose_secret()).await.unwrap_err(), JwtError::Revoked);
+    let pair = tokens.issue(&grant).await.unwrap();
+    let other = tokens.issue(&grant).await.unwrap();
+    assert!(tokens.revoke_family(&pair.family).await.unwrap());
+    assert_eq!(validator.validate_async(pair.access_token.expose_secret()).await.unwrap_err(), JwtError::Revoked);
+    validator.validate_async(other.access_token.expose_secret()).await.unwrap();
+}
+
+#[tokio::test]
+async fn family_revocation_denies_the_access_token_in_memory() {
+    family_revocation_denies_the_latest_access_token(memory()).await;
+}
+
+#[tokio::test]
+async fn family_revocation_denies_the_access_token_in_redis() {
+    let Some(mut conn) = redis_connection().await else { return };
+    let prefix = apishield_tests::unique_prefix("tokens-family-access");
+    family_revocation_denies_the_latest_access_token(Arc::new(
+        RedisRefreshTokenStore::new(conn.clone()).prefix(&prefix),
+    ))
+    .await;
     cleanup(&mut conn, &prefix).await;
 }

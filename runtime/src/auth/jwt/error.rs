@@ -279,7 +279,8 @@ pub enum JwtIssueError {
     /// A custom claim uses a name the issuer sets itself (`iss`, `sub`,
     /// `aud`, `exp`, `iat`, `nbf`, `jti`, the roles claim, `scope`).
     ReservedClaim,
-    /// A custom claim value could not be serialized to JSON.
+    /// A custom claim value could not be serialized to JSON, or the
+    /// [`token_id`](super::TokenBuilder::token_id) is empty.
     InvalidClaim,
     /// The signature could not be computed.
     Signing,

@@ -102,6 +102,18 @@ impl RefreshRecord {
     }
 }
 
+/// The access token minted with a family's latest refresh token: its
+/// `jti` and `exp`. A store keeps it with the family, so that revoking the
+/// family (reuse, another client, logout) can put that token on the
+/// denylist too, rather than let it live out its minutes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedAccess {
+    /// The access token's `jti`.
+    pub jti: String,
+    /// Its `exp` (Unix seconds).
+    pub expires_at: i64,
+}
+
 /// What a store's [`rotate`](super::RefreshTokenStore::rotate) decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

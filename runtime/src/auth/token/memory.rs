@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::error::TokenStoreError;
-use super::family::{FamilyId, RefreshRecord, Rotation};
+use super::family::{FamilyId, IssuedAccess, RefreshRecord, Rotation};
 use super::refresh::RefreshTokenHash;
 use super::store::RefreshTokenStore;
 use crate::store::BoxFuture;
@@ -16,10 +16,11 @@ struct State {
     families: HashMap<FamilyId, Family>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Family {
     session_expires_at: i64,
     revoked_at: Option<i64>,
+    access: IssuedAccess,
 }
 
 /// Refresh-token records in this process's memory, behind one mutex (a
@@ -84,6 +85,7 @@ impl State {
         new: &RefreshTokenHash,
         now: i64,
         lifetime_secs: i64,
+        access: &IssuedAccess,
     ) -> Rotation {
         let Some(record) = self.tokens.get(old) else { return Rotation::Unknown };
         let family = record.family;
@@ -106,19 +108,26 @@ impl State {
             record.rotated_at = Some(now);
         }
         self.tokens.insert(*new, successor.clone());
+        if let Some(f) = self.families.get_mut(&family) {
+            f.access = access.clone();
+        }
         Rotation::Rotated(successor)
     }
 }
 
 impl RefreshTokenStore for MemoryRefreshTokenStore {
-    fn insert<'a>(&'a self, record: &'a RefreshRecord) -> BoxFuture<'a, Result<bool, TokenStoreError>> {
+    fn insert<'a>(
+        &'a self,
+        record: &'a RefreshRecord,
+        access: &'a IssuedAccess,
+    ) -> BoxFuture<'a, Result<bool, TokenStoreError>> {
         let mut state = self.lock();
         let inserted = !state.tokens.contains_key(&record.hash) && !state.families.contains_key(&record.family);
         if inserted {
             state.tokens.insert(record.hash, record.clone());
-            state
-                .families
-                .insert(record.family, Family { session_expires_at: record.session_expires_at, revoked_at: None });
+            let family =
+                Family { session_expires_at: record.session_expires_at, revoked_at: None, access: access.clone() };
+            state.families.insert(record.family, family);
         }
         Box::pin(std::future::ready(Ok(inserted)))
     }
@@ -142,9 +151,15 @@ impl RefreshTokenStore for MemoryRefreshTokenStore {
         new: &'a RefreshTokenHash,
         now: i64,
         lifetime_secs: i64,
+        access: &'a IssuedAccess,
     ) -> BoxFuture<'a, Result<Rotation, TokenStoreError>> {
-        let rotation = self.lock().rotate(old, client, new, now, lifetime_secs);
+        let rotation = self.lock().rotate(old, client, new, now, lifetime_secs, access);
         Box::pin(std::future::ready(Ok(rotation)))
+    }
+
+    fn last_access<'a>(&'a self, family: &'a FamilyId) -> BoxFuture<'a, Result<Option<IssuedAccess>, TokenStoreError>> {
+        let access = self.lock().families.get(family).map(|f| f.access.clone());
+        Box::pin(std::future::ready(Ok(access)))
     }
 
     fn revoke_family<'a>(&'a self, family: &'a FamilyId, now: i64) -> BoxFuture<'a, Result<bool, TokenStoreError>> {

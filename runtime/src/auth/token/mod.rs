@@ -37,6 +37,8 @@
 //! racing with one token are the same case: exactly one rotation wins, the
 //! other finds the token rotated and revokes the family. A token presented
 //! by another client than the one it was issued to revokes the family too.
+//! With a denylist, revoking a family also denies its latest access token
+//! ([`IssuedAccess`], recorded by each rotation in the same atomic step).
 //! Rotated tokens are kept until their session ends, so reuse is recognised
 //! for as long as the family could live.
 
@@ -63,7 +65,7 @@ pub use csrf::{CsrfError, CsrfPolicy};
 pub(crate) use denylist::SharedDenylist;
 pub use denylist::{AccessTokenDenylist, DENYLIST_GRACE, MAX_JTI_LEN, MemoryDenylist};
 pub use error::{TokenError, TokenStoreError};
-pub use family::{FamilyId, RefreshRecord, Rotation};
+pub use family::{FamilyId, IssuedAccess, RefreshRecord, Rotation};
 pub use memory::MemoryRefreshTokenStore;
 #[cfg(feature = "redis")]
 pub use redis::{RedisDenylist, RedisRefreshTokenStore};

@@ -9,7 +9,7 @@ use redis::aio::ConnectionManager;
 
 use super::denylist::{AccessTokenDenylist, DENYLIST_GRACE};
 use super::error::TokenStoreError;
-use super::family::{FamilyId, RefreshRecord, Rotation};
+use super::family::{FamilyId, IssuedAccess, RefreshRecord, Rotation};
 use super::refresh::RefreshTokenHash;
 use super::store::RefreshTokenStore;
 use crate::auth::CallerId;
@@ -23,12 +23,13 @@ const DEFAULT_PREFIX: &str = "apishield:rt:";
 const DEFAULT_DENYLIST_PREFIX: &str = "apishield:jti:";
 
 /// `KEYS[1]` the token, `KEYS[2]` its family; `ARGV[1]` the session's end
-/// (both keys' EXPIREAT); then the token's field, value pairs.
+/// (both keys' EXPIREAT), `ARGV[2]`, `ARGV[3]` the access token's jti and
+/// exp; then the token's field, value pairs.
 const INSERT_LUA: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 redis.call('EXPIREAT', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2], 'session_expires_at', ARGV[1])
+redis.call('HSET', KEYS[2], 'session_expires_at', ARGV[1], 'access_jti', ARGV[2], 'access_exp', ARGV[3])
 redis.call('EXPIREAT', KEYS[2], ARGV[1])
 return 1
 ";
@@ -49,7 +50,7 @@ return fields
 
 /// `KEYS[1]` the presented token, `KEYS[2]` its successor; `ARGV[1]` the
 /// client, `ARGV[2]` now, `ARGV[3]` the lifetime, `ARGV[4]` the family key
-/// prefix. Answers `{status, family}` or, once rotated,
+/// prefix, `ARGV[5]`, `ARGV[6]` the new access token's jti and exp. Answers `{status, family}` or, once rotated,
 /// `{'rotated', '', old token's field, value pairs}`. One script: of
 /// concurrent rotations of one token only the first finds no `rotated_at`.
 const ROTATE_LUA: &str = r"
@@ -83,6 +84,7 @@ for name, value in pairs(r) do
 end
 redis.call('HSET', KEYS[2], 'issued_at', ARGV[2], 'expires_at', string.format('%d', expires), unpack(copy))
 redis.call('EXPIREAT', KEYS[2], r['session_expires_at'])
+redis.call('HSET', fkey, 'access_jti', ARGV[5], 'access_exp', ARGV[6])
 table.insert(flat, 1, '')
 table.insert(flat, 1, 'rotated')
 return flat
@@ -95,6 +97,12 @@ if redis.call('HEXISTS', KEYS[1], 'revoked_at') == 0 then redis.call('HSET', KEY
 return 1
 ";
 
+/// `KEYS[1]` the family.
+const LAST_ACCESS_LUA: &str = r"
+return redis.call('HMGET', KEYS[1], 'access_jti', 'access_exp')
+";
+
+static LAST_ACCESS: LazyLock<Script> = LazyLock::new(|| Script::new(LAST_ACCESS_LUA));
 static INSERT: LazyLock<Script> = LazyLock::new(|| Script::new(INSERT_LUA));
 static GET: LazyLock<Script> = LazyLock::new(|| Script::new(GET_LUA));
 static ROTATE: LazyLock<Script> = LazyLock::new(|| Script::new(ROTATE_LUA));
@@ -205,12 +213,18 @@ fn parse(hash: RefreshTokenHash, flat: &[String]) -> Result<RefreshRecord, Token
 }
 
 impl RefreshTokenStore for RedisRefreshTokenStore {
-    fn insert<'a>(&'a self, record: &'a RefreshRecord) -> BoxFuture<'a, Result<bool, TokenStoreError>> {
+    fn insert<'a>(
+        &'a self,
+        record: &'a RefreshRecord,
+        access: &'a IssuedAccess,
+    ) -> BoxFuture<'a, Result<bool, TokenStoreError>> {
         let mut invocation = INSERT.prepare_invoke();
         invocation
             .key(self.token_key(&record.hash))
             .key(format!("{}{}", self.family_prefix(), record.family.to_hex()))
-            .arg(record.session_expires_at);
+            .arg(record.session_expires_at)
+            .arg(&access.jti)
+            .arg(access.expires_at);
         for (name, value) in fields(record) {
             invocation.arg(name).arg(value);
         }
@@ -243,6 +257,7 @@ impl RefreshTokenStore for RedisRefreshTokenStore {
         new: &'a RefreshTokenHash,
         now: i64,
         lifetime_secs: i64,
+        access: &'a IssuedAccess,
     ) -> BoxFuture<'a, Result<Rotation, TokenStoreError>> {
         let mut invocation = ROTATE.prepare_invoke();
         invocation
@@ -251,7 +266,9 @@ impl RefreshTokenStore for RedisRefreshTokenStore {
             .arg(client)
             .arg(now)
             .arg(lifetime_secs)
-            .arg(self.family_prefix());
+            .arg(self.family_prefix())
+            .arg(&access.jti)
+            .arg(access.expires_at);
         let mut conn = self.conn.clone();
         let (old, new) = (*old, *new);
         Box::pin(async move {
@@ -271,6 +288,17 @@ impl RefreshTokenStore for RedisRefreshTokenStore {
                 }
                 _ => return Err(invalid()),
             })
+        })
+    }
+
+    fn last_access<'a>(&'a self, family: &'a FamilyId) -> BoxFuture<'a, Result<Option<IssuedAccess>, TokenStoreError>> {
+        let mut invocation = LAST_ACCESS.prepare_invoke();
+        invocation.key(format!("{}{}", self.family_prefix(), family.to_hex()));
+        let mut conn = self.conn.clone();
+        Box::pin(async move {
+            let (jti, exp): (Option<String>, Option<i64>) =
+                invocation.invoke_async(&mut conn).await.map_err(store_error)?;
+            Ok(jti.zip(exp).map(|(jti, expires_at)| IssuedAccess { jti, expires_at }))
         })
     }
 

@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use super::denylist::{AccessTokenDenylist, SharedDenylist};
 use super::error::TokenError;
-use super::family::{FamilyId, RefreshRecord, Rotation};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::family::{FamilyId, IssuedAccess, RefreshRecord, Rotation};
 use super::refresh::RefreshToken;
 use super::store::RefreshTokenStore;
 use crate::auth::jwt::{JwtIssuer, JwtValidator, ValidatedToken};
@@ -202,6 +205,7 @@ impl TokenService {
             return Err(TokenError::InvalidGrant);
         }
         let now = self.now();
+        let access = self.new_access(now)?;
         let token = RefreshToken::generate()?;
         let session_expires_at = now.saturating_add(secs(self.session_lifetime));
         let record = RefreshRecord {
@@ -216,7 +220,7 @@ impl TokenService {
             session_expires_at,
             rotated_at: None,
         };
-        match self.store.insert(&record).await {
+        match self.store.insert(&record, &access).await {
             Ok(true) => {}
             Ok(false) => {
                 tracing::error!("refresh token store: a fresh token or family id already exists");
@@ -228,7 +232,7 @@ impl TokenService {
             }
         }
         tracing::info!(family = %record.family, client = %record.client, "token family started");
-        self.pair(&record, token)
+        self.pair(&record, token, access, now)
     }
 
     /// Exchanges a refresh token presented by `client` for a new pair: the
@@ -239,33 +243,37 @@ impl TokenService {
     pub async fn refresh(&self, token: &str, client: &str) -> Result<TokenPair, TokenError> {
         let presented = RefreshToken::parse(token)?;
         let successor = RefreshToken::generate()?;
+        let now = self.now();
+        let access = self.new_access(now)?;
         let rotation = self
             .store
-            .rotate(&presented.hash(), client, &successor.hash(), self.now(), secs(self.refresh_lifetime))
+            .rotate(&presented.hash(), client, &successor.hash(), now, secs(self.refresh_lifetime), &access)
             .await
             .map_err(|e| {
                 tracing::warn!(error = %e, "refresh token store unavailable");
                 TokenError::StoreUnavailable
             })?;
         match rotation {
-            Rotation::Rotated(record) => self.pair(&record, successor),
+            Rotation::Rotated(record) => self.pair(&record, successor, access, now),
             Rotation::Unknown => Err(TokenError::Unknown),
             Rotation::Expired => Err(TokenError::Expired),
             Rotation::Revoked => Err(TokenError::Revoked),
             Rotation::Reused(family) => {
                 tracing::warn!(%family, "refresh token reused: family revoked");
+                self.deny_family_access(&family).await;
                 Err(TokenError::Reused)
             }
             Rotation::WrongClient(family) => {
                 tracing::warn!(%family, "refresh token presented by another client: family revoked");
+                self.deny_family_access(&family).await;
                 Err(TokenError::WrongClient)
             }
         }
     }
 
-    /// Revokes a family: none of its refresh tokens works any more (its
-    /// access tokens live out their minutes unless revoked by `jti`).
-    /// `false` if there is no such family.
+    /// Revokes a family: none of its refresh tokens works any more, and
+    /// with a [`denylist`](Self::denylist) its latest access token is
+    /// denied too. `false` if there is no such family.
     pub async fn revoke_family(&self, family: &FamilyId) -> Result<bool, TokenError> {
         let revoked = self.store.revoke_family(family, self.now()).await.map_err(|e| {
             tracing::warn!(error = %e, "refresh token store unavailable");
@@ -273,6 +281,7 @@ impl TokenService {
         })?;
         if revoked {
             tracing::info!(%family, "token family revoked");
+            self.deny_family_access(family).await;
         }
         Ok(revoked)
     }
@@ -336,9 +345,46 @@ impl TokenService {
         Ok(false)
     }
 
-    fn pair(&self, record: &RefreshRecord, refresh_token: RefreshToken) -> Result<TokenPair, TokenError> {
-        let mut builder =
-            self.issuer.token(record.caller.as_caller().subject()).claim(CLIENT_ID_CLAIM, record.client.as_str());
+    /// The `jti` and `exp` of the access token about to be minted at `now`.
+    fn new_access(&self, now: i64) -> Result<IssuedAccess, TokenError> {
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes).map_err(|_| TokenError::Randomness)?;
+        Ok(IssuedAccess {
+            jti: URL_SAFE_NO_PAD.encode(bytes),
+            expires_at: now.saturating_add(secs(self.issuer.get_lifetime())),
+        })
+    }
+
+    /// Puts a revoked family's latest access token on the denylist (if
+    /// there is one): the attacker who won a race, or the holder of a
+    /// stolen token, keeps no access token either. Failures are logged;
+    /// the family is revoked regardless.
+    async fn deny_family_access(&self, family: &FamilyId) {
+        let Some(denylist) = &self.denylist else { return };
+        match self.store.last_access(family).await {
+            Ok(Some(access)) => {
+                if let Err(e) = denylist.deny(&access.jti, access.expires_at).await {
+                    tracing::warn!(error = %e, %family, "revoked family's access token not denied");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, %family, "revoked family's access token not found"),
+        }
+    }
+
+    fn pair(
+        &self,
+        record: &RefreshRecord,
+        refresh_token: RefreshToken,
+        access: IssuedAccess,
+        now: i64,
+    ) -> Result<TokenPair, TokenError> {
+        let mut builder = self
+            .issuer
+            .token(record.caller.as_caller().subject())
+            .claim(CLIENT_ID_CLAIM, record.client.as_str())
+            .token_id(access.jti)
+            .issued_at(now);
         if !record.roles.is_empty() {
             builder = builder.roles(record.roles.iter().cloned());
         }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::error::TokenStoreError;
-use super::family::{FamilyId, RefreshRecord, Rotation};
+use super::family::{FamilyId, IssuedAccess, RefreshRecord, Rotation};
 use super::refresh::RefreshTokenHash;
 use crate::store::BoxFuture;
 
@@ -23,9 +23,13 @@ use crate::store::BoxFuture;
 /// old token's row (`SELECT ... FOR UPDATE`): of concurrent rotations of one
 /// token exactly one may find it unrotated.
 pub trait RefreshTokenStore: Send + Sync {
-    /// Adds the first token of a new family; `false` (nothing written) if
-    /// the hash or the family exists.
-    fn insert<'a>(&'a self, record: &'a RefreshRecord) -> BoxFuture<'a, Result<bool, TokenStoreError>>;
+    /// Adds the first token of a new family, and the access token minted
+    /// with it; `false` (nothing written) if the hash or the family exists.
+    fn insert<'a>(
+        &'a self,
+        record: &'a RefreshRecord,
+        access: &'a IssuedAccess,
+    ) -> BoxFuture<'a, Result<bool, TokenStoreError>>;
 
     /// The record with this hash, and whether its family is revoked.
     fn get<'a>(
@@ -42,7 +46,8 @@ pub trait RefreshTokenStore: Send + Sync {
     /// 5. expired (`now >= expires_at`): [`Rotation::Expired`];
     /// 6. otherwise marks it rotated at `now`, stores its
     ///    [successor](RefreshRecord::successor) under `new`, valid for
-    ///    `lifetime_secs`, and answers [`Rotation::Rotated`] with it.
+    ///    `lifetime_secs`, records `access` as the family's latest access
+    ///    token, and answers [`Rotation::Rotated`] with the successor.
     ///
     /// The check of the mark and its setting must be one step.
     fn rotate<'a>(
@@ -52,7 +57,12 @@ pub trait RefreshTokenStore: Send + Sync {
         new: &'a RefreshTokenHash,
         now: i64,
         lifetime_secs: i64,
+        access: &'a IssuedAccess,
     ) -> BoxFuture<'a, Result<Rotation, TokenStoreError>>;
+
+    /// The family's latest access token (from its login or its last
+    /// rotation), if the family exists.
+    fn last_access<'a>(&'a self, family: &'a FamilyId) -> BoxFuture<'a, Result<Option<IssuedAccess>, TokenStoreError>>;
 
     /// Revokes a family at `now` (an earlier revocation is kept); `false` if
     /// there is no such family.
@@ -60,8 +70,12 @@ pub trait RefreshTokenStore: Send + Sync {
 }
 
 impl<S: RefreshTokenStore + ?Sized> RefreshTokenStore for Arc<S> {
-    fn insert<'a>(&'a self, record: &'a RefreshRecord) -> BoxFuture<'a, Result<bool, TokenStoreError>> {
-        (**self).insert(record)
+    fn insert<'a>(
+        &'a self,
+        record: &'a RefreshRecord,
+        access: &'a IssuedAccess,
+    ) -> BoxFuture<'a, Result<bool, TokenStoreError>> {
+        (**self).insert(record, access)
     }
 
     fn get<'a>(
@@ -78,8 +92,13 @@ impl<S: RefreshTokenStore + ?Sized> RefreshTokenStore for Arc<S> {
         new: &'a RefreshTokenHash,
         now: i64,
         lifetime_secs: i64,
+        access: &'a IssuedAccess,
     ) -> BoxFuture<'a, Result<Rotation, TokenStoreError>> {
-        (**self).rotate(old, client, new, now, lifetime_secs)
+        (**self).rotate(old, client, new, now, lifetime_secs, access)
+    }
+
+    fn last_access<'a>(&'a self, family: &'a FamilyId) -> BoxFuture<'a, Result<Option<IssuedAccess>, TokenStoreError>> {
+        (**self).last_access(family)
     }
 
     fn revoke_family<'a>(&'a self, family: &'a FamilyId, now: i64) -> BoxFuture<'a, Result<bool, TokenStoreError>> {
