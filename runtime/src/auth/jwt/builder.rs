@@ -17,6 +17,8 @@ use std::time::Duration;
 
 use super::source::JwtKeySource;
 use super::validator::{Config, JwtValidator, TrustedIssuer};
+use crate::auth::token::AccessTokenDenylist;
+use crate::auth::token::SharedDenylist;
 use crate::time::{Clock, SharedClock, secs};
 
 /// The default clock-skew leeway: 30 seconds.
@@ -156,6 +158,7 @@ pub struct JwtValidatorBuilder<I = NoIssuer, A = NoAudience> {
     token_type: Option<String>,
     roles_claim: String,
     clock: SharedClock,
+    denylist: Option<SharedDenylist>,
     state: PhantomData<(I, A)>,
 }
 
@@ -172,6 +175,7 @@ impl JwtValidatorBuilder {
             token_type: None,
             roles_claim: DEFAULT_ROLES_CLAIM.to_owned(),
             clock: SharedClock::system(),
+            denylist: None,
             state: PhantomData,
         }
     }
@@ -190,6 +194,7 @@ impl<I, A> JwtValidatorBuilder<I, A> {
             token_type: self.token_type,
             roles_claim: self.roles_claim,
             clock: self.clock,
+            denylist: self.denylist,
             state: PhantomData,
         }
     }
@@ -268,6 +273,17 @@ impl<I, A> JwtValidatorBuilder<I, A> {
         self
     }
 
+    /// Refuses tokens whose `jti` is on `denylist` (revoked access tokens;
+    /// see [`TokenService::revoke_access_token`](crate::auth::token::TokenService::revoke_access_token)).
+    /// The check is asynchronous (a store), after every other one:
+    /// [`JwtValidator::validate_async`] asks it, and the synchronous
+    /// [`JwtValidator::validate`] then refuses every token rather than skip
+    /// it. Tokens without a `jti` are refused (they could not be revoked).
+    pub fn denylist(mut self, denylist: impl AccessTokenDenylist + 'static) -> Self {
+        self.denylist = Some(SharedDenylist(Arc::new(denylist)));
+        self
+    }
+
     /// The validator. Compiles only after [`issuer`](Self::issuer) and
     /// [`audience`](Self::audience).
     pub fn build(self) -> JwtValidator
@@ -297,6 +313,7 @@ impl<I, A> JwtValidatorBuilder<I, A> {
             token_type: self.token_type,
             roles_claim: Arc::from(self.roles_claim),
             clock: self.clock,
+            denylist: self.denylist,
         })
     }
 }

@@ -32,6 +32,8 @@ use super::keys::{JwtKeys, is_valid_kid};
 #[cfg(feature = "jwks")]
 use super::remote::RemoteJwks;
 use super::source::{JwtKeySource, SourceKind};
+use crate::auth::token::MAX_JTI_LEN;
+use crate::auth::token::SharedDenylist;
 use crate::time::{Clock, SharedClock};
 
 /// Header parameters that carry a key or say where to fetch one. Trusting
@@ -80,6 +82,8 @@ pub(super) struct Config {
     pub(super) token_type: Option<String>,
     pub(super) roles_claim: Arc<str>,
     pub(super) clock: SharedClock,
+    /// Revoked `jti`s, asked by `validate_async` after every other check.
+    pub(super) denylist: Option<SharedDenylist>,
 }
 
 /// An accepted issuer and the keys that verify its tokens.
@@ -175,8 +179,26 @@ impl JwtValidator {
     /// a refetch is started in the background (at most once per refetch
     /// interval); async code calls [`validate_async`](Self::validate_async),
     /// which waits for it.
+    ///
+    /// A validator with a [`denylist`](JwtValidatorBuilder::denylist)
+    /// refuses every token here ([`JwtError::RevocationUnchecked`]): only
+    /// [`validate_async`](Self::validate_async) asks the denylist.
     pub fn validate(&self, token: &str) -> Result<ValidatedToken, JwtError> {
+        if self.config.denylist.is_some() {
+            tracing::error!("JwtValidator::validate on a validator with a denylist: call validate_async");
+            return Err(JwtError::RevocationUnchecked);
+        }
         self.validate_at(token, self.config.clock.now_secs())
+    }
+
+    /// Validates a token without asking the denylist: to revoke it.
+    pub(crate) fn validate_ignoring_denylist(&self, token: &str) -> Result<ValidatedToken, JwtError> {
+        self.validate_at(token, self.config.clock.now_secs())
+    }
+
+    /// Whether the validator asks a denylist.
+    pub fn has_denylist(&self) -> bool {
+        self.config.denylist.is_some()
     }
 
     /// Validates a token as of `now` (Unix seconds): for tests, and for
@@ -193,13 +215,42 @@ impl JwtValidator {
         result
     }
 
-    /// [`validate`](Self::validate), and when the token's `kid` is not in
-    /// its issuer's [`RemoteJwks`](super::RemoteJwks) set: fetches the set
-    /// again (unless that was done less than the refetch interval ago;
-    /// concurrent callers share one fetch) and checks the token once more.
-    /// What the [`AuthenticationLayer`](crate::axum::AuthenticationLayer)
-    /// calls. With fixed keys, the same as `validate`.
+    /// Validates a token now, as the [`AuthenticationLayer`](crate::axum::AuthenticationLayer)
+    /// does:
+    ///
+    /// 1. when the token's `kid` is not in its issuer's
+    ///    [`RemoteJwks`](super::RemoteJwks) set, fetches the set again
+    ///    (unless that was done less than the refetch interval ago;
+    ///    concurrent callers share one fetch) and checks the token once more;
+    /// 2. then, if the validator has a [`denylist`](JwtValidatorBuilder::denylist),
+    ///    asks it whether the token's `jti` was revoked: only tokens that
+    ///    passed every other check reach the store. With a denylist, a token
+    ///    must have a `jti` (of at most 256 bytes) to be revocable, so one
+    ///    without is refused ([`JwtError::MissingClaim`]).
+    ///
+    /// With fixed keys and no denylist, the same as `validate`.
     pub async fn validate_async(&self, token: &str) -> Result<ValidatedToken, JwtError> {
+        let valid = self.validate_refetching(token).await?;
+        let Some(denylist) = &self.config.denylist else { return Ok(valid) };
+        let refused = match valid.token_id() {
+            None => Err(JwtError::MissingClaim(Claim::Jti)),
+            Some(jti) if jti.len() > MAX_JTI_LEN || jti.is_empty() => Err(JwtError::InvalidClaim(Claim::Jti)),
+            Some(jti) => match denylist.is_denied(jti).await {
+                Ok(false) => return Ok(valid),
+                Ok(true) => Err(JwtError::Revoked),
+                Err(e) => {
+                    tracing::warn!(error = %e, "access-token denylist unavailable");
+                    Err(JwtError::RevocationUnavailable)
+                }
+            },
+        };
+        log_rejection(&refused);
+        refused
+    }
+
+    /// The signature and claims, with one refetch of a remote key set for
+    /// an unknown `kid`; no denylist.
+    async fn validate_refetching(&self, token: &str) -> Result<ValidatedToken, JwtError> {
         let mut unknown_kid_of = None;
         let result = self.check(token, self.config.clock.now_secs(), &mut unknown_kid_of);
         #[cfg(feature = "jwks")]
@@ -435,6 +486,7 @@ impl fmt::Debug for JwtValidator {
             .field("max_token_size", &config.max_token_size)
             .field("token_type", &config.token_type)
             .field("roles_claim", &config.roles_claim)
+            .field("denylist", &config.denylist.is_some())
             .finish()
     }
 }
