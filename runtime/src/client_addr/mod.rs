@@ -152,6 +152,17 @@ impl ForwardedHeader {
             ForwardedHeader::Forwarded => "forwarded",
         }
     }
+
+    /// The header's name, ready for a header-map lookup (a `&str` is parsed
+    /// on every lookup).
+    #[cfg(feature = "http")]
+    pub(crate) fn header_name(&self) -> http::HeaderName {
+        const X_FORWARDED_FOR: http::HeaderName = http::HeaderName::from_static("x-forwarded-for");
+        match self {
+            ForwardedHeader::XForwardedFor => X_FORWARDED_FOR,
+            ForwardedHeader::Forwarded => http::header::FORWARDED,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -280,7 +291,7 @@ impl TrustedProxies {
         peer: Option<IpAddr>,
         headers: &http::HeaderMap,
     ) -> Result<ClientAddr, ForwardedError> {
-        self.resolve(peer, headers.get_all(self.header.name()).iter().map(http::HeaderValue::as_bytes))
+        self.resolve(peer, headers.get_all(self.header.header_name()).iter().map(http::HeaderValue::as_bytes))
     }
 
     /// Walks the header's entries, right to left, past the proxies.

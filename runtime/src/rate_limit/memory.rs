@@ -416,6 +416,10 @@ impl<C: Clock> RateLimiter for MemoryRateLimiter<C> {
     fn policy(&self) -> &RateLimitPolicy {
         &self.policy
     }
+
+    fn check_in_place(&self, key: &RateLimitKey, cost: u32) -> Option<Result<RateLimitDecision, RateLimitError>> {
+        Some(self.check_now(key, cost))
+    }
 }
 
 impl<C: Clock> fmt::Debug for MemoryRateLimiter<C> {

@@ -84,6 +84,27 @@ pub trait RateLimiter: Send + Sync {
 
     /// The policy this limiter enforces.
     fn policy(&self) -> &RateLimitPolicy;
+
+    /// The same decision as [`check`](Self::check), made in place by a
+    /// limiter that never waits (the memory limiter); `None` (the default)
+    /// from one that asks a server, such as Redis. The layers try this
+    /// first: a decision made in place needs no boxed future.
+    fn check_in_place(&self, key: &RateLimitKey, cost: u32) -> Option<Result<RateLimitDecision, RateLimitError>> {
+        let _ = (key, cost);
+        None
+    }
+}
+
+/// `limiter`'s decision: in place when it can, else awaited.
+pub(crate) async fn decide(
+    limiter: &dyn RateLimiter,
+    key: &RateLimitKey,
+    cost: u32,
+) -> Result<RateLimitDecision, RateLimitError> {
+    match limiter.check_in_place(key, cost) {
+        Some(decision) => decision,
+        None => limiter.check(key, cost).await,
+    }
 }
 
 impl<L: RateLimiter + ?Sized> RateLimiter for Arc<L> {
@@ -93,6 +114,10 @@ impl<L: RateLimiter + ?Sized> RateLimiter for Arc<L> {
         cost: u32,
     ) -> BoxFuture<'a, Result<RateLimitDecision, RateLimitError>> {
         (**self).check(key, cost)
+    }
+
+    fn check_in_place(&self, key: &RateLimitKey, cost: u32) -> Option<Result<RateLimitDecision, RateLimitError>> {
+        (**self).check_in_place(key, cost)
     }
 
     fn policy(&self) -> &RateLimitPolicy {

@@ -12,6 +12,7 @@ use axum::body::Body;
 use axum::http::header::{ORIGIN, VARY};
 use axum::http::{HeaderMap, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
+use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -138,23 +139,29 @@ where
         let headers = req.headers();
         if CorsHeaders::is_preflight(req.method(), headers) {
             let answer = preflight(&self.shared, headers);
-            return ResponseFuture { state: State::Preflight(Some(answer)) };
+            return ResponseFuture { state: State::Preflight { answer: Some(answer) } };
         }
         let allowed = self.shared.allowed_origin(headers);
-        let future = Box::pin(self.inner.call(req));
+        let future = self.inner.call(req);
         ResponseFuture { state: State::Route { future, allowed: Some(allowed), shared: Arc::clone(&self.shared) } }
     }
 }
 
-/// The future of [`Cors`]: a preflight's answer, or the route's with the
-/// CORS headers.
-pub struct ResponseFuture<F> {
-    state: State<F>,
+pin_project! {
+    /// The future of [`Cors`]: a preflight's answer, or the route's with the
+    /// CORS headers.
+    pub struct ResponseFuture<F> {
+        #[pin]
+        state: State<F>,
+    }
 }
 
-enum State<F> {
-    Preflight(Option<Response>),
-    Route { future: Pin<Box<F>>, allowed: Option<Option<HeaderValue>>, shared: Arc<CorsHeaders> },
+pin_project! {
+    #[project = StateProj]
+    enum State<F> {
+        Preflight { answer: Option<Response> },
+        Route { #[pin] future: F, allowed: Option<Option<HeaderValue>>, shared: Arc<CorsHeaders> },
+    }
 }
 
 impl<F> fmt::Debug for ResponseFuture<F> {
@@ -171,12 +178,12 @@ where
     type Output = Result<Response, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.get_mut().state {
-            State::Preflight(answer) => {
+        match self.project().state.project() {
+            StateProj::Preflight { answer } => {
                 Poll::Ready(Ok(answer.take().unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())))
             }
-            State::Route { future, allowed, shared } => {
-                let mut response = ready!(future.as_mut().poll(cx))?.into_response();
+            StateProj::Route { future, allowed, shared } => {
+                let mut response = ready!(future.poll(cx))?.into_response();
                 shared.decorate(response.headers_mut(), allowed.take().flatten());
                 Poll::Ready(Ok(response))
             }

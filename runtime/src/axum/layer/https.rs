@@ -2,14 +2,17 @@
 //! only on answers that travel over HTTPS.
 
 use std::fmt;
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use axum::extract::{ConnectInfo, Request};
-use axum::http::header::{LOCATION, STRICT_TRANSPORT_SECURITY};
+use axum::http::header::{FORWARDED, LOCATION, STRICT_TRANSPORT_SECURITY};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -192,21 +195,21 @@ impl HttpsLayer {
 
 /// The protocol the nearest proxy reports: the rightmost value of the
 /// header, so a value the client sent ahead of it never counts.
-fn forwarded_proto(request: &Request, header: crate::client_addr::ForwardedHeader) -> Option<String> {
+fn forwarded_proto(request: &Request, header: crate::client_addr::ForwardedHeader) -> Option<&str> {
     use crate::client_addr::ForwardedHeader;
     let headers = request.headers();
     match header {
         ForwardedHeader::XForwardedFor => {
-            let last = headers.get_all("x-forwarded-proto").iter().next_back()?;
+            let last = headers.get_all(X_FORWARDED_PROTO).iter().next_back()?;
             let value = last.to_str().ok()?.rsplit(',').next()?.trim();
-            Some(value.to_owned())
+            Some(value)
         }
         ForwardedHeader::Forwarded => {
-            let last = headers.get_all("forwarded").iter().next_back()?;
+            let last = headers.get_all(FORWARDED).iter().next_back()?;
             let element = last.to_str().ok()?.rsplit(',').next()?;
             element.split(';').find_map(|pair| {
                 let (name, value) = pair.split_once('=')?;
-                name.trim().eq_ignore_ascii_case("proto").then(|| value.trim().trim_matches('"').to_owned())
+                name.trim().eq_ignore_ascii_case("proto").then(|| value.trim().trim_matches('"'))
             })
         }
     }
@@ -240,18 +243,63 @@ pub struct Https<S> {
     inner: S,
 }
 
-/// The future of [`Https`].
-pub(crate) type ResponseFuture<E> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, E>> + Send>>;
+const X_FORWARDED_PROTO: axum::http::HeaderName = axum::http::HeaderName::from_static("x-forwarded-proto");
+
+pin_project! {
+    /// The future of [`Https`]: the refusal, or the route's answer (without
+    /// HSTS when it goes over plain HTTP).
+    pub struct ResponseFuture<F> {
+        #[pin]
+        state: State<F>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F> {
+        Refused { answer: Option<Response> },
+        Route { #[pin] future: F, https: bool },
+    }
+}
+
+impl<F> fmt::Debug for ResponseFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+impl<F, R, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<R, E>>,
+    R: IntoResponse,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProj::Refused { answer } => {
+                Poll::Ready(Ok(answer.take().unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())))
+            }
+            StateProj::Route { future, https } => {
+                let mut response = ready!(future.poll(cx))?.into_response();
+                if !*https {
+                    response.headers_mut().remove(STRICT_TRANSPORT_SECURITY);
+                    response.extensions_mut().insert(PlainHttpAnswer);
+                }
+                Poll::Ready(Ok(response))
+            }
+        }
+    }
+}
 
 impl<S> Service<Request> for Https<S>
 where
-    S: Service<Request> + Clone + Send + 'static,
+    S: Service<Request>,
     S::Response: IntoResponse,
-    S::Future: Send,
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Error>;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -260,19 +308,9 @@ where
     fn call(&mut self, request: Request) -> Self::Future {
         let https = self.layer.is_https(&request);
         if !https && let Some(refusal) = self.layer.refuse(&request) {
-            return Box::pin(async move { Ok(refusal) });
+            return ResponseFuture { state: State::Refused { answer: Some(refusal) } };
         }
-        // The instance that was polled ready serves this request.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
-            let mut response = inner.call(request).await?.into_response();
-            if !https {
-                response.headers_mut().remove(STRICT_TRANSPORT_SECURITY);
-                response.extensions_mut().insert(PlainHttpAnswer);
-            }
-            Ok(response)
-        })
+        ResponseFuture { state: State::Route { future: self.inner.call(request), https } }
     }
 }
 
@@ -292,15 +330,15 @@ mod tests {
     #[test]
     fn the_nearest_proxy_has_the_last_word() {
         let xff = ForwardedHeader::XForwardedFor;
-        assert_eq!(forwarded_proto(&request(&[("x-forwarded-proto", "https")]), xff).as_deref(), Some("https"));
+        assert_eq!(forwarded_proto(&request(&[("x-forwarded-proto", "https")]), xff), Some("https"));
         // A client's own value ahead of the proxy's never counts.
         let forged = request(&[("x-forwarded-proto", "https, http")]);
-        assert_eq!(forwarded_proto(&forged, xff).as_deref(), Some("http"));
+        assert_eq!(forwarded_proto(&forged, xff), Some("http"));
         let two_lines = request(&[("x-forwarded-proto", "https"), ("x-forwarded-proto", "http")]);
-        assert_eq!(forwarded_proto(&two_lines, xff).as_deref(), Some("http"));
+        assert_eq!(forwarded_proto(&two_lines, xff), Some("http"));
         let fwd = ForwardedHeader::Forwarded;
         let forwarded = request(&[("forwarded", r#"for=1.2.3.4;proto=http, for="[::1]";proto="https""#)]);
-        assert_eq!(forwarded_proto(&forwarded, fwd).as_deref(), Some("https"));
+        assert_eq!(forwarded_proto(&forwarded, fwd), Some("https"));
         assert_eq!(forwarded_proto(&request(&[]), xff), None);
     }
 

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use axum::extract::{ConnectInfo, Request};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -71,7 +71,23 @@ pub struct RateLimitLayer {
 
 /// Limiters of any kind, behind one type: a layer may mix a memory limiter
 /// for anonymous clients with a Redis one for principals.
-type Limiter = Arc<dyn RateLimiter>;
+/// A limiter with its `RateLimit-Policy` value, rendered once: the policy
+/// never changes, and formatting it on every answer was a tenth of the
+/// layer's cost.
+#[derive(Clone)]
+struct Limiter {
+    limiter: Arc<dyn RateLimiter>,
+    policy: HeaderValue,
+}
+
+impl Limiter {
+    fn new(limiter: impl RateLimiter + 'static) -> Limiter {
+        let rendered = limiter.policy().policy_header();
+        // Window names are tokens and the rest digits and separators.
+        let policy = HeaderValue::try_from(rendered).unwrap_or_else(|_| HeaderValue::from_static(""));
+        Limiter { limiter: Arc::new(limiter), policy }
+    }
+}
 
 #[derive(Clone)]
 struct Config {
@@ -89,7 +105,7 @@ impl RateLimitLayer {
     pub fn new(limiter: impl RateLimiter + 'static) -> Self {
         RateLimitLayer {
             inner: Arc::new(Config {
-                default: Arc::new(limiter),
+                default: Limiter::new(limiter),
                 roles: Vec::new(),
                 anonymous: None,
                 cost: 1,
@@ -108,14 +124,14 @@ impl RateLimitLayer {
     /// in the order they were added).
     #[must_use]
     pub fn role(mut self, role: impl Into<String>, limiter: impl RateLimiter + 'static) -> Self {
-        self.config_mut().roles.push((role.into(), Arc::new(limiter)));
+        self.config_mut().roles.push((role.into(), Limiter::new(limiter)));
         self
     }
 
     /// Requests without a principal use `limiter`, keyed by client address.
     #[must_use]
     pub fn anonymous(mut self, limiter: impl RateLimiter + 'static) -> Self {
-        self.config_mut().anonymous = Some(Arc::new(limiter));
+        self.config_mut().anonymous = Some(Limiter::new(limiter));
         self
     }
 
@@ -174,16 +190,16 @@ impl RateLimitLayer {
                     Ok(client) => (limiter, client_key(&client)),
                     Err(e) => {
                         tracing::warn!(error = %e, "rate limit: a trusted proxy's forwarding header names no client");
-                        return Decided(Verdict::BadForwarded);
+                        return Decided::new(Verdict::BadForwarded, None);
                     }
                 }
             }
         };
-        match limiter.check(&key, config.cost).await {
-            Ok(decision) => Decided(Verdict::Decision(decision)),
+        match crate::rate_limit::decide(&*limiter.limiter, &key, config.cost).await {
+            Ok(decision) => Decided::new(Verdict::Decision(decision), Some(limiter.policy.clone())),
             Err(e) => {
                 tracing::error!(error = %e, "rate limit misconfigured");
-                Decided(Verdict::Misconfigured)
+                Decided::new(Verdict::Misconfigured, None)
             }
         }
     }
@@ -206,7 +222,7 @@ fn client_key(client: &ClientAddr) -> RateLimitKey {
 impl RateLimitLayer {
     /// What this layer enforces, for the audit: the default limiter's policy.
     pub(crate) fn enforcement(&self) -> crate::routing::Enforcement {
-        crate::routing::Enforcement::RateLimit { policy: self.inner.default.policy().policy_header() }
+        crate::routing::Enforcement::RateLimit { policy: self.inner.default.limiter.policy().policy_header() }
     }
 }
 
@@ -226,7 +242,11 @@ impl fmt::Debug for RateLimitLayer {
 /// configuration error (a cost no window can hold), or a forwarding header
 /// that names no client.
 #[derive(Debug, Clone)]
-pub struct Decided(Verdict);
+pub struct Decided {
+    verdict: Verdict,
+    /// The deciding limiter's `RateLimit-Policy`.
+    policy: Option<HeaderValue>,
+}
 
 // The decision is the common case: boxing it would allocate per request.
 #[allow(clippy::large_enum_variant)]
@@ -238,9 +258,22 @@ enum Verdict {
 }
 
 impl Decided {
+    fn new(verdict: Verdict, policy: Option<HeaderValue>) -> Decided {
+        Decided { verdict, policy }
+    }
+
+    /// Puts the decision's headers on an answer.
+    fn write_headers(&self, headers: &mut HeaderMap) {
+        match (&self.verdict, &self.policy) {
+            (Verdict::Decision(decision), Some(policy)) => decision.write_headers_with_policy(headers, policy),
+            (Verdict::Decision(decision), None) => decision.write_headers(headers),
+            _ => {}
+        }
+    }
+
     /// The limiter's decision, if it could decide.
     pub fn decision(&self) -> Option<&RateLimitDecision> {
-        match &self.0 {
+        match &self.verdict {
             Verdict::Decision(decision) => Some(decision),
             Verdict::Misconfigured | Verdict::BadForwarded => None,
         }
@@ -248,7 +281,7 @@ impl Decided {
 
     /// The refusal to send instead of the route's answer, if any.
     fn refusal(&self) -> Option<Response> {
-        let decision = match &self.0 {
+        let decision = match &self.verdict {
             Verdict::Decision(decision) => decision,
             Verdict::Misconfigured => {
                 return Some(ApiError::internal("rate limit cost exceeds the policy").into_response());
@@ -260,7 +293,7 @@ impl Decided {
             Outcome::Limited => ApiError::with_status(StatusCode::TOO_MANY_REQUESTS, "rate_limited").into_response(),
             _ => ApiError::unavailable().into_response(),
         };
-        decision.write_headers(response.headers_mut());
+        self.write_headers(response.headers_mut());
         Some(response)
     }
 }
@@ -313,9 +346,7 @@ where
                 return Ok(refusal);
             }
             let mut response = inner.call(req).await?.into_response();
-            if let Some(decision) = decided.decision() {
-                decision.write_headers(response.headers_mut());
-            }
+            decided.write_headers(response.headers_mut());
             Ok(response)
         })
     }

@@ -8,6 +8,7 @@ use std::task::{Context, Poll, ready};
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request};
 use axum::response::{IntoResponse, Response};
+use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -219,16 +220,19 @@ where
             let _scope = Scope::enter(&mut slot);
             self.inner.call(req)
         };
-        ResponseFuture { future: Box::pin(future), id: slot, span, header: header.clone() }
+        ResponseFuture { future, id: slot, span, header: header.clone() }
     }
 }
 
-/// The future of [`SetRequestId`]: the route's answer, with the id.
-pub struct ResponseFuture<F> {
-    future: Pin<Box<F>>,
-    id: Option<RequestId>,
-    span: tracing::Span,
-    header: HeaderName,
+pin_project! {
+    /// The future of [`SetRequestId`]: the route's answer, with the id.
+    pub struct ResponseFuture<F> {
+        #[pin]
+        future: F,
+        id: Option<RequestId>,
+        span: tracing::Span,
+        header: HeaderName,
+    }
 }
 
 impl<F> fmt::Debug for ResponseFuture<F> {
@@ -245,15 +249,16 @@ where
     type Output = Result<Response, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
+        let this = self.project();
         let _entered = this.span.enter();
         let polled = {
-            let _scope = Scope::enter(&mut this.id);
-            this.future.as_mut().poll(cx)
+            let _scope = Scope::enter(this.id);
+            this.future.poll(cx)
         };
         let mut response = ready!(polled)?.into_response();
-        if let Some(id) = &this.id {
-            response.headers_mut().insert(this.header.clone(), id.0.clone());
+        if let Some(id) = this.id.take() {
+            // The last use of the id: moved, not cloned.
+            response.headers_mut().insert(this.header.clone(), id.0);
         }
         Poll::Ready(Ok(response))
     }

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use axum::response::{IntoResponse, Response};
+use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -86,15 +87,18 @@ where
     }
 
     fn call(&mut self, req: Req) -> Self::Future {
-        ResponseFuture { future: Box::pin(self.inner.call(req)), headers: self.headers.clone() }
+        ResponseFuture { future: self.inner.call(req), headers: self.headers.clone() }
     }
 }
 
-/// The future of [`SetSecurityHeaders`]: the route's answer, with the
-/// headers.
-pub struct ResponseFuture<F> {
-    future: Pin<Box<F>>,
-    headers: SecurityHeaders,
+pin_project! {
+    /// The future of [`SetSecurityHeaders`]: the route's answer, with the
+    /// headers.
+    pub struct ResponseFuture<F> {
+        #[pin]
+        future: F,
+        headers: SecurityHeaders,
+    }
 }
 
 impl<F> fmt::Debug for ResponseFuture<F> {
@@ -111,13 +115,11 @@ where
     type Output = Result<Response, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let mut response = ready!(this.future.as_mut().poll(cx))?.into_response();
-        this.headers.apply(response.headers_mut());
+        let this = self.project();
+        let mut response = ready!(this.future.poll(cx))?.into_response();
         // HSTS travels over HTTPS only (RFC 6797 section 7.2).
-        if response.extensions().get::<super::https::PlainHttpAnswer>().is_some() {
-            response.headers_mut().remove(axum::http::header::STRICT_TRANSPORT_SECURITY);
-        }
+        let plain = response.extensions().get::<super::https::PlainHttpAnswer>().is_some();
+        this.headers.apply_over(response.headers_mut(), !plain);
         Poll::Ready(Ok(response))
     }
 }

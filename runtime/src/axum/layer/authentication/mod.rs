@@ -646,8 +646,9 @@ fn warn_if_behind_an_unconfigured_proxy(proxies: &TrustedProxies, peer: Option<I
         Some(IpAddr::V6(v6)) => v6.is_loopback() || v6.is_unique_local(),
         None => false,
     };
-    let forwarded =
-        [ForwardedHeader::XForwardedFor, ForwardedHeader::Forwarded].iter().any(|h| headers.contains_key(h.name()));
+    let forwarded = [ForwardedHeader::XForwardedFor, ForwardedHeader::Forwarded]
+        .iter()
+        .any(|h| headers.contains_key(h.header_name()));
     if internal && forwarded && !WARNED.swap(true, Ordering::Relaxed) {
         tracing::warn!(
             "authentication: requests from a private address carry a forwarding header, but no trusted proxies are \

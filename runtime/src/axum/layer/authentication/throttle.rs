@@ -163,7 +163,7 @@ impl FailedAuthLimit {
     pub(super) async fn admit(&self, subjects: &Subjects) -> Result<(), Refusal> {
         let mut wait = None::<Duration>;
         for (limiter, key) in self.budgets(subjects) {
-            let decision = match limiter.check(key, 0).await {
+            let decision = match crate::rate_limit::decide(limiter, key, 0).await {
                 Ok(decision) => decision,
                 Err(e) => {
                     tracing::error!(error = %e, "failed-authentication limit misconfigured");
@@ -195,7 +195,7 @@ impl FailedAuthLimit {
     /// Counts one refused credential in every budget of the request.
     pub(super) async fn record_failure(&self, subjects: &Subjects) {
         for (limiter, key) in self.budgets(subjects) {
-            if let Err(e) = limiter.check(key, 1).await {
+            if let Err(e) = crate::rate_limit::decide(limiter, key, 1).await {
                 tracing::error!(error = %e, "failed-authentication limit misconfigured");
             }
         }

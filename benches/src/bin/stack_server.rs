@@ -1,0 +1,288 @@
+//! The server the HTTP benchmarks (`benches/http_stack.rs`) run: one variant
+//! of one route per process, on a one-thread runtime, so that a core pinned
+//! to it measures that variant alone and callgrind counts its instructions.
+//!
+//! ```text
+//! stack_server <variant>
+//! ```
+//!
+//! It binds 127.0.0.1 on a free port and prints, one per line, `PORT <n>`,
+//! `PATH <path>`, `METHOD <GET|POST>`, then any `HEADER <name>: <value>` a
+//! request must carry (a credential), then `BODY <json>` and `READY`. It
+//! serves until SIGTERM or Ctrl-C, then exits normally (callgrind writes
+//! its counts at a normal exit).
+//!
+//! Variants: see [`VARIANTS`].
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use apishield::auth::api_key::{ApiKeyEnvironment, ApiKeyIssuer, ApiKeyKind, ApiKeyVerifier, MemoryApiKeyStore};
+use apishield::auth::jwt::{HmacSecret, JwtAlgorithm, JwtIssuer, JwtKey, JwtSigningKey, JwtValidator};
+use apishield::axum::{AuthenticationLayer, HttpsLayer, Idempotency, RateLimitLayer, SafeDefaults};
+use apishield::client_addr::TrustedProxies;
+use apishield::idempotency::MemoryIdempotencyStore;
+use apishield::prelude::*;
+use apishield::rate_limit::{Algorithm, MemoryRateLimiter, Window};
+use axum::Router;
+use axum::extract::{Path, Request};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, PRAGMA, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS, X_XSS_PROTECTION,
+};
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::Serialize;
+use tower::ServiceBuilder;
+
+/// Every variant this server knows, with what it stacks.
+pub const VARIANTS: &[(&str, &str)] = &[
+    ("bare", "GET /orders/{id}: axum alone"),
+    ("defaults", "GET, SafeDefaults (request id, security headers, HTTPS policy, CORS, body limit)"),
+    ("api_key", "GET, SafeDefaults + API-key Authentication + memory RateLimit"),
+    ("api_key_one_layer", "the same as api_key, composed into one `Router::layer` call (a ServiceBuilder)"),
+    ("jwt_hs256", "GET, SafeDefaults + JWT (HS256) Authentication + memory RateLimit"),
+    ("jwt_rs256", "GET, SafeDefaults + JWT (RS256) Authentication + memory RateLimit"),
+    ("tower_http", "GET, tower-http's CORS + one SetResponseHeader per security header + request id"),
+    ("post_bare", "POST /payments: axum alone (a JSON body, a caller put in by a tiny layer)"),
+    ("post_idempotent", "POST /payments: the same with #[idempotent] (memory store)"),
+];
+
+const ORIGIN: &str = "https://app.example.com";
+
+#[derive(Serialize)]
+struct Order {
+    id: u64,
+    status: &'static str,
+    total_cents: u64,
+}
+
+async fn order(Path(id): Path<u64>) -> axum::Json<Order> {
+    axum::Json(Order { id, status: "paid", total_cents: 4200 })
+}
+
+#[derive(serde::Deserialize, Serialize)]
+struct Payment {
+    amount_cents: u64,
+    currency: String,
+}
+
+async fn pay_bare(_principal: Principal, axum::Json(payment): axum::Json<Payment>) -> axum::Json<Payment> {
+    axum::Json(payment)
+}
+
+#[idempotent(ttl = "1h")]
+async fn pay_idempotent(
+    _key: IdempotencyKey,
+    _principal: Principal,
+    axum::Json(payment): axum::Json<Payment>,
+) -> axum::Json<Payment> {
+    axum::Json(payment)
+}
+
+/// The caller of the POST variants, without an authentication layer's cost.
+async fn caller(mut req: Request, next: Next) -> Response {
+    req.extensions_mut().insert(Principal::new("alice"));
+    next.run(req).await
+}
+
+fn safe_defaults() -> SafeDefaults {
+    let cors = apishield::cors! {
+        origins: ["https://app.example.com"],
+        methods: [GET, POST],
+        headers: ["Authorization", "Content-Type", "Idempotency-Key"],
+    };
+    // As in production behind a load balancer that terminates TLS: the
+    // benchmark's client is the trusted proxy and says `https`.
+    let proxies = TrustedProxies::parse(["127.0.0.1/32"]).unwrap_or_else(|e| panic!("proxies: {e}"));
+    SafeDefaults::new(cors).https(HttpsLayer::new().trusted_proxies(proxies))
+}
+
+fn rate_limit() -> RateLimitLayer {
+    // A budget no run exhausts: the decision is measured, not the 429.
+    let policy = RateLimitPolicy::new(Algorithm::SlidingWindow, [Window::per_second(apishield::rate_limit::MAX_QUOTA)])
+        .unwrap_or_else(|e| panic!("policy: {e}"));
+    RateLimitLayer::new(MemoryRateLimiter::new(policy))
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/../tests/fixtures/keys/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn jwt(algorithm: JwtAlgorithm) -> (JwtValidator, String) {
+    let (signing, verifying) = match algorithm {
+        JwtAlgorithm::RS256 => (
+            JwtSigningKey::from_pem(algorithm, &fixture("test_rsa_private.pem")),
+            JwtKey::from_pem(algorithm, &fixture("test_rsa_public.pem")),
+        ),
+        _ => {
+            let secret = HmacSecret::generate().unwrap_or_else(|e| panic!("secret: {e}"));
+            (JwtSigningKey::hmac(algorithm, &secret), JwtKey::hmac(algorithm, &secret))
+        }
+    };
+    let signing = signing.unwrap_or_else(|e| panic!("signing key: {e}"));
+    let verifying = verifying.unwrap_or_else(|e| panic!("key: {e}"));
+    let issuer = JwtIssuer::new(signing, "https://auth.example.com", "bench").lifetime(Duration::from_secs(600));
+    let token = issuer.issue("alice").unwrap_or_else(|e| panic!("token: {e}"));
+    let validator = JwtValidator::builder(verifying).issuer("https://auth.example.com").audience("bench").build();
+    (validator, format!("Bearer {}", token.expose_secret()))
+}
+
+async fn api_key() -> (ApiKeyVerifier<MemoryApiKeyStore>, String) {
+    let store = MemoryApiKeyStore::new();
+    let issuer = ApiKeyIssuer::new(store.clone(), ApiKeyEnvironment::Live);
+    // A store of a real size: the lookup is a map of 10 000 keys.
+    for i in 0..10_000 {
+        let _ = issuer.issue(ApiKeyKind::Secret, &format!("user-{i}"), ["orders:read"]).await;
+    }
+    let (key, _) =
+        issuer.issue(ApiKeyKind::Secret, "alice", ["orders:read"]).await.unwrap_or_else(|e| panic!("api key: {e}"));
+    (ApiKeyVerifier::new(store, ApiKeyEnvironment::Live), format!("ApiKey {}", key.expose_secret()))
+}
+
+fn tower_http() -> Router {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list([HeaderValue::from_static(ORIGIN)]))
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([axum::http::header::AUTHORIZATION, axum::http::header::CONTENT_TYPE]);
+    let header = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
+    };
+    let request_id = HeaderName::from_static("x-request-id");
+    // As apishield's safe defaults: one layer call (axum boxes per call).
+    Router::new().route("/orders/{id}", get(order)).layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+            .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(header(STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"))
+            .layer(header(X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .layer(header(X_FRAME_OPTIONS, "DENY"))
+            .layer(header(CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
+            .layer(header(CACHE_CONTROL, "no-store"))
+            .layer(header(PRAGMA, "no-cache"))
+            .layer(header(REFERRER_POLICY, "no-referrer"))
+            .layer(header(X_XSS_PROTECTION, "0"))
+            .layer(cors),
+    )
+}
+
+struct Served {
+    app: Router,
+    method: &'static str,
+    path: &'static str,
+    headers: Vec<String>,
+    body: Option<&'static str>,
+}
+
+async fn variant(name: &str) -> Option<Served> {
+    let get_route = || Router::new().route("/orders/{id}", get(order));
+    let get = |app: Router, headers: Vec<String>| Served {
+        app,
+        method: "GET",
+        path: "/orders/42",
+        headers: [vec![format!("origin: {ORIGIN}"), "x-forwarded-proto: https".to_owned()], headers].concat(),
+        body: None,
+    };
+    let post_body = Some(r#"{"amount_cents":4200,"currency":"EUR"}"#);
+    Some(match name {
+        "bare" => get(get_route(), vec![]),
+        "defaults" => get(safe_defaults().apply(get_route()), vec![]),
+        "api_key" => {
+            let (verifier, header) = api_key().await;
+            let app = get_route().layer(rate_limit()).layer(AuthenticationLayer::new().api_keys(verifier));
+            get(safe_defaults().apply(app), vec![format!("authorization: {header}")])
+        }
+        "api_key_one_layer" => {
+            let (verifier, header) = api_key().await;
+            let stack = ServiceBuilder::new()
+                .layer(safe_defaults().into_layer())
+                .layer(AuthenticationLayer::new().api_keys(verifier))
+                .layer(rate_limit());
+            get(get_route().layer(stack), vec![format!("authorization: {header}")])
+        }
+        "jwt_hs256" | "jwt_rs256" => {
+            let algorithm = if name == "jwt_hs256" { JwtAlgorithm::HS256 } else { JwtAlgorithm::RS256 };
+            let (validator, header) = jwt(algorithm);
+            let app = get_route().layer(rate_limit()).layer(AuthenticationLayer::new().jwt(validator));
+            get(safe_defaults().apply(app), vec![format!("authorization: {header}")])
+        }
+        "tower_http" => get(tower_http(), vec![]),
+        "post_bare" => Served {
+            app: Router::new().route("/payments", post(pay_bare)).layer(middleware::from_fn(caller)),
+            method: "POST",
+            path: "/payments",
+            headers: vec!["content-type: application/json".into()],
+            body: post_body,
+        },
+        "post_idempotent" => {
+            // Room for every fresh key of a long run: the path is measured, not eviction.
+            let store = MemoryIdempotencyStore::new(usize::MAX, usize::MAX).per_caller(usize::MAX, usize::MAX);
+            let app = Router::new()
+                .route("/payments", post(pay_idempotent))
+                .with_state(Idempotency::new(store))
+                .layer(middleware::from_fn(caller));
+            Served {
+                app,
+                method: "POST",
+                path: "/payments",
+                headers: vec!["content-type: application/json".into()],
+                body: post_body,
+            }
+        }
+        _ => return None,
+    })
+}
+
+async fn shutdown() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
+
+fn main() {
+    let name = std::env::args().nth(1).unwrap_or_default();
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| panic!("runtime: {e}"));
+    runtime.block_on(async {
+        let Some(served) = variant(&name).await else {
+            eprintln!("stack_server <variant>; variants:");
+            for (name, what) in VARIANTS {
+                eprintln!("  {name:16} {what}");
+            }
+            std::process::exit(2);
+        };
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap_or_else(|e| panic!("bind: {e}"));
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+        println!("PORT {port}");
+        println!("METHOD {}", served.method);
+        println!("PATH {}", served.path);
+        for header in &served.headers {
+            println!("HEADER {header}");
+        }
+        if let Some(body) = served.body {
+            println!("BODY {body}");
+        }
+        println!("READY");
+        let app = served.app.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown()).await {
+            eprintln!("serve: {e}");
+        }
+    });
+}
