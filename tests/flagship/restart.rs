@@ -1,0 +1,158 @@
+//! Restart safety: two instances on one Redis, one of them killed (its
+//! runtime shut down, every task dropped, as a crash would) while requests
+//! go on against both. The survivor keeps serving; no idempotent payment
+//! runs twice; the caller's rate-limit budget is not reset.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use apishield_examples::orders_api::{self, Config, Counters};
+
+use crate::e2e::create_order;
+use crate::support::{Env, Reply, bearer, per_day, test_config};
+
+/// An instance in a runtime of its own: killing the runtime kills it.
+struct Process {
+    runtime: tokio::runtime::Runtime,
+    addr: SocketAddr,
+    counters: Counters,
+}
+
+impl Process {
+    /// Starts on a thread of its own (a runtime cannot be started from
+    /// within another).
+    fn start(config: Config) -> Process {
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+            let app = runtime.block_on(orders_api::app(&config)).expect("the instance starts");
+            let counters = app.counters();
+            let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+            let addr = listener.local_addr().unwrap();
+            runtime.spawn(orders_api::serve(listener, app.into_router(), std::future::pending()));
+            Process { runtime, addr, counters }
+        })
+        .join()
+        .expect("start thread")
+    }
+
+    fn kill(self) {
+        self.runtime.shutdown_background();
+    }
+}
+
+/// One payment request; `None` if the connection failed (the dead instance).
+async fn pay(http: &reqwest::Client, addr: SocketAddr, auth: &str, order: u64, key: &str) -> Option<Reply> {
+    let response = http
+        .post(format!("http://{addr}/payments"))
+        .header("authorization", auth)
+        .header("content-type", "application/json")
+        .header("idempotency-key", key)
+        .body(format!(r#"{{"order_id":{order},"method":"card"}}"#))
+        .send()
+        .await
+        .ok()?;
+    Some(Reply::read(response).await)
+}
+
+/// What is left of alice's budget, asked of `addr`.
+async fn remaining(env: &Env, addr: SocketAddr, auth: &str) -> u32 {
+    let reply = env.send_with("GET", &format!("http://{addr}/orders"), Some(auth), None, &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.header("x-ratelimit-remaining").expect("remaining").parse().expect("number")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_killed_mid_run_loses_no_payment_and_resets_no_budget() {
+    const BUDGET: u32 = 1000;
+    let mut config = test_config();
+    config.rate_limits.free = per_day(BUDGET);
+    // Charges take a while, so some are in flight when the instance dies.
+    config.provider_latency = Duration::from_millis(300);
+    // The survivor, in the test's runtime, and the instance to kill.
+    let Some(env) = Env::redis(config.clone(), "restart").await else { return };
+    // The same Redis and prefix as the survivor.
+    let a = Process::start(env.config.clone());
+    let (a_addr, a_counters) = (a.addr, a.counters.clone());
+    let b_addr = env.instances[0].addr;
+    let b_counters = env.instances[0].counters.clone();
+    let auth = bearer(&env.token("alice", &[]));
+    let order = create_order(&env, &auth, "restart-order").await;
+
+    let keys: Vec<String> = (0..12).map(|i| format!("restart-pay-{i}")).collect();
+    let mut answers: BTreeMap<String, Vec<Reply>> = BTreeMap::new();
+    let mut sent = 0u32;
+    let mut answered = 0u32;
+    let mut a = Some(a);
+    let mut before_kill = None;
+    for round in 0..6 {
+        // Every key, to both instances in turn, concurrently.
+        let requests: Vec<_> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let addr = if (i + round) % 2 == 0 { a_addr } else { b_addr };
+                let (http, auth, key) = (env.http.clone(), auth.clone(), key.clone());
+                tokio::spawn(async move { (key.clone(), addr, pay(&http, addr, &auth, order, &key).await) })
+            })
+            .collect();
+        sent += keys.len() as u32;
+        if round == 2 {
+            // Mid-run: the charges sent to A are in flight.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            before_kill = Some(remaining(&env, b_addr, &auth).await);
+            sent += 1;
+            answered += 1;
+            let process = a.take().expect("A runs");
+            tokio::task::spawn_blocking(move || process.kill()).await.expect("kill");
+        }
+        for request in requests {
+            let (key, addr, reply) = request.await.expect("request task");
+            match reply {
+                Some(reply) => {
+                    assert!(reply.status < 500, "{key} on {addr}: {} {}", reply.status, reply.body);
+                    answered += 1;
+                    answers.entry(key).or_default().push(reply);
+                }
+                // Only the killed instance may fail to answer.
+                None => assert!(addr == a_addr && round >= 2, "{key}: {addr} did not answer in round {round}"),
+            }
+        }
+    }
+
+    // The survivor answers every key: the recorded payment, or 409 for a
+    // charge that was running in the dead instance (its outcome unknown:
+    // never run a second time).
+    let mut completed = 0u64;
+    let mut abandoned = 0u64;
+    for key in &keys {
+        let last = pay(&env.http, b_addr, &auth, order, key).await.expect("the survivor answers");
+        sent += 1;
+        answered += 1;
+        match last.status {
+            201 => completed += 1,
+            409 => abandoned += 1,
+            other => panic!("{key}: {other} {}", last.body),
+        }
+        let replies = answers.entry(key.clone()).or_default();
+        replies.push(last);
+        // Every 201 of a key is one payment.
+        let ids: std::collections::BTreeSet<u64> =
+            replies.iter().filter(|r| r.status == 201).filter_map(|r| r.json()["id"].as_u64()).collect();
+        assert!(ids.len() <= 1, "{key} was charged as several payments: {ids:?}");
+    }
+    let runs = a_counters.payments_created() + b_counters.payments_created();
+    assert_eq!(completed + abandoned, keys.len() as u64);
+    assert!(runs >= completed && runs <= completed + abandoned, "{runs} charges for {completed} + {abandoned} keys");
+    assert!(completed >= keys.len() as u64 / 2, "the survivor completed the charges sent to it");
+
+    // The budget went on from where it was: nothing reset it.
+    let before_kill = before_kill.expect("probed");
+    let after = remaining(&env, b_addr, &auth).await;
+    sent += 1;
+    answered += 1;
+    assert!(after < before_kill, "the budget was reset: {after} left after the kill, {before_kill} before");
+    // Every answered request was counted (and at most every request sent).
+    let spent = BUDGET - after;
+    assert!(spent >= answered && spent <= sent + 2, "{spent} spent, {answered} answered, {sent} sent");
+}
