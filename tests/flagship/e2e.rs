@@ -101,6 +101,21 @@ async fn authentication(env: &Env) {
     for _ in 0..2 {
         assert_eq!(env.send("GET", "/orders", Some(&api_key(&new_key)), None).await.status, 401);
     }
+    // A key acts within its scopes only.
+    let reader = env.send("POST", "/api-keys", Some(&bearer(&alice)), Some(r#"{"scopes":["orders:read"]}"#)).await;
+    let reader = api_key(reader.json()["api_key"].as_str().expect("key"));
+    assert_eq!(env.send("GET", "/orders", Some(&reader), None).await.status, 200);
+    let write = env
+        .send_with("POST", &env.url("/orders"), Some(&reader), Some("{}"), &[("idempotency-key", "scoped-order")])
+        .await;
+    assert_eq!(write.status, 403, "{}", write.body);
+    let pay = env
+        .send_with("POST", &env.url("/payments"), Some(&reader), Some("{}"), &[("idempotency-key", "scoped-pay")])
+        .await;
+    assert_eq!(pay.status, 403, "{}", pay.body);
+    // A scope outside the list cannot be asked for.
+    let broad = env.send("POST", "/api-keys", Some(&bearer(&alice)), Some(r#"{"scopes":["admin"]}"#)).await;
+    assert_eq!(broad.status, 422, "{}", broad.body);
     // Someone else's key: 403; a key that does not exist: 404.
     let bob = env.token("bob", &[]);
     let theirs = env.send("DELETE", &format!("/api-keys/{key_id}"), Some(&bearer(&bob)), None).await;

@@ -141,8 +141,11 @@ pub async fn list(
 ) -> Result<SecureJson<Vec<Authorized<KeyInfo>>>, ApiError> {
     let mut keys = Vec::new();
     for id in state.data.members(&format!("keys-of:{}", principal.subject())).await? {
-        if let Ok(key) = owned_key(&state, &principal, &id).await {
-            keys.push(key);
+        match owned_key(&state, &principal, &id).await {
+            Ok(key) => keys.push(key),
+            // An index entry without its record: skipped.
+            Err(error) if error.status() == StatusCode::NOT_FOUND => {}
+            Err(error) => return Err(error),
         }
     }
     keys.sort_by_key(|key| key.created_at);
