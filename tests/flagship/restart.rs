@@ -1,7 +1,8 @@
 //! Restart safety: two instances on one Redis, one of them killed (its
 //! runtime shut down, every task dropped, as a crash would) while requests
 //! go on against both. The survivor keeps serving; no idempotent payment
-//! runs twice; the caller's rate-limit budget is not reset.
+//! runs twice; the caller's rate-limit budget is not reset. And a graceful
+//! shutdown (what Ctrl-C does) finishes the requests in flight.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -155,4 +156,44 @@ async fn an_instance_killed_mid_run_loses_no_payment_and_resets_no_budget() {
     // Every answered request was counted (and at most every request sent).
     let spent = BUDGET - after;
     assert!(spent >= answered && spent <= sent + 2, "{spent} spent, {answered} answered, {sent} sent");
+}
+
+/// Ctrl-C in `main` is this: the shutdown signal stops new connections,
+/// and the payment in flight still completes and is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_shutdown_finishes_the_requests_in_flight() {
+    let mut config = test_config();
+    config.provider_latency = Duration::from_millis(600);
+    let app = orders_api::app(&config).await.expect("the service starts");
+    let counters = app.counters();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(orders_api::serve(listener, app.into_router(), async {
+        let _ = stopped.await;
+    }));
+    let token = orders_api::dev_token("alice", &[]).expect("token").expose_secret().clone();
+    let auth = bearer(&token);
+    let http = reqwest::Client::new();
+    let created = http
+        .post(format!("http://{addr}/orders"))
+        .header("authorization", &auth)
+        .header("content-type", "application/json")
+        .header("idempotency-key", "shutdown-order")
+        .body(r#"{"item":"tea","quantity":1,"unit_price_cents":300}"#)
+        .send()
+        .await
+        .expect("order");
+    assert_eq!(created.status(), 201);
+    let in_flight = tokio::spawn({
+        let (http, auth) = (http.clone(), auth.clone());
+        async move { pay(&http, addr, &auth, 1, "shutdown-pay").await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.send(()).expect("signal");
+    let paid = in_flight.await.expect("task").expect("the request in flight is answered");
+    assert_eq!(paid.status, 201, "{}", paid.body);
+    assert_eq!(counters.payments_created(), 1);
+    server.await.expect("server task").expect("the server stops cleanly");
+    assert!(reqwest::Client::new().get(format!("http://{addr}/health")).send().await.is_err(), "still accepting");
 }

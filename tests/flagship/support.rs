@@ -68,6 +68,13 @@ pub async fn start(config: &Config) -> Instance {
     Instance { addr, counters, server }
 }
 
+/// Whether Redis answers a PING.
+async fn reachable(url: &str) -> Result<(), redis::RedisError> {
+    let client = redis::Client::open(url)?;
+    let mut conn = client.get_multiplexed_async_connection().await?;
+    redis::cmd("PING").query_async::<String>(&mut conn).await.map(drop)
+}
+
 /// The service under test: one instance (memory) or two (Redis).
 pub struct Env {
     pub instances: Vec<Instance>,
@@ -87,7 +94,14 @@ impl Env {
     /// Two instances sharing a Redis under a fresh prefix; `None` (and a
     /// loud "skipped" line) when there is no Redis.
     pub async fn redis(mut config: Config, test: &str) -> Option<Env> {
-        config.redis_url = Some(apishield_tests::redis_url()?);
+        let url = apishield_tests::redis_url()?;
+        if let Err(error) = reachable(&url).await {
+            use std::io::Write as _;
+            let name = std::thread::current().name().unwrap_or(test).to_owned();
+            let _ = writeln!(std::io::stderr(), "SKIPPED {name}: Redis at REDIS_URL is unreachable ({error})");
+            return None;
+        }
+        config.redis_url = Some(url);
         config.redis_prefix = apishield_tests::unique_prefix(test);
         let a = start(&config).await;
         let b = start(&config).await;
