@@ -74,8 +74,8 @@ pub async fn app(config: &Config) -> Result<App, StartError> {
         // proxy: `HttpsLayer::new().trusted_proxies(..)`.
         .https(HttpsLayer::new().allow_plain_loopback())
         .body_limit(config.body_limit);
-    let routes = routes::routes()
-        .layer(RateLimitLayer::new(stores.free).role(PAID_ROLE, stores.paid).anonymous(stores.anonymous))
+    let rate_limit = RateLimitLayer::new(stores.free).role(PAID_ROLE, stores.paid).anonymous(stores.anonymous);
+    let routes = routes::routes(rate_limit)
         .layer(AuthenticationLayer::new().jwt(jwt).api_keys(stores.verifier).failed_attempts(stores.failed_auth))
         .safe_defaults(defaults)
         .with_state(stores.state.clone());
@@ -132,6 +132,8 @@ pub fn policy() -> Policy {
         // It answers the new key, not the old key's record: the handler
         // authorizes the old record (`principal.authorize`) before rotating.
         .exempt_from(Rule::OwnerChecked, "POST", "/api-keys/{key_id}/rotate")
+        // Health checks are not rate limited (see `routes::routes`).
+        .exempt_from(Rule::RateLimited, "GET", "/health")
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then finishes

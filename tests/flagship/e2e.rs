@@ -279,6 +279,7 @@ fn small_budget() -> apishield_examples::orders_api::Config {
     let mut config = test_config();
     config.rate_limits.free = per_day(6);
     config.rate_limits.paid = per_day(12);
+    config.rate_limits.anonymous = per_day(2);
     config
 }
 
@@ -302,6 +303,15 @@ async fn rate_limits(env: &Env) {
         assert!((1..=86_400).contains(&retry_after), "{retry_after}");
         assert_eq!(limited.header("content-type"), Some("application/problem+json"));
         assert_eq!(limited.header("x-content-type-options"), Some("nosniff"));
+    }
+    // Anonymous callers share a small budget per address...
+    for expected in [401, 401, 429] {
+        assert_eq!(env.send("GET", "/orders", None, None).await.status, expected);
+    }
+    // ...but the health check is outside the rate limit (load balancers).
+    for _ in 0..5 {
+        let health = env.send("GET", "/health", None, None).await;
+        assert_eq!((health.status, health.header("x-ratelimit-limit")), (200, None));
     }
     // Another caller has a budget of its own; a paid caller, a larger one.
     assert_eq!(env.send("GET", "/orders", Some(&bearer(&env.token("bob", &[]))), None).await.status, 200);

@@ -42,6 +42,11 @@ pub fn test_config() -> Config {
     config
 }
 
+/// The service's routes (method, path), as its audit lists them.
+pub async fn route_entries() -> Vec<apishield::routing::RouteEntry> {
+    orders_api::app(&test_config()).await.expect("the service starts").audit().entries().to_vec()
+}
+
 /// One running instance.
 pub struct Instance {
     pub addr: SocketAddr,

@@ -5,14 +5,13 @@
 //! origin (and none for another origin); every error is problem+json with
 //! no internals and no echo of the rejected value.
 
-use apishield_examples::orders_api::routes::routes;
 use apishield_internals::lists::is_builtin_secret;
 use apishield_internals::names::normalize;
 use serde_json::Value;
 
 use crate::both_stores;
 use crate::e2e::{create_order, issue_key, keys};
-use crate::support::{ALLOWED_ORIGIN, Env, OTHER_ORIGIN, Reply, api_key, bearer};
+use crate::support::{ALLOWED_ORIGIN, Env, OTHER_ORIGIN, Reply, api_key, bearer, route_entries};
 
 /// The headers every answer carries.
 fn assert_security_headers(what: &str, reply: &Reply) {
@@ -116,7 +115,7 @@ async fn every_answer(env: &Env) {
     let signer = env.webhook_signer();
     let mut n = 0;
     let mut statuses = std::collections::BTreeSet::new();
-    for (i, entry) in routes().entries().iter().enumerate() {
+    for (i, entry) in route_entries().await.iter().enumerate() {
         let path = entry
             .path
             .replace("{order_id}", &f.order.to_string())
@@ -232,8 +231,8 @@ async fn errors_everywhere(env: &Env) {
         assert_security_headers(path, &reply);
     }
     // Preflights: answered before authentication, for the allowed origin only.
-    for entry in routes().entries() {
-        let path = entry.path.replace('{', "").replace('}', "");
+    for entry in route_entries().await {
+        let path = entry.path.replace(['{', '}'], "");
         let allowed = env
             .send_with(
                 "OPTIONS",
