@@ -8,7 +8,7 @@
 //! | `ORDERS_API_WEBHOOK_SECRET` | generated at start (and printed) | the payment provider's `whsec_...` signing secret |
 //! | `REDIS_URL` | unset: every store in memory | Redis for every store, so that several instances share them |
 //!
-//! JWTs come from the development issuer of [`dev`](super::dev) (the test
+//! JWTs come from the development issuer of [`dev`] (the test
 //! RSA key pair of the repository): replace [`Config::jwt`] with your
 //! identity provider's keys before serving anyone.
 
