@@ -13,7 +13,8 @@
 //! The servers run on a one-thread runtime pinned to CPU 0; the client is
 //! `wrk` (one thread, 8 connections) pinned to CPU 1 with `taskset`. Runs
 //! alternate (bare, safe defaults, JWT, key, bare, ...), 3 rounds of 5 seconds each
-//! (`ORDERS_API_BENCH_SECS`, `ORDERS_API_BENCH_ROUNDS`); the medians are
+//! (`ORDERS_API_BENCH_SECS`, `ORDERS_API_BENCH_ROUNDS`; `ORDERS_API_BENCH_ONLY`
+//! names one stack to run beside bare, to profile it); the medians are
 //! printed with their ratios to bare axum, with the server thread's CPU time
 //! per request (from `/proc`), the figure least disturbed by other work on
 //! the machine.
@@ -262,6 +263,12 @@ fn main() {
         ("full_jwt", &full_server, bearer.as_str()),
         ("full_api_key", &full_server, api_key.as_str()),
     ];
+    // `ORDERS_API_BENCH_ONLY=full_api_key` (with bare): one stack, to profile it.
+    let only = std::env::var("ORDERS_API_BENCH_ONLY").ok();
+    let cases: Vec<_> = cases
+        .into_iter()
+        .filter(|(name, _, _)| *name == "bare" || only.as_deref().is_none_or(|o| o == *name))
+        .collect();
     let mut results: Vec<Vec<Run>> = vec![Vec::new(); cases.len()];
     // Warm-up.
     for (_, server, auth) in &cases {
