@@ -242,7 +242,10 @@ async fn idempotent_payments(env: &Env) {
 
     // The first request runs; while it runs, the same key is 409 on either instance.
     let (first, during) = tokio::join!(pay("pay-1", "card"), async {
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        // Once the first request's handler runs (the charge takes 1.5 s).
+        while env.payments_created() == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         pay("pay-1", "card").await
     });
     assert_eq!((during.status, during.code()), (409, "idempotency_request_in_progress".to_owned()), "{}", during.body);

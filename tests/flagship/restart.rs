@@ -69,7 +69,7 @@ async fn an_instance_killed_mid_run_loses_no_payment_and_resets_no_budget() {
     let mut config = test_config();
     config.rate_limits.free = per_day(BUDGET);
     // Charges take a while, so some are in flight when the instance dies.
-    config.provider_latency = Duration::from_millis(300);
+    config.provider_latency = Duration::from_millis(1000);
     // The survivor, in the test's runtime, and the instance to kill.
     let Some(env) = Env::redis(config.clone(), "restart").await else { return };
     // The same Redis and prefix as the survivor.
@@ -80,14 +80,17 @@ async fn an_instance_killed_mid_run_loses_no_payment_and_resets_no_budget() {
     let auth = bearer(&env.token("alice", &[]));
     let order = create_order(&env, &auth, "restart-order").await;
 
-    let keys: Vec<String> = (0..12).map(|i| format!("restart-pay-{i}")).collect();
+    // Each round charges 4 new keys and retries every earlier one, each
+    // key to A and B in turn, all concurrently.
+    let mut keys: Vec<String> = Vec::new();
     let mut answers: BTreeMap<String, Vec<Reply>> = BTreeMap::new();
     let mut sent = 0u32;
     let mut answered = 0u32;
     let mut a = Some(a);
     let mut before_kill = None;
     for round in 0..6 {
-        // Every key, to both instances in turn, concurrently.
+        keys.extend((0..4).map(|j| format!("restart-pay-{round}-{j}")));
+        let a_runs_before = a_counters.payments_created();
         let requests: Vec<_> = keys
             .iter()
             .enumerate()
@@ -99,8 +102,13 @@ async fn an_instance_killed_mid_run_loses_no_payment_and_resets_no_budget() {
             .collect();
         sent += keys.len() as u32;
         if round == 2 {
-            // Mid-run: the charges sent to A are in flight.
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            // Mid-run: once A runs this round's new charges (1 s each), it dies.
+            for _ in 0..500 {
+                if a_counters.payments_created() > a_runs_before {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
             before_kill = Some(remaining(&env, b_addr, &auth).await);
             sent += 1;
             answered += 1;
@@ -145,6 +153,8 @@ async fn an_instance_killed_mid_run_loses_no_payment_and_resets_no_budget() {
     let runs = a_counters.payments_created() + b_counters.payments_created();
     assert_eq!(completed + abandoned, keys.len() as u64);
     assert!(runs >= completed && runs <= completed + abandoned, "{runs} charges for {completed} + {abandoned} keys");
+    // A died running some charges: they stay unknown (409), never re-run.
+    assert!(abandoned >= 1, "no charge was in flight in the killed instance");
     assert!(completed >= keys.len() as u64 / 2, "the survivor completed the charges sent to it");
 
     // The budget went on from where it was: nothing reset it.
