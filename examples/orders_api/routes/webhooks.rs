@@ -6,7 +6,9 @@
 //! whose signature is right, whose timestamp is within 5 minutes, and whose
 //! event id was not seen before (the sender's retries and replayed captures
 //! are answered 200 without running it). A wrong signature is 401; an
-//! authentic body that is not a `PaymentEvent`, 400.
+//! authentic body that is not a `PaymentEvent`, 400. When processing fails,
+//! the handler forgets the event and answers 503, so the provider's retry
+//! is processed.
 
 use apishield::prelude::*;
 use axum::extract::State;
@@ -34,11 +36,26 @@ pub async fn payment_event(
     event: Verified<PaymentEvent>,
 ) -> Result<StatusCode, ApiError> {
     state.counters.webhook_event();
+    match apply(&state, &event).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(error) => {
+            // The event is recorded as seen: forget it, so that the
+            // provider's retry (a 5xx asks for one) is processed, not
+            // acknowledged as a duplicate and lost.
+            if let Err(forget) = state.webhook.forget(&event).await {
+                tracing::error!(error = %forget, "a failed webhook event could not be forgotten");
+            }
+            Err(error)
+        }
+    }
+}
+
+async fn apply(state: &AppState, event: &PaymentEvent) -> Result<(), ApiError> {
     let id = event.payment_id.to_string();
     let Some(mut payment) = state.data.get::<PaymentRecord>("payment", &id).await? else {
         // Not ours (or not yet visible): acknowledged, so the provider stops retrying.
         tracing::warn!(payment_id = event.payment_id, "webhook for an unknown payment");
-        return Ok(StatusCode::NO_CONTENT);
+        return Ok(());
     };
     payment.status = if event.kind == "payment.succeeded" { "succeeded" } else { "failed" }.to_owned();
     state.data.put("payment", &id, &payment).await?;
@@ -49,5 +66,5 @@ pub async fn payment_event(
             state.data.put("order", &order_id, &order).await?;
         }
     }
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
