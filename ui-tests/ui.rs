@@ -52,6 +52,14 @@ fn jwt() {
     t.compile_fail("jwt/fail/*.rs");
 }
 
+/// Token cookies: no insecure attribute can be written.
+#[test]
+fn token() {
+    let t = trybuild::TestCases::new();
+    t.pass("token/pass/*.rs");
+    t.compile_fail("token/fail/*.rs");
+}
+
 #[test]
 fn cors() {
     let t = trybuild::TestCases::new();

@@ -6,6 +6,9 @@
 //!   required `sub`/`exp`/`iss`/`aud`, `nbf` checked, 30 s leeway). The
 //!   validator does more (strict JSON, `iat`, lifetime, `crit`, `typ`, kid
 //!   syntax); the goal is to cost at most 5 % more.
+//! * `jwks`: the same ES256 validation with the keys from a `RemoteJwks`
+//!   (fetched once from a canned JWK set on loopback) against fixed keys:
+//!   the cost of the remote key source on the hot path, meant to be none.
 //! * `api_key`: `ApiKeyVerifier::verify` against the memory store (the
 //!   whole per-request check), and with the header parse, against a bare
 //!   SHA-256 of the key (the floor: the hash any verification needs).
@@ -33,7 +36,7 @@ use std::task::{Context, Poll, Waker};
 use apishield::auth::api_key::{
     ApiKey, ApiKeyEnvironment, ApiKeyIssuer, ApiKeyKind, ApiKeyVerifier, MemoryApiKeyStore,
 };
-use apishield::auth::jwt::{JwtAlgorithm, JwtIssuer, JwtKey, JwtSigningKey, JwtValidator};
+use apishield::auth::jwt::{JwtAlgorithm, JwtIssuer, JwtKey, JwtSigningKey, JwtValidator, RemoteJwks};
 use criterion::{Criterion, criterion_group};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use sha2::{Digest, Sha256};
@@ -104,7 +107,64 @@ fn es256(c: &mut Criterion) {
     jwt_group(c, "jwt_es256", JwtAlgorithm::ES256, "test_ec_p256_private.pem", "test_ec_p256_public.pem");
 }
 
-/// Runs a future that never waits (the memory store answers at once).
+/// Serves `body` as a JSON 200 to every connection on a loopback port, from
+/// a thread; returns the URL.
+fn canned_server(body: String) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/jwks", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes()));
+        }
+    });
+    url
+}
+
+/// A validator whose keys a `RemoteJwks` fetched (once) from a loopback
+/// server holding the ES256 test key as `k1`.
+fn remote_es256_validator() -> JwtValidator {
+    let private = key_file("test_ec_p256_private.pem");
+    let encoding = jsonwebtoken::EncodingKey::from_ec_pem(&private).unwrap();
+    let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&encoding, Algorithm::ES256).unwrap();
+    jwk.common.key_id = Some("k1".to_owned());
+    let url = canned_server(serde_json::json!({ "keys": [jwk] }).to_string());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let remote = RemoteJwks::jwks_uri(url, [JwtAlgorithm::ES256]).allow_loopback_http().background_refresh(false);
+    let remote = runtime.block_on(remote.fetch()).unwrap();
+    JwtValidator::builder(remote).issuer(ISS).audience(AUD).build()
+}
+
+fn jwks(c: &mut Criterion) {
+    let (private, public) = (key_file("test_ec_p256_private.pem"), key_file("test_ec_p256_public.pem"));
+    let signing = JwtSigningKey::from_pem(JwtAlgorithm::ES256, &private).unwrap().with_kid("k1").unwrap();
+    let token = JwtIssuer::new(signing, ISS, AUD).token("user-42").roles(["editor"]).sign().unwrap();
+    let token = token.expose_secret().as_str();
+
+    let fixed = JwtValidator::builder(JwtKey::from_pem(JwtAlgorithm::ES256, &public).unwrap().with_kid("k1").unwrap())
+        .issuer(ISS)
+        .audience(AUD)
+        .build();
+    let fetched = remote_es256_validator();
+    assert!(fixed.validate(token).is_ok());
+    assert!(fetched.validate(token).is_ok());
+    assert!(now(fetched.validate_async(token)).is_ok());
+
+    let mut g = c.benchmark_group("jwks");
+    g.bench_function("a_fixed_keys_validate", |b| b.iter(|| fixed.validate(black_box(token))));
+    g.bench_function("b_remote_jwks_validate", |b| b.iter(|| fetched.validate(black_box(token))));
+    g.bench_function("c_remote_jwks_validate_async", |b| b.iter(|| now(fetched.validate_async(black_box(token)))));
+    g.finish();
+}
+
+/// Runs a future that never waits (the memory store answers at once; a
+/// known `kid` never fetches).
 fn now<F: Future>(future: F) -> F::Output {
     match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(output) => output,
@@ -136,7 +196,7 @@ fn api_key(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, rs256, es256, api_key);
+criterion_group!(benches, rs256, es256, jwks, api_key);
 
 fn main() {
     if std::env::var_os("APISHIELD_CALLGRIND").is_some() {
@@ -193,6 +253,11 @@ mod callgrind {
     }
 
     #[inline(never)]
+    fn ir_es256_remote_jwks(token: &str, validator: &JwtValidator) {
+        ours("es256-remote", token, validator);
+    }
+
+    #[inline(never)]
     fn ir_sha256(key: &ApiKey) {
         for _ in 0..KEY_RUNS {
             black_box(Sha256::digest(black_box(key.expose_secret()).as_bytes()));
@@ -240,6 +305,7 @@ mod callgrind {
             } else {
                 ir_es256_jsonwebtoken(token.expose_secret(), &bare_key, &validation);
                 ir_es256_apishield(token.expose_secret(), &validator);
+                ir_es256_remote_jwks(token.expose_secret(), &remote_es256_validator());
             }
         }
 

@@ -7,6 +7,8 @@
 //! | [`IdempotencyStore`](crate::idempotency::IdempotencyStore) | `MemoryIdempotencyStore` | `RedisIdempotencyStore` |
 //! | [`ApiKeyStore`](crate::auth::api_key::ApiKeyStore) | `MemoryApiKeyStore` | `RedisApiKeyStore` |
 //! | [`ReplayStore`](crate::webhook::ReplayStore) | `MemoryReplayStore` | `RedisReplayStore` |
+//! | [`RefreshTokenStore`](crate::auth::token::RefreshTokenStore) | `MemoryRefreshTokenStore` | `RedisRefreshTokenStore` |
+//! | [`AccessTokenDenylist`](crate::auth::token::AccessTokenDenylist) | `MemoryDenylist` | `RedisDenylist` |
 //!
 //! Each trait's async methods return a [`BoxFuture`], so each trait is
 //! object safe: a layer or an endpoint holds any implementation as an
@@ -17,7 +19,8 @@
 //!
 //! Every Redis store starts from a connection and names its keys
 //! `<prefix>...`, with a default prefix of its own (`apishield:rl:`,
-//! `apishield:idem:v2:`, `apishield:apikey:`, `apishield:webhook:`) and
+//! `apishield:idem:v2:`, `apishield:apikey:`, `apishield:webhook:`,
+//! `apishield:rt:`, `apishield:jti:`) and
 //! `.prefix(..)` to change it: one prefix per application (or per tenant)
 //! that shares a Redis.
 

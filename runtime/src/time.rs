@@ -8,6 +8,8 @@
 //! | `WebhookSigner`, `WebhookVerifier` | seconds | [`SystemClock`] | `.clock(..)` |
 //! | `ApiKeyIssuer`, `ApiKeyVerifier` | seconds | [`SystemClock`] | `.clock(..)` |
 //! | `JwtValidator` (builder), `JwtIssuer` | seconds | [`SystemClock`] | `.clock(..)` |
+//! | `TokenService` (passes its time to the refresh-token stores) | seconds | [`SystemClock`] | `.clock(..)` |
+//! | `MemoryDenylist` | seconds | [`SystemClock`] | `MemoryDenylist::with_clock` |
 //!
 //! Times compared with another machine's (a webhook's timestamp, a JWT's
 //! `exp`, an API key's expiry) are read from the wall clock at every reading

@@ -11,6 +11,7 @@ mod api_key;
 mod api_key_properties;
 mod api_key_redis;
 mod issuers;
+mod jwks;
 mod jwt;
 mod jwt_attacks;
 mod jwt_gaps;

@@ -10,7 +10,8 @@
 //! Authentication makes the principal: [`jwt`] (feature `jwt`) validates
 //! bearer tokens, [`api_key`] issues and verifies API keys, and
 //! [`credentials`] reads the `Authorization` header that carries either.
-//! [`pkce`] is for this service's own OAuth clients.
+//! [`pkce`] is for this service's own OAuth clients; [`token`] is the
+//! lifecycle of the tokens it mints (refresh, rotation, revocation, cookies).
 
 pub mod api_key;
 mod caller;
@@ -22,6 +23,7 @@ mod owner;
 pub mod pkce;
 mod principal;
 mod secret;
+pub mod token;
 
 pub use caller::{Caller, CallerId};
 pub use guard::FromForbidden;

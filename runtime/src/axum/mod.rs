@@ -27,6 +27,10 @@
 //!   the body limit on a router in one call;
 //! * [`IdempotencyKey`] and [`Idempotency`] are what `#[idempotent]`
 //!   handlers run on ([`idempotency`]);
+//! * [`extract::RevocationRequest`] and [`extract::revoke_token`] (feature
+//!   `jwt`) are an RFC 7009 revocation endpoint for the
+//!   [token lifecycle](crate::auth::token); [`AuthenticationLayer::token_cookie`]
+//!   reads access tokens from `__Host-` cookies, CSRF-checked;
 //! * [`ApiError`] is an RFC 9457 `application/problem+json` response with a
 //!   generic message; causes go to the logs, never to the client.
 //!

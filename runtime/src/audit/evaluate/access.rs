@@ -112,10 +112,11 @@ fn token_rotation() -> Finding {
         Item::TokenRotation,
         Status::Partial,
         "API keys: ApiKeyIssuer::rotate (a successor and a grace period; each key rotated once). JWT keys: `kid` \
-         picks the key from a JWK set. Webhook secrets: several verified at once. Refresh tokens rotated on every \
-         use: not in apishield yet",
+         picks the key from a JWK set. Webhook secrets: several verified at once. Refresh tokens: \
+         auth::token::TokenService rotates them on every use and revokes the family on reuse; whether the token \
+         endpoint uses it is not visible here",
     )
-    .fix("rotate refresh tokens in your token endpoint until apishield has them")
+    .fix("mint and refresh tokens through apishield::auth::token::TokenService")
 }
 
 fn ownership(cx: &Cx<'_>) -> Finding {

@@ -12,11 +12,13 @@
 //! provider's key can never vouch for another's tokens.
 
 use std::marker::PhantomData;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::keys::JwtKeys;
+use super::source::JwtKeySource;
 use super::validator::{Config, JwtValidator, TrustedIssuer};
+use crate::auth::token::AccessTokenDenylist;
+use crate::auth::token::SharedDenylist;
 use crate::time::{Clock, SharedClock, secs};
 
 /// The default clock-skew leeway: 30 seconds.
@@ -113,13 +115,14 @@ use state::{AudienceIsSet, HasAudience, HasIssuer, IssuerIsSet, IssuerNotSet, No
 #[must_use]
 pub struct ExternalIssuer {
     issuer: String,
-    keys: JwtKeys,
+    keys: JwtKeySource,
     trust_roles: bool,
 }
 
 impl ExternalIssuer {
-    /// Tokens whose `iss` is `issuer`, verified with `keys` only.
-    pub fn new(issuer: impl Into<String>, keys: impl Into<JwtKeys>) -> Self {
+    /// Tokens whose `iss` is `issuer`, verified with `keys` only (fixed keys
+    /// or, feature `jwks`, a [`RemoteJwks`](super::RemoteJwks)).
+    pub fn new(issuer: impl Into<String>, keys: impl Into<JwtKeySource>) -> Self {
         ExternalIssuer { issuer: issuer.into(), keys: keys.into(), trust_roles: false }
     }
 
@@ -145,7 +148,7 @@ impl ExternalIssuer {
 #[derive(Debug)]
 #[must_use = "a builder does nothing until `.build()`"]
 pub struct JwtValidatorBuilder<I = NoIssuer, A = NoAudience> {
-    keys: JwtKeys,
+    keys: JwtKeySource,
     issuer: String,
     external: Vec<ExternalIssuer>,
     audiences: Vec<String>,
@@ -155,11 +158,12 @@ pub struct JwtValidatorBuilder<I = NoIssuer, A = NoAudience> {
     token_type: Option<String>,
     roles_claim: String,
     clock: SharedClock,
+    denylist: Option<SharedDenylist>,
     state: PhantomData<(I, A)>,
 }
 
 impl JwtValidatorBuilder {
-    pub(super) fn new(keys: JwtKeys) -> Self {
+    pub(super) fn new(keys: JwtKeySource) -> Self {
         JwtValidatorBuilder {
             keys,
             issuer: String::new(),
@@ -171,6 +175,7 @@ impl JwtValidatorBuilder {
             token_type: None,
             roles_claim: DEFAULT_ROLES_CLAIM.to_owned(),
             clock: SharedClock::system(),
+            denylist: None,
             state: PhantomData,
         }
     }
@@ -189,6 +194,7 @@ impl<I, A> JwtValidatorBuilder<I, A> {
             token_type: self.token_type,
             roles_claim: self.roles_claim,
             clock: self.clock,
+            denylist: self.denylist,
             state: PhantomData,
         }
     }
@@ -267,6 +273,17 @@ impl<I, A> JwtValidatorBuilder<I, A> {
         self
     }
 
+    /// Refuses tokens whose `jti` is on `denylist` (revoked access tokens;
+    /// see [`TokenService::revoke_access_token`](crate::auth::token::TokenService::revoke_access_token)).
+    /// The check is asynchronous (a store), after every other one:
+    /// [`JwtValidator::validate_async`] asks it, and the synchronous
+    /// [`JwtValidator::validate`] then refuses every token rather than skip
+    /// it. Tokens without a `jti` are refused (they could not be revoked).
+    pub fn denylist(mut self, denylist: impl AccessTokenDenylist + 'static) -> Self {
+        self.denylist = Some(SharedDenylist(Arc::new(denylist)));
+        self
+    }
+
     /// The validator. Compiles only after [`issuer`](Self::issuer) and
     /// [`audience`](Self::audience).
     pub fn build(self) -> JwtValidator
@@ -274,18 +291,8 @@ impl<I, A> JwtValidatorBuilder<I, A> {
         I: IssuerIsSet,
         A: AudienceIsSet,
     {
-        let home = TrustedIssuer {
-            name: self.issuer,
-            keys: RwLock::new(Arc::new(self.keys)),
-            external: false,
-            trust_roles: true,
-        };
-        let external = self.external.into_iter().map(|e| TrustedIssuer {
-            name: e.issuer,
-            keys: RwLock::new(Arc::new(e.keys)),
-            external: true,
-            trust_roles: e.trust_roles,
-        });
+        let home = TrustedIssuer::new(self.issuer, self.keys, false, true);
+        let external = self.external.into_iter().map(|e| TrustedIssuer::new(e.issuer, e.keys, true, e.trust_roles));
         let mut issuers: Vec<TrustedIssuer> = Vec::with_capacity(1 + external.len());
         issuers.push(home);
         for issuer in external {
@@ -306,6 +313,7 @@ impl<I, A> JwtValidatorBuilder<I, A> {
             token_type: self.token_type,
             roles_claim: Arc::from(self.roles_claim),
             clock: self.clock,
+            denylist: self.denylist,
         })
     }
 }

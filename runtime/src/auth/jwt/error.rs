@@ -118,6 +118,17 @@ pub enum JwtError {
     IssuedInFuture,
     /// `exp - iat` exceeds the maximum lifetime (15 minutes by default).
     LifetimeTooLong,
+    /// The token's `jti` is on the validator's
+    /// [denylist](crate::auth::token::AccessTokenDenylist): it was revoked.
+    Revoked,
+    /// The denylist could not be asked (its store is down): the token is
+    /// refused, and a server answers 503, not 401.
+    RevocationUnavailable,
+    /// The validator has a denylist, which only
+    /// [`validate_async`](super::JwtValidator::validate_async) asks: the
+    /// synchronous [`validate`](super::JwtValidator::validate) refuses every
+    /// token rather than skip the revocation check.
+    RevocationUnchecked,
 }
 
 impl JwtError {
@@ -148,6 +159,9 @@ impl JwtError {
             JwtError::NotYetValid => "not_yet_valid",
             JwtError::IssuedInFuture => "issued_in_future",
             JwtError::LifetimeTooLong => "lifetime_too_long",
+            JwtError::Revoked => "revoked",
+            JwtError::RevocationUnavailable => "revocation_unavailable",
+            JwtError::RevocationUnchecked => "revocation_unchecked",
         }
     }
 }
@@ -179,6 +193,11 @@ impl fmt::Display for JwtError {
             JwtError::NotYetValid => f.write_str("token rejected: not yet valid"),
             JwtError::IssuedInFuture => f.write_str("token rejected: issued in the future"),
             JwtError::LifetimeTooLong => f.write_str("token rejected: lifetime longer than allowed"),
+            JwtError::Revoked => f.write_str("token rejected: revoked"),
+            JwtError::RevocationUnavailable => f.write_str("token rejected: the revocation list is unavailable"),
+            JwtError::RevocationUnchecked => {
+                f.write_str("token rejected: the validator has a denylist; call validate_async")
+            }
         }
     }
 }
@@ -260,7 +279,8 @@ pub enum JwtIssueError {
     /// A custom claim uses a name the issuer sets itself (`iss`, `sub`,
     /// `aud`, `exp`, `iat`, `nbf`, `jti`, the roles claim, `scope`).
     ReservedClaim,
-    /// A custom claim value could not be serialized to JSON.
+    /// A custom claim value could not be serialized to JSON, or the
+    /// [`token_id`](super::TokenBuilder::token_id) is empty.
     InvalidClaim,
     /// The signature could not be computed.
     Signing,

@@ -218,6 +218,12 @@ impl JwtIssuer {
         self
     }
 
+    /// The lifetime of the tokens it mints (the `expires_in` of a token
+    /// response, the `Max-Age` of an access-token cookie).
+    pub fn get_lifetime(&self) -> Duration {
+        self.lifetime
+    }
+
     /// The signing key.
     pub fn signing_key(&self) -> &JwtSigningKey {
         &self.key
@@ -237,6 +243,7 @@ impl JwtIssuer {
             issued_at: None,
             lifetime: self.lifetime,
             not_before: None,
+            token_id: None,
             error: None,
         }
     }
@@ -252,6 +259,7 @@ pub struct TokenBuilder<'a> {
     issued_at: Option<i64>,
     lifetime: Duration,
     not_before: Option<i64>,
+    token_id: Option<String>,
     error: Option<JwtIssueError>,
 }
 
@@ -318,6 +326,15 @@ impl TokenBuilder<'_> {
         self
     }
 
+    /// The `jti` (default: 128 random bits in base64url), for a caller that
+    /// must know it before the token exists (to record it, to revoke the
+    /// token later). An empty one makes `sign()` fail with
+    /// [`JwtIssueError::InvalidClaim`].
+    pub fn token_id(mut self, jti: impl Into<String>) -> Self {
+        self.token_id = Some(jti.into());
+        self
+    }
+
     /// Signs the token.
     pub fn sign(self) -> Result<Secret<String>, JwtIssueError> {
         if let Some(error) = self.error {
@@ -328,8 +345,15 @@ impl TokenBuilder<'_> {
         }
         let issuer = self.issuer;
         let issued_at = self.issued_at.unwrap_or_else(|| issuer.clock.now_secs());
-        let mut jti = [0u8; 16];
-        getrandom::fill(&mut jti).map_err(|_| JwtIssueError::Randomness)?;
+        let jti = match self.token_id {
+            Some(jti) if jti.is_empty() => return Err(JwtIssueError::InvalidClaim),
+            Some(jti) => jti,
+            None => {
+                let mut bytes = [0u8; 16];
+                getrandom::fill(&mut bytes).map_err(|_| JwtIssueError::Randomness)?;
+                URL_SAFE_NO_PAD.encode(bytes)
+            }
+        };
 
         let mut header = Map::new();
         header.insert("alg".to_owned(), Value::from(issuer.key.algorithm.as_str()));
@@ -346,7 +370,7 @@ impl TokenBuilder<'_> {
         if let Some(nbf) = self.not_before {
             claims.insert("nbf".to_owned(), Value::from(nbf));
         }
-        claims.insert("jti".to_owned(), Value::from(URL_SAFE_NO_PAD.encode(jti)));
+        claims.insert("jti".to_owned(), Value::from(jti));
 
         let header = serde_json::to_vec(&header).map_err(|_| JwtIssueError::InvalidClaim)?;
         let claims = serde_json::to_vec(&claims).map_err(|_| JwtIssueError::InvalidClaim)?;

@@ -202,8 +202,9 @@ impl JwtKeys {
     }
 
     /// The keys of a JWK set (RFC 7517), e.g. an identity provider's
-    /// `jwks_uri` document, which the application fetches itself: this crate
-    /// never fetches keys, and never from a URL named in a token.
+    /// `jwks_uri` document, fetched by the application or by a
+    /// `RemoteJwks` (feature `jwks`, which keeps it fresh); never from a URL
+    /// named in a token.
     ///
     /// `algorithms` is the configuration: a key whose `alg` is not in it is
     /// skipped; a key without `alg` takes the one configured algorithm that

@@ -5,7 +5,10 @@
 //! carry their one algorithm ([`JwtKey`]: PEM, DER, a JWK set by `kid`, or
 //! an [`HmacSecret`] of 32+ bytes from the environment or a file), so the
 //! accepted algorithms are configuration, never the token header's choice.
-//! [`JwtIssuer`] mints tokens with the same defaults.
+//! [`JwtIssuer`] mints tokens with the same defaults. With the `jwks`
+//! feature, `RemoteJwks` fetches an identity provider's JWK set (its URL or
+//! OpenID Connect discovery), caches and refreshes it, and refetches it when
+//! a token names a new `kid`, at most once per interval.
 //!
 //! Signature verification is jsonwebtoken's, with its pure-Rust backend
 //! named explicitly (never its process-wide default, which panics at first
@@ -42,7 +45,10 @@ mod issuer;
 mod json;
 mod jwk;
 mod keys;
+#[cfg(feature = "jwks")]
+mod remote;
 mod secret;
+mod source;
 mod validator;
 
 pub use algorithm::JwtAlgorithm;
@@ -51,5 +57,8 @@ pub use claims::ValidatedToken;
 pub use error::{Claim, JwtError, JwtIssueError, JwtKeyError};
 pub use issuer::{JwtIssuer, JwtSigningKey, TokenBuilder};
 pub use keys::{JwtKey, JwtKeys, MAX_KID_LEN, MIN_RSA_BITS, is_valid_kid};
+#[cfg(feature = "jwks")]
+pub use remote::{JwksError, JwksStatus, RemoteJwks, RemoteJwksBuilder};
 pub use secret::{HmacSecret, MIN_HMAC_SECRET_LEN};
+pub use source::JwtKeySource;
 pub use validator::JwtValidator;

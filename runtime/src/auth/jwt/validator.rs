@@ -29,6 +29,11 @@ use super::claims::{ValidatedToken, check_string_or_list};
 use super::error::{Claim, JwtError};
 use super::json::{StrictJsonError, parse_object};
 use super::keys::{JwtKeys, is_valid_kid};
+#[cfg(feature = "jwks")]
+use super::remote::RemoteJwks;
+use super::source::{JwtKeySource, SourceKind};
+use crate::auth::token::MAX_JTI_LEN;
+use crate::auth::token::SharedDenylist;
 use crate::time::{Clock, SharedClock};
 
 /// Header parameters that carry a key or say where to fetch one. Trusting
@@ -77,33 +82,88 @@ pub(super) struct Config {
     pub(super) token_type: Option<String>,
     pub(super) roles_claim: Arc<str>,
     pub(super) clock: SharedClock,
+    /// Revoked `jti`s, asked by `validate_async` after every other check.
+    pub(super) denylist: Option<SharedDenylist>,
 }
 
 /// An accepted issuer and the keys that verify its tokens.
 pub(super) struct TrustedIssuer {
     pub(super) name: String,
-    pub(super) keys: RwLock<Arc<JwtKeys>>,
+    keys: IssuerKeys,
     pub(super) external: bool,
     pub(super) trust_roles: bool,
 }
 
+enum IssuerKeys {
+    Fixed(RwLock<Arc<JwtKeys>>),
+    #[cfg(feature = "jwks")]
+    Remote(RemoteJwks),
+}
+
 impl TrustedIssuer {
+    pub(super) fn new(name: String, keys: JwtKeySource, external: bool, trust_roles: bool) -> TrustedIssuer {
+        let keys = match keys.kind {
+            SourceKind::Fixed(keys) => IssuerKeys::Fixed(RwLock::new(Arc::new(keys))),
+            #[cfg(feature = "jwks")]
+            SourceKind::Remote(remote) => {
+                if remote.issuer().is_some_and(|discovered| discovered != name) {
+                    tracing::error!(
+                        issuer = %name,
+                        "JWT issuer: its keys were discovered for another issuer; every token of it will be refused"
+                    );
+                }
+                IssuerKeys::Remote(remote)
+            }
+        };
+        TrustedIssuer { name, keys, external, trust_roles }
+    }
+
     fn keys(&self) -> Arc<JwtKeys> {
-        Arc::clone(&self.keys.read().unwrap_or_else(PoisonError::into_inner))
+        match &self.keys {
+            IssuerKeys::Fixed(keys) => Arc::clone(&keys.read().unwrap_or_else(PoisonError::into_inner)),
+            #[cfg(feature = "jwks")]
+            IssuerKeys::Remote(remote) => remote.keys(),
+        }
+    }
+
+    /// The keys that verify this issuer's tokens: none if they were
+    /// discovered for another issuer (a configuration mistake that must not
+    /// let one provider's keys vouch for another's tokens).
+    fn keys_for_tokens(&self) -> Result<Arc<JwtKeys>, JwtError> {
+        #[cfg(feature = "jwks")]
+        if let IssuerKeys::Remote(remote) = &self.keys
+            && remote.issuer().is_some_and(|discovered| discovered != self.name)
+        {
+            return Err(JwtError::WrongIssuer);
+        }
+        Ok(self.keys())
     }
 
     fn replace(&self, keys: JwtKeys) {
-        *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
+        match &self.keys {
+            IssuerKeys::Fixed(current) => *current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys),
+            #[cfg(feature = "jwks")]
+            IssuerKeys::Remote(remote) => remote.replace(keys),
+        }
+    }
+
+    #[cfg(feature = "jwks")]
+    fn remote(&self) -> Option<&RemoteJwks> {
+        match &self.keys {
+            IssuerKeys::Remote(remote) => Some(remote),
+            IssuerKeys::Fixed(_) => None,
+        }
     }
 }
 
 impl JwtValidator {
-    /// Starts configuring a validator for these keys: one [`JwtKey`] or a
-    /// [`JwtKeys`] set (e.g. from a JWK set). Then `.issuer(..)`,
-    /// `.audience(..)`, `.build()`.
+    /// Starts configuring a validator for these keys: one [`JwtKey`], a
+    /// [`JwtKeys`] set (e.g. from a JWK set) or, feature `jwks`, a
+    /// [`RemoteJwks`](super::RemoteJwks) fetched from the identity provider.
+    /// Then `.issuer(..)`, `.audience(..)`, `.build()`.
     ///
     /// [`JwtKey`]: super::JwtKey
-    pub fn builder(keys: impl Into<JwtKeys>) -> JwtValidatorBuilder {
+    pub fn builder(keys: impl Into<JwtKeySource>) -> JwtValidatorBuilder {
         JwtValidatorBuilder::new(keys.into())
     }
 
@@ -113,24 +173,102 @@ impl JwtValidator {
 
     /// Validates a compact JWT (the part after `Bearer `) now (the
     /// builder's [`clock`](JwtValidatorBuilder::clock)).
+    ///
+    /// With keys from a [`RemoteJwks`](super::RemoteJwks), a token whose
+    /// `kid` the cached set lacks is refused ([`JwtError::UnknownKid`]) and
+    /// a refetch is started in the background (at most once per refetch
+    /// interval); async code calls [`validate_async`](Self::validate_async),
+    /// which waits for it.
+    ///
+    /// A validator with a [`denylist`](JwtValidatorBuilder::denylist)
+    /// refuses every token here ([`JwtError::RevocationUnchecked`]): only
+    /// [`validate_async`](Self::validate_async) asks the denylist.
     pub fn validate(&self, token: &str) -> Result<ValidatedToken, JwtError> {
+        if self.config.denylist.is_some() {
+            tracing::error!("JwtValidator::validate on a validator with a denylist: call validate_async");
+            return Err(JwtError::RevocationUnchecked);
+        }
         self.validate_at(token, self.config.clock.now_secs())
+    }
+
+    /// Validates a token without asking the denylist: to revoke it.
+    pub(crate) fn validate_ignoring_denylist(&self, token: &str) -> Result<ValidatedToken, JwtError> {
+        self.validate_at(token, self.config.clock.now_secs())
+    }
+
+    /// Whether the validator asks a denylist.
+    pub fn has_denylist(&self) -> bool {
+        self.config.denylist.is_some()
     }
 
     /// Validates a token as of `now` (Unix seconds): for tests, and for
     /// re-checking a token at a recorded time. Servers call
     /// [`validate`](Self::validate).
     pub fn validate_at(&self, token: &str, now: i64) -> Result<ValidatedToken, JwtError> {
-        let result = self.check(token, now);
-        if let Err(error) = &result {
-            // The reason only: never the token, its claims or its `kid`.
-            tracing::debug!(reason = error.code(), "JWT rejected");
+        let mut unknown_kid_of = None;
+        let result = self.check(token, now, &mut unknown_kid_of);
+        #[cfg(feature = "jwks")]
+        if let Some(remote) = unknown_kid_of.and_then(|index| self.config.issuers[index].remote()) {
+            remote.request_refetch();
         }
+        log_rejection(&result);
+        result
+    }
+
+    /// Validates a token now, as the [`AuthenticationLayer`](crate::axum::AuthenticationLayer)
+    /// does:
+    ///
+    /// 1. when the token's `kid` is not in its issuer's
+    ///    [`RemoteJwks`](super::RemoteJwks) set, fetches the set again
+    ///    (unless that was done less than the refetch interval ago;
+    ///    concurrent callers share one fetch) and checks the token once more;
+    /// 2. then, if the validator has a [`denylist`](JwtValidatorBuilder::denylist),
+    ///    asks it whether the token's `jti` was revoked: only tokens that
+    ///    passed every other check reach the store. With a denylist, a token
+    ///    must have a `jti` (of at most 256 bytes) to be revocable, so one
+    ///    without is refused ([`JwtError::MissingClaim`]).
+    ///
+    /// With fixed keys and no denylist, the same as `validate`.
+    pub async fn validate_async(&self, token: &str) -> Result<ValidatedToken, JwtError> {
+        let valid = self.validate_refetching(token).await?;
+        let Some(denylist) = &self.config.denylist else { return Ok(valid) };
+        let refused = match valid.token_id() {
+            None => Err(JwtError::MissingClaim(Claim::Jti)),
+            Some(jti) if jti.len() > MAX_JTI_LEN || jti.is_empty() => Err(JwtError::InvalidClaim(Claim::Jti)),
+            Some(jti) => match denylist.is_denied(jti).await {
+                Ok(false) => return Ok(valid),
+                Ok(true) => Err(JwtError::Revoked),
+                Err(e) => {
+                    tracing::warn!(error = %e, "access-token denylist unavailable");
+                    Err(JwtError::RevocationUnavailable)
+                }
+            },
+        };
+        log_rejection(&refused);
+        refused
+    }
+
+    /// The signature and claims, with one refetch of a remote key set for
+    /// an unknown `kid`; no denylist.
+    async fn validate_refetching(&self, token: &str) -> Result<ValidatedToken, JwtError> {
+        let mut unknown_kid_of = None;
+        let result = self.check(token, self.config.clock.now_secs(), &mut unknown_kid_of);
+        #[cfg(feature = "jwks")]
+        if let Some(remote) = unknown_kid_of.and_then(|index| self.config.issuers[index].remote())
+            && remote.refetch_for_unknown_kid().await
+        {
+            let result = self.check(token, self.config.clock.now_secs(), &mut None);
+            log_rejection(&result);
+            return result;
+        }
+        log_rejection(&result);
         result
     }
 
     /// Replaces the home issuer's keys (for every clone of this validator):
     /// key rotation, e.g. after fetching the identity provider's JWK set again.
+    /// Keys from a [`RemoteJwks`](super::RemoteJwks) are replaced until its
+    /// next fetch.
     pub fn replace_keys(&self, keys: impl Into<JwtKeys>) {
         self.config.issuers[0].replace(keys.into());
     }
@@ -172,7 +310,9 @@ impl JwtValidator {
         std::time::Duration::from_secs(u64::try_from(self.config.max_lifetime).unwrap_or(0))
     }
 
-    fn check(&self, token: &str, now: i64) -> Result<ValidatedToken, JwtError> {
+    /// Every check; `unknown_kid_of` is set to the issuer's index when the
+    /// token's `kid` is not among that issuer's keys.
+    fn check(&self, token: &str, now: i64, unknown_kid_of: &mut Option<usize>) -> Result<ValidatedToken, JwtError> {
         let config = &*self.config;
         if token.len() > config.max_token_size {
             return Err(JwtError::TooLarge);
@@ -223,11 +363,23 @@ impl JwtValidator {
             Value::String(iss) => iss,
             _ => return Err(JwtError::InvalidClaim(Claim::Iss)),
         };
-        let trusted = config.issuers.iter().find(|i| i.name == *issuer).ok_or(JwtError::WrongIssuer)?;
-        let keys = trusted.keys();
-        let algorithm =
-            JwtAlgorithm::from_name(alg).filter(|a| keys.allows(*a)).ok_or(JwtError::AlgorithmNotAllowed)?;
-        let key = keys.select(kid)?;
+        let (index, trusted) =
+            config.issuers.iter().enumerate().find(|(_, i)| i.name == *issuer).ok_or(JwtError::WrongIssuer)?;
+        let keys = trusted.keys_for_tokens()?;
+        let Some(algorithm) = JwtAlgorithm::from_name(alg).filter(|a| keys.allows(*a)) else {
+            // A new key of an algorithm the current set has none of (a
+            // provider moving from RS256 to ES256) is an unknown `kid` too:
+            // a remote set may hold it once fetched again.
+            if kid.is_some_and(|kid| keys.select(Some(kid)).is_err()) {
+                *unknown_kid_of = Some(index);
+            }
+            return Err(JwtError::AlgorithmNotAllowed);
+        };
+        let key = keys.select(kid).inspect_err(|error| {
+            if *error == JwtError::UnknownKid {
+                *unknown_kid_of = Some(index);
+            }
+        })?;
         if key.algorithm() != algorithm {
             return Err(JwtError::AlgorithmMismatch);
         }
@@ -334,7 +486,15 @@ impl fmt::Debug for JwtValidator {
             .field("max_token_size", &config.max_token_size)
             .field("token_type", &config.token_type)
             .field("roles_claim", &config.roles_claim)
+            .field("denylist", &config.denylist.is_some())
             .finish()
+    }
+}
+
+fn log_rejection(result: &Result<ValidatedToken, JwtError>) {
+    if let Err(error) = result {
+        // The reason only: never the token, its claims or its `kid`.
+        tracing::debug!(reason = error.code(), "JWT rejected");
     }
 }
 

@@ -3,6 +3,9 @@
 //! It is the one place where credentials are read, so every route sees the
 //! same rules: a bearer JWT or an API key in the header, nothing in the
 //! URL, and a refused credential is a 401, never an anonymous request.
+//! A browser application's access token may come in a `__Host-` cookie
+//! instead ([`AuthenticationLayer::token_cookie`]), with CSRF protection
+//! for unsafe methods.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -15,7 +18,7 @@ use std::task::{Context, Poll};
 
 use axum::extract::{ConnectInfo, Request};
 use axum::http::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -25,7 +28,9 @@ use crate::auth::Principal;
 use crate::auth::api_key::{ApiKey, ApiKeyError, ApiKeyStore, ApiKeyVerifier};
 use crate::auth::credentials::{AuthorizationError, Credentials};
 #[cfg(feature = "jwt")]
-use crate::auth::jwt::JwtValidator;
+use crate::auth::jwt::{JwtError, JwtValidator};
+#[cfg(feature = "jwt")]
+use crate::auth::token::{CsrfPolicy, TokenCookie};
 use crate::axum::ApiError;
 use crate::axum::layer::rate_limit::INVALID_FORWARDED;
 use crate::client_addr::{ForwardedHeader, TrustedProxies};
@@ -50,6 +55,9 @@ pub const CREDENTIAL_QUERY_PARAMS: &[&str] = apishield_internals::lists::CREDENT
 /// | no `Authorization` header | passes with no [`Principal`]: the `Principal` extractor answers 401, `Option<Principal>` sees `None` |
 /// | `Authorization: Bearer <jwt>` that the [`JwtValidator`] accepts (feature `jwt`) | passes with the token's principal |
 /// | `Authorization: ApiKey <key>` that the [`ApiKeyVerifier`] accepts | passes with the key's principal |
+/// | no `Authorization`, the [`token_cookie`](Self::token_cookie) holding a JWT the validator accepts, a safe method (`GET`, `HEAD`, ...) or an unsafe one whose `Origin` the [`CsrfPolicy`] allows | passes with the token's principal |
+/// | the token cookie on an unsafe method without that proof | 403 problem+json `csrf_check_failed`, before the token is read |
+/// | a revoked access token (the validator's [denylist](crate::auth::jwt::JwtValidatorBuilder::denylist)) | 401; the denylist unreachable: 503 |
 /// | any other `Authorization` (malformed, refused, two headers, a scheme not configured) | 401 problem+json with `WWW-Authenticate`, the reason only in the logs |
 /// | a credential from a client address (or for an API-key prefix) with too many refused credentials lately | 429 `authentication_throttled` with `Retry-After`, before the credential is verified (see [`FailedAuthLimit`]) |
 /// | the API-key store unreachable | 503 |
@@ -95,6 +103,8 @@ pub struct AuthenticationLayer {
 struct Config {
     #[cfg(feature = "jwt")]
     jwt: Option<JwtValidator>,
+    #[cfg(feature = "jwt")]
+    cookie: Option<(TokenCookie, CsrfPolicy)>,
     api_keys: Option<ApiKeyVerifier<Arc<dyn ApiKeyStore>>>,
     refused_query_params: BTreeSet<String>,
     failures: FailedAuthLimit,
@@ -111,6 +121,8 @@ impl AuthenticationLayer {
             inner: Arc::new(Config {
                 #[cfg(feature = "jwt")]
                 jwt: None,
+                #[cfg(feature = "jwt")]
+                cookie: None,
                 api_keys: None,
                 refused_query_params: CREDENTIAL_QUERY_PARAMS.iter().map(|s| (*s).to_owned()).collect(),
                 failures: FailedAuthLimit::new(),
@@ -130,6 +142,25 @@ impl AuthenticationLayer {
     #[must_use]
     pub fn jwt(mut self, validator: JwtValidator) -> Self {
         self.config_mut().jwt = Some(validator);
+        self
+    }
+
+    /// Also reads the access token from `cookie` (a [`TokenCookie`]:
+    /// `__Host-`, `HttpOnly`, `Secure`, `SameSite`) when a request has no
+    /// `Authorization` header, for browser applications that keep tokens
+    /// out of scripts' reach. The token is validated as a bearer token (set
+    /// [`jwt`](Self::jwt) too).
+    ///
+    /// A browser attaches cookies by itself, so a cookie-authenticated
+    /// request with an unsafe method must prove it comes from the
+    /// application's pages: `csrf` checks its `Origin` (or `Sec-Fetch-Site`)
+    /// and a request without that proof is refused with 403 before its
+    /// token is looked at. A bearer header is never CSRF-checked: no
+    /// browser sends one by itself.
+    #[cfg(feature = "jwt")]
+    #[must_use]
+    pub fn token_cookie(mut self, cookie: TokenCookie, csrf: CsrfPolicy) -> Self {
+        self.config_mut().cookie = Some((cookie, csrf));
         self
     }
 
@@ -190,10 +221,25 @@ impl AuthenticationLayer {
 
     /// [`authenticate`](Self::authenticate) a request from `peer`, the
     /// address of the connection (a proxy's, if it is a
-    /// [trusted](Self::trusted_proxies) one).
+    /// [trusted](Self::trusted_proxies) one). Without the request's method,
+    /// a [token cookie](Self::token_cookie) is CSRF-checked as for an
+    /// unsafe one; [`authenticate_request`](Self::authenticate_request)
+    /// takes the method.
     pub async fn authenticate_from(
         &self,
         peer: Option<IpAddr>,
+        headers: &HeaderMap,
+        query: Option<&str>,
+    ) -> Result<Option<Principal>, AuthRejection> {
+        self.authenticate_request(peer, &Method::POST, headers, query).await
+    }
+
+    /// [`authenticate_from`](Self::authenticate_from) a request with
+    /// `method` (what the layer calls).
+    pub async fn authenticate_request(
+        &self,
+        peer: Option<IpAddr>,
+        method: &Method,
         headers: &HeaderMap,
         query: Option<&str>,
     ) -> Result<Option<Principal>, AuthRejection> {
@@ -201,7 +247,7 @@ impl AuthenticationLayer {
             self.check_query(query)?;
         }
         let mut values = headers.get_all(AUTHORIZATION).iter();
-        let Some(value) = values.next() else { return Ok(None) };
+        let Some(value) = values.next() else { return self.cookie(peer, method, headers).await };
         // Refused before any verification: the reason, logged only if the
         // throttle lets the request through.
         let credentials = if values.next().is_some() {
@@ -228,7 +274,7 @@ impl AuthenticationLayer {
             Refusal::Unavailable => AuthRejection { kind: RejectionKind::Unavailable },
         })?;
         let outcome = match credentials {
-            Ok(Credentials::Bearer(token)) => self.bearer(token),
+            Ok(Credentials::Bearer(token)) => self.bearer(token).await,
             Ok(Credentials::ApiKey(key)) => self.api_key(&key).await,
             Err(reason) => Err(self.unauthorized(reason, false)),
         };
@@ -273,19 +319,71 @@ impl AuthenticationLayer {
     }
 
     #[cfg(feature = "jwt")]
-    fn bearer(&self, token: &str) -> Result<Option<Principal>, AuthRejection> {
+    async fn bearer(&self, token: &str) -> Result<Option<Principal>, AuthRejection> {
         let Some(validator) = &self.inner.jwt else {
             return Err(self.unauthorized("bearer tokens are not accepted here", true));
         };
-        match validator.validate(token) {
+        // Async: an unknown `kid` from a remote JWK set waits for the one
+        // allowed refetch (key rotation at the identity provider), and a
+        // denylist is asked whether the token was revoked.
+        match validator.validate_async(token).await {
             Ok(valid) => Ok(Some(valid.principal())),
+            Err(JwtError::RevocationUnavailable) => Err(AuthRejection { kind: RejectionKind::Unavailable }),
             Err(e) => Err(self.unauthorized(e.code(), true)),
         }
     }
 
     #[cfg(not(feature = "jwt"))]
-    fn bearer(&self, _token: &str) -> Result<Option<Principal>, AuthRejection> {
+    async fn bearer(&self, _token: &str) -> Result<Option<Principal>, AuthRejection> {
         Err(self.unauthorized("bearer tokens need the `jwt` feature", true))
+    }
+
+    /// A request without `Authorization`: the token cookie, if configured
+    /// and present, CSRF-checked, then validated like a bearer token (and
+    /// throttled like one).
+    #[cfg(feature = "jwt")]
+    async fn cookie(
+        &self,
+        peer: Option<IpAddr>,
+        method: &Method,
+        headers: &HeaderMap,
+    ) -> Result<Option<Principal>, AuthRejection> {
+        let Some((cookie, csrf)) = &self.inner.cookie else { return Ok(None) };
+        let token = match cookie.read(headers) {
+            Ok(None) => return Ok(None),
+            Ok(Some(token)) => Ok(token),
+            Err(_) => Err("the token cookie appears twice"),
+        };
+        if let Err(e) = csrf.check(method, headers) {
+            tracing::warn!(reason = e.code(), "cookie-authenticated request refused: no CSRF proof");
+            return Err(AuthRejection { kind: RejectionKind::Csrf });
+        }
+        let subjects = self.subjects(peer, headers, None)?;
+        let failures = &self.inner.failures;
+        failures.admit(&subjects).await.map_err(|refusal| match refusal {
+            Refusal::Throttled { retry_after_secs } => {
+                AuthRejection { kind: RejectionKind::Throttled { retry_after_secs } }
+            }
+            Refusal::Unavailable => AuthRejection { kind: RejectionKind::Unavailable },
+        })?;
+        let outcome = match token {
+            Ok(token) => self.bearer(token).await,
+            Err(reason) => Err(self.unauthorized(reason, true)),
+        };
+        if let Err(AuthRejection { kind: RejectionKind::Unauthorized { .. } }) = &outcome {
+            failures.record_failure(&subjects).await;
+        }
+        outcome
+    }
+
+    #[cfg(not(feature = "jwt"))]
+    async fn cookie(
+        &self,
+        _peer: Option<IpAddr>,
+        _method: &Method,
+        _headers: &HeaderMap,
+    ) -> Result<Option<Principal>, AuthRejection> {
+        Ok(None)
     }
 
     async fn api_key(&self, key: &ApiKey) -> Result<Option<Principal>, AuthRejection> {
@@ -356,7 +454,7 @@ impl fmt::Debug for AuthenticationLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("AuthenticationLayer");
         #[cfg(feature = "jwt")]
-        d.field("jwt", &self.inner.jwt.is_some());
+        d.field("jwt", &self.inner.jwt.is_some()).field("cookie", &self.inner.cookie.as_ref().map(|(c, _)| c.name()));
         d.field("api_keys", &self.inner.api_keys.is_some())
             .field("refused_query_params", &self.inner.refused_query_params)
             .field("failures", &self.inner.failures)
@@ -373,21 +471,29 @@ pub struct AuthRejection {
 
 #[derive(Debug, Clone)]
 enum RejectionKind {
-    Unauthorized { challenge: String },
-    Throttled { retry_after_secs: u64 },
+    Unauthorized {
+        challenge: String,
+    },
+    Throttled {
+        retry_after_secs: u64,
+    },
     Unavailable,
     CredentialInQuery,
     BadForwarded,
+    #[cfg_attr(not(feature = "jwt"), allow(dead_code))]
+    Csrf,
 }
 
 impl AuthRejection {
-    /// The status of the answer: 401, 429, 503 or 400.
+    /// The status of the answer: 401, 429, 503, 400 or 403 (a
+    /// cookie-authenticated unsafe request without CSRF proof).
     pub fn status(&self) -> StatusCode {
         match self.kind {
             RejectionKind::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             RejectionKind::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             RejectionKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             RejectionKind::CredentialInQuery | RejectionKind::BadForwarded => StatusCode::BAD_REQUEST,
+            RejectionKind::Csrf => StatusCode::FORBIDDEN,
         }
     }
 
@@ -408,6 +514,7 @@ impl fmt::Display for AuthRejection {
             RejectionKind::Unavailable => "credential store unavailable",
             RejectionKind::CredentialInQuery => "credential in the query string",
             RejectionKind::BadForwarded => "the forwarding header names no client",
+            RejectionKind::Csrf => "cookie-authenticated request without CSRF proof",
         })
     }
 }
@@ -435,6 +542,7 @@ impl IntoResponse for AuthRejection {
             RejectionKind::Unavailable => ApiError::unavailable().into_response(),
             RejectionKind::CredentialInQuery => ApiError::bad_request("credential_in_query").into_response(),
             RejectionKind::BadForwarded => ApiError::bad_request(INVALID_FORWARDED).into_response(),
+            RejectionKind::Csrf => ApiError::with_status(StatusCode::FORBIDDEN, "csrf_check_failed").into_response(),
         }
     }
 }
@@ -479,7 +587,7 @@ where
             // Whatever a previous layer put there is not this layer's word.
             req.extensions_mut().remove::<Principal>();
             let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-            match auth.authenticate_from(peer, req.headers(), req.uri().query()).await {
+            match auth.authenticate_request(peer, req.method(), req.headers(), req.uri().query()).await {
                 Ok(Some(principal)) => {
                     req.extensions_mut().insert(principal);
                 }
