@@ -56,7 +56,7 @@ fn now<F: Future>(future: F) -> F::Output {
 }
 
 fn validator(keys: impl Into<JwtKeys>, denylist: Option<impl AccessTokenDenylist + 'static>) -> JwtValidator {
-    let builder = JwtValidator::builder(keys).issuer(ISS).audience(AUD);
+    let builder = JwtValidator::builder(keys.into()).issuer(ISS).audience(AUD);
     match denylist {
         Some(denylist) => builder.denylist(denylist).build(),
         None => builder.build(),

@@ -18,6 +18,7 @@ use super::IdempotencyKey;
 use super::replay::{kept_headers, replay};
 use crate::axum::ApiError;
 use crate::axum::BodyLimit;
+use crate::axum::layer::request_id::in_current_request;
 use crate::idempotency::{Claim, ClaimRequest, IdempotencyStoreError, LockToken, StoredResponse};
 use crate::store::BoxFuture;
 
@@ -117,7 +118,8 @@ where
         }
     };
     let request = parts.map(|parts| Request::from_parts(parts, Body::from(body)));
-    let job = execute(key, options, token, async move { handler(request).await });
+    // The handler runs in a task of its own: it keeps the request's id and span.
+    let job = in_current_request(execute(key, options, token, async move { handler(request).await }));
     match tokio::runtime::Handle::try_current() {
         Ok(runtime) => match runtime.spawn(job).await {
             Ok(response) => response,

@@ -54,6 +54,25 @@ impl Drop for Scope<'_> {
     }
 }
 
+/// Runs `future` (a task spawned for a request, such as an `#[idempotent]`
+/// handler detached from its connection) with the request's id and `tracing`
+/// span, captured where it was spawned: its `ApiError` bodies and log lines
+/// carry the id as the request's own do.
+pub(crate) fn in_current_request<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    // Captured now, where the task is made, not at its first poll.
+    let mut slot = RequestId::current();
+    let span = tracing::Span::current();
+    async move {
+        let mut future = std::pin::pin!(future);
+        std::future::poll_fn(move |cx| {
+            let _entered = span.enter();
+            let _scope = Scope::enter(&mut slot);
+            future.as_mut().poll(cx)
+        })
+        .await
+    }
+}
+
 /// Gives every request a [`RequestId`] of the server's making, and keeps a
 /// client's own id beside it.
 ///
