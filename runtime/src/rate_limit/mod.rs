@@ -95,7 +95,9 @@ pub trait RateLimiter: Send + Sync {
     }
 }
 
-/// `limiter`'s decision: in place when it can, else awaited.
+/// `limiter`'s decision: in place when it can, else awaited (for the
+/// layers).
+#[cfg(feature = "axum")]
 pub(crate) async fn decide(
     limiter: &dyn RateLimiter,
     key: &RateLimitKey,

@@ -69,11 +69,10 @@ pub struct RateLimitLayer {
     inner: Arc<Config>,
 }
 
-/// Limiters of any kind, behind one type: a layer may mix a memory limiter
-/// for anonymous clients with a Redis one for principals.
-/// A limiter with its `RateLimit-Policy` value, rendered once: the policy
-/// never changes, and formatting it on every answer was a tenth of the
-/// layer's cost.
+/// Limiters of any kind, behind one type (a layer may mix a memory limiter
+/// for anonymous clients with a Redis one for principals), each with its
+/// `RateLimit-Policy` value rendered once: the policy never changes, and
+/// formatting it on every answer was a tenth of the layer's cost.
 #[derive(Clone)]
 struct Limiter {
     limiter: Arc<dyn RateLimiter>,
