@@ -139,6 +139,14 @@ pub fn policy() -> Policy {
 /// Serves `router` on `listener` until `shutdown` completes, then finishes
 /// the requests in flight. Every request carries its peer address (the key
 /// of the anonymous rate limit and of the failed-login brake).
+///
+/// Plain HTTP, as behind a load balancer that terminates TLS (then
+/// `HttpsLayer::new().trusted_proxies(..)` with the balancer's networks).
+/// To serve TLS from this process instead, accept the connections through
+/// rustls (for example `tokio-rustls`'s `TlsAcceptor`, or `axum-server`'s
+/// `bind_rustls`) with rustls's defaults, which offer TLS 1.3 and 1.2 and
+/// nothing older, and configure `HttpsLayer::new().tls_terminated_here()`
+/// so every request counts as HTTPS and HSTS is sent.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: axum::Router,
