@@ -7,6 +7,8 @@
 //!
 //! * [`cors`]: what a CORS origin, header name, method and `max_age` must be
 //!   (`cors!` and `CorsPolicy::builder()`);
+//! * [`duration`]: the duration strings (`"24h"`, `"1h30m"`) of
+//!   `#[idempotent]` and of policies read from configuration;
 //! * [`names`]: how field and parameter names are normalized before they are
 //!   compared with the lists;
 //! * [`lists`]: the privileged, credential, page-size and secret names;
@@ -20,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod cors;
+pub mod duration;
 pub mod limits;
 pub mod lists;
 pub mod names;

@@ -13,6 +13,7 @@ pub mod auth;
 #[cfg(feature = "axum")]
 pub mod axum;
 pub mod client_addr;
+mod config;
 pub mod cors;
 mod feature_gate;
 #[cfg(feature = "http")]

@@ -2,7 +2,7 @@
 //! refused (and the route never runs for them), an unlisted origin never
 //! reflected, `Vary: Origin` on every answer, credentials and exposed
 //! headers only as configured, `*` for a public API, and a policy built at
-//! run time behaving like the macro's.
+//! run time or read from configuration behaving like the macro's.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -284,21 +284,11 @@ async fn a_public_api_answers_star_to_every_origin_and_never_credentials() {
     assert_eq!(request(Method::OPTIONS, &format!("{base}/orders"), &post).await.status(), 403);
 }
 
-#[tokio::test]
-async fn a_policy_built_at_run_time_serves_like_the_macros() {
-    // As it would come from an environment variable.
-    let configured = "https://app.example.com,https://admin.example.com";
-    let policy = CorsPolicy::builder()
-        .origin_list(configured)
-        .methods(["GET", "POST"])
-        .headers(["Authorization", "Content-Type"])
-        .credentials(true)
-        .max_age(std::time::Duration::from_secs(3600))
-        .expose(["X-RateLimit-Remaining"])
-        .build()
-        .unwrap();
-    let (built, _) = start(&policy).await;
-    let (compiled, _) = start(&design_policy()).await;
+/// Both policies give the same status and CORS headers to the same
+/// requests, over HTTP.
+async fn assert_serves_alike(policy: &CorsPolicy, reference: &CorsPolicy) {
+    let (built, _) = start(policy).await;
+    let (compiled, _) = start(reference).await;
     let cases: [(Method, &str, Headers<'_>); 4] = [
         (Method::GET, "/orders", &[("origin", APP)]),
         (Method::GET, "/orders", &[("origin", "https://evil.example")]),
@@ -321,9 +311,47 @@ async fn a_policy_built_at_run_time_serves_like_the_macros() {
         };
         assert_eq!(cors(&a), cors(&b));
     }
+}
+
+#[tokio::test]
+async fn a_policy_built_at_run_time_serves_like_the_macros() {
+    // As it would come from an environment variable.
+    let configured = "https://app.example.com,https://admin.example.com";
+    let policy = CorsPolicy::builder()
+        .origin_list(configured)
+        .methods(["GET", "POST"])
+        .headers(["Authorization", "Content-Type"])
+        .credentials(true)
+        .max_age(std::time::Duration::from_secs(3600))
+        .expose(["X-RateLimit-Remaining"])
+        .build()
+        .unwrap();
+    assert_serves_alike(&policy, &design_policy()).await;
 
     // And refuses what the macro refuses, with the reason.
     let err = CorsPolicy::builder().origin_list("https://app.example.com/, null").methods(["GET"]).build().unwrap_err();
     assert_eq!(err.problems().len(), 2);
     assert!(err.to_string().contains("write \"https://app.example.com\""), "{err}");
+}
+
+#[tokio::test]
+async fn a_policy_from_configuration_serves_like_the_macros() {
+    let policy: CorsPolicy = toml::from_str(
+        r#"
+        origins = ["https://app.example.com", "https://admin.example.com"]
+        methods = ["GET", "POST"]
+        headers = ["Authorization", "Content-Type"]
+        credentials = true
+        max_age = "1h"
+        expose = ["X-RateLimit-Remaining"]
+        "#,
+    )
+    .unwrap();
+    assert_serves_alike(&policy, &design_policy()).await;
+
+    // And refuses what the macro refuses, with the builder's reasons.
+    let err =
+        toml::from_str::<CorsPolicy>("origins = \"https://app.example.com/, null\"\nmethods = [\"GET\"]").unwrap_err();
+    assert!(err.message().contains("write \"https://app.example.com\""), "{err}");
+    assert!(err.message().contains("origins: `null`"), "{err}");
 }

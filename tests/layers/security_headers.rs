@@ -107,6 +107,37 @@ async fn the_defaults_can_be_changed_one_by_one() {
     assert_eq!(header(&resp, "x-frame-options"), Some("DENY"));
 }
 
+#[tokio::test]
+async fn the_defaults_can_be_changed_from_configuration() {
+    let headers: SecurityHeaders = toml::from_str(
+        r#"
+        without = ["X-XSS-Protection"]
+        remove = ["X-AspNet-Version"]
+
+        [set]
+        Strict-Transport-Security = "max-age=63072000"
+        Cross-Origin-Resource-Policy = "same-origin"
+        "#,
+    )
+    .unwrap();
+    let app = routes()
+        .route("/aspnet", get(|| async { ([("x-aspnet-version", "4.0"), ("x-xss-protection", "1")], "{}") }))
+        .layer(SecurityHeadersLayer::new(headers));
+    let base = format!("http://{}", serve(app).await);
+    let resp = get_url(&format!("{base}/aspnet"), &[]).await;
+    assert_eq!(header(&resp, "strict-transport-security"), Some("max-age=63072000"));
+    assert_eq!(header(&resp, "cross-origin-resource-policy"), Some("same-origin"));
+    assert_eq!(header(&resp, "x-aspnet-version"), None);
+    assert_eq!(header(&resp, "x-xss-protection"), Some("1"));
+    assert_eq!(header(&resp, "x-frame-options"), Some("DENY"));
+
+    // `enforce`: the configured values win over a route's.
+    let enforced: SecurityHeaders = toml::from_str("enforce = true").unwrap();
+    let base = format!("http://{}", serve(routes().layer(SecurityHeadersLayer::new(enforced))).await);
+    let resp = get_url(&format!("{base}/framed"), &[]).await;
+    assert_eq!(header(&resp, "x-frame-options"), Some("DENY"));
+}
+
 fn is_generated(id: &str) -> bool {
     id.len() == 36 && id.as_bytes()[14] == b'4' && id.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit())
 }

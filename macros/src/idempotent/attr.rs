@@ -22,30 +22,9 @@ pub(crate) struct Args {
     pub(crate) keep_server_errors: bool,
 }
 
-/// `"24h"`, `"90s"`, `"1h30m"`, `"7d"`: digits and a unit (`s`, `m`, `h`, `d`), repeated.
-fn parse_duration(text: &str) -> Option<u64> {
-    let mut total: u64 = 0;
-    let mut digits = String::new();
-    let mut any = false;
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            _ => return None,
-        };
-        let n: u64 = digits.parse().ok()?;
-        total = total.checked_add(n.checked_mul(unit)?)?;
-        digits.clear();
-        any = true;
-    }
-    (any && digits.is_empty()).then_some(total)
-}
+// `"24h"`, `"90s"`, `"1h30m"`, `"7d"`: one rule with the runtime's
+// configuration.
+use apishield_internals::duration::parse_secs as parse_duration;
 
 pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> Args {
     let mut out = Args { ttl: None, lock: None, rerun_abandoned: false, keep_server_errors: false };
@@ -101,20 +80,4 @@ pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> Args {
         cx.syn_error(e);
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_duration;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("24h"), Some(86_400));
-        assert_eq!(parse_duration("90s"), Some(90));
-        assert_eq!(parse_duration("1h30m"), Some(5_400));
-        assert_eq!(parse_duration("7d"), Some(604_800));
-        for bad in ["", "24", "h", "1.5h", "1 h", "-1s", "1w", "99999999999999999999s"] {
-            assert_eq!(parse_duration(bad), None, "{bad}");
-        }
-    }
 }

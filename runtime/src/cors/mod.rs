@@ -39,4 +39,4 @@ pub use apishield_internals::cors as rules;
 
 #[cfg(feature = "http")]
 pub use headers::{CorsHeaders, PREFLIGHT_VARY, PreflightRefusal};
-pub use policy::{CorsError, CorsPolicy, CorsPolicyBuilder, CorsProblem, CorsProblemKind};
+pub use policy::{CorsError, CorsPolicy, CorsPolicyBuilder, CorsPolicySpec, CorsProblem, CorsProblemKind};

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use serde::Deserialize;
+
 use super::rules::{self, HeaderNameError, MethodError, OriginError, OriginKind, PolicyError};
 
 /// Which browser origins may call the API, with which methods and headers,
@@ -16,7 +18,12 @@ use super::rules::{self, HeaderNameError, MethodError, OriginError, OriginKind, 
 /// Origins are kept exactly as browsers send them (lower case, no default
 /// port, no path) and matched byte for byte; header names are kept in lower
 /// case and matched case-insensitively.
-#[derive(Debug, Clone)]
+///
+/// From configuration (serde), through [`CorsPolicy::builder`] and so with
+/// every rule of the macro and the builder's [`CorsError`]; see
+/// [`CorsPolicySpec`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "CorsPolicySpec")]
 pub struct CorsPolicy {
     origins: Origins,
     methods: u8,
@@ -213,7 +220,7 @@ impl CorsPolicyBuilder {
     /// as kept in an environment variable; empty entries are skipped.
     #[must_use]
     pub fn origin_list(self, list: &str) -> Self {
-        self.origins(list.split(|c: char| c == ',' || c.is_ascii_whitespace()).filter(|s| !s.is_empty()))
+        self.origins(crate::config::split_list(list))
     }
 
     /// Allowed methods: `GET`, `HEAD`, `POST`, `PUT`, `PATCH`, `DELETE`.
@@ -341,6 +348,69 @@ impl CorsPolicyBuilder {
             max_age,
             expose: Names::Owned(expose),
         })
+    }
+}
+
+/// A [`CorsPolicy`] as configuration gives it, before it is checked: what
+/// a policy deserializes from (unknown fields refused). Turned into a policy
+/// by [`CorsPolicy::builder`] (`TryFrom`), so a configured policy passes
+/// every rule of the [`cors!`](crate::cors!) macro and fails with the
+/// builder's [`CorsError`], whose problems name the field.
+///
+/// Every list is a list, or one string of entries separated by commas or
+/// white space (as an environment variable carries it); `max_age` is whole
+/// seconds or a duration string (`"1h"`).
+///
+/// ```toml
+/// origins = ["https://app.example.com", "https://admin.example.com"]
+/// methods = ["GET", "POST", "PUT", "DELETE"]
+/// headers = ["Authorization", "Content-Type"]
+/// credentials = true
+/// max_age = "1h"
+/// expose = ["RateLimit-Policy", "RateLimit"]
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CorsPolicySpec {
+    /// [`CorsPolicyBuilder::origins`].
+    #[serde(deserialize_with = "crate::config::string_list")]
+    pub origins: Vec<String>,
+    /// [`CorsPolicyBuilder::methods`].
+    #[serde(deserialize_with = "crate::config::string_list")]
+    pub methods: Vec<String>,
+    /// [`CorsPolicyBuilder::headers`] (default: none).
+    #[serde(default, deserialize_with = "crate::config::string_list")]
+    pub headers: Vec<String>,
+    /// [`CorsPolicyBuilder::credentials`] (default: no).
+    #[serde(default)]
+    pub credentials: bool,
+    /// [`CorsPolicyBuilder::max_age`] (default: not sent).
+    #[serde(default, deserialize_with = "crate::config::opt_duration")]
+    pub max_age: Option<Duration>,
+    /// [`CorsPolicyBuilder::expose`] (default: none).
+    #[serde(default, deserialize_with = "crate::config::string_list")]
+    pub expose: Vec<String>,
+    /// [`CorsPolicyBuilder::insecure_localhost`] (default: no).
+    #[serde(default)]
+    pub insecure_localhost: bool,
+}
+
+impl TryFrom<CorsPolicySpec> for CorsPolicy {
+    type Error = CorsError;
+
+    fn try_from(spec: CorsPolicySpec) -> Result<Self, CorsError> {
+        let mut builder = CorsPolicy::builder()
+            .origins(spec.origins)
+            .methods(spec.methods)
+            .headers(spec.headers)
+            .credentials(spec.credentials)
+            .expose(spec.expose)
+            .insecure_localhost(spec.insecure_localhost);
+        if let Some(max_age) = spec.max_age {
+            builder = builder.max_age(max_age);
+        }
+        builder.build()
     }
 }
 

@@ -38,4 +38,4 @@ pub(crate) mod request_id;
 mod security;
 
 pub use request_id::{ClientRequestId, MAX_REQUEST_ID_LEN, REQUEST_ID_HEADER, RequestId};
-pub use security::SecurityHeaders;
+pub use security::{SecurityHeaders, SecurityHeadersError, SecurityHeadersSpec};

@@ -4,6 +4,7 @@
 //! is [`SecurityHeadersLayer`](crate::axum::SecurityHeadersLayer) (feature
 //! `axum`).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -12,6 +13,7 @@ use http::header::{
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, X_XSS_PROTECTION,
 };
 use http::{HeaderMap, HeaderName, HeaderValue};
+use serde::Deserialize;
 
 const PERMISSIONS_POLICY: HeaderName = HeaderName::from_static("permissions-policy");
 const X_POWERED_BY: HeaderName = HeaderName::from_static("x-powered-by");
@@ -77,7 +79,11 @@ const X_POWERED_BY: HeaderName = HeaderName::from_static("x-powered-by");
 /// assert_eq!(headers["x-content-type-options"], "nosniff");
 /// assert!(!headers.contains_key(header::SERVER));
 /// ```
-#[derive(Clone)]
+///
+/// From configuration (serde): [`SecurityHeaders::api`] with the overrides
+/// of a [`SecurityHeadersSpec`], applied with the methods above.
+#[derive(Clone, Deserialize)]
+#[serde(try_from = "SecurityHeadersSpec")]
 pub struct SecurityHeaders {
     config: Arc<Config>,
 }
@@ -275,6 +281,127 @@ fn merged(config: &Config, headers: HeaderMap, https: bool) -> HeaderMap {
         merged.remove(PRAGMA);
     }
     merged
+}
+
+/// [`SecurityHeaders::api`] and its overrides as configuration gives them,
+/// before they are checked: what [`SecurityHeaders`] deserializes from
+/// (unknown fields refused). Turned into headers (`TryFrom`) by the
+/// builder methods: [`without`](SecurityHeaders::without) for each of
+/// `without`, [`remove`](SecurityHeaders::remove) for each of `remove`,
+/// [`header`](SecurityHeaders::header) for each entry of `set`, then
+/// [`enforce`](SecurityHeaders::enforce). Names must be header names and
+/// values header values (visible ASCII, spaces and tabs); a name in two of
+/// `set`, `without` and `remove` is refused rather than resolved by order.
+///
+/// ```toml
+/// without = ["Strict-Transport-Security"]   # the proxy in front sets it
+/// remove = ["X-AspNet-Version"]
+/// enforce = false
+///
+/// [set]
+/// X-Frame-Options = "SAMEORIGIN"
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct SecurityHeadersSpec {
+    /// Headers set, name to value (a default's value replaced).
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+    /// Defaults not set.
+    #[serde(default, deserialize_with = "crate::config::string_list")]
+    pub without: Vec<String>,
+    /// Headers also removed from every answer.
+    #[serde(default, deserialize_with = "crate::config::string_list")]
+    pub remove: Vec<String>,
+    /// The layer's values replace those a route set.
+    #[serde(default)]
+    pub enforce: bool,
+}
+
+/// Why a [`SecurityHeadersSpec`] was refused. Its message names the field
+/// (`set`, `without` or `remove`) and never repeats a refused name or value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SecurityHeadersError {
+    /// Not a header name.
+    InvalidName {
+        /// `set`, `without` or `remove`.
+        field: &'static str,
+    },
+    /// Not a header value (control characters, non-ASCII).
+    InvalidValue {
+        /// The header whose value it is.
+        name: HeaderName,
+    },
+    /// One header in two of `set`, `without` and `remove`.
+    Conflict {
+        /// The header.
+        name: HeaderName,
+    },
+}
+
+impl fmt::Display for SecurityHeadersError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecurityHeadersError::InvalidName { field } => {
+                write!(f, "{field}: an entry is not a header name (letters, digits and !#$%&'*+-.^_`|~ only)")
+            }
+            SecurityHeadersError::InvalidValue { name } => {
+                write!(f, "set: the value of {name} is not a header value (visible ASCII, spaces and tabs only)")
+            }
+            SecurityHeadersError::Conflict { name } => {
+                write!(f, "{name} is in more than one of set, without and remove: keep it in one")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SecurityHeadersError {}
+
+impl TryFrom<SecurityHeadersSpec> for SecurityHeaders {
+    type Error = SecurityHeadersError;
+
+    fn try_from(spec: SecurityHeadersSpec) -> Result<Self, SecurityHeadersError> {
+        let names = |field: &'static str, list: &[String]| {
+            list.iter()
+                .map(|name| {
+                    HeaderName::from_bytes(name.as_bytes()).map_err(|_| SecurityHeadersError::InvalidName { field })
+                })
+                .collect::<Result<Vec<HeaderName>, _>>()
+        };
+        let without = names("without", &spec.without)?;
+        let remove = names("remove", &spec.remove)?;
+        let mut set = Vec::with_capacity(spec.set.len());
+        for (name, value) in &spec.set {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| SecurityHeadersError::InvalidName { field: "set" })?;
+            let value =
+                HeaderValue::from_str(value).map_err(|_| SecurityHeadersError::InvalidValue { name: name.clone() })?;
+            set.push((name, value));
+        }
+        let in_set = |name: &HeaderName| set.iter().any(|(n, _)| n == name);
+        if let Some(name) = without.iter().find(|n| in_set(n) || remove.contains(n)) {
+            return Err(SecurityHeadersError::Conflict { name: name.clone() });
+        }
+        if let Some(name) = remove.iter().find(|n| in_set(n)) {
+            return Err(SecurityHeadersError::Conflict { name: name.clone() });
+        }
+        let mut headers = SecurityHeaders::api();
+        for name in without {
+            headers = headers.without(name);
+        }
+        for name in remove {
+            headers = headers.remove(name);
+        }
+        for (name, value) in set {
+            headers = headers.header(name, value);
+        }
+        if spec.enforce {
+            headers = headers.enforce();
+        }
+        Ok(headers)
+    }
 }
 
 impl fmt::Debug for SecurityHeaders {

@@ -57,7 +57,8 @@ pub use decision::{
 pub use key::RateLimitKey;
 pub use memory::{MemoryOptions, MemoryRateLimiter};
 pub use policy::{
-    Algorithm, MAX_NAME_LEN, MAX_PERIOD, MAX_QUOTA, MAX_WINDOWS, PolicyError, RateLimitPolicy, Tier, Window, WindowName,
+    Algorithm, MAX_NAME_LEN, MAX_PERIOD, MAX_QUOTA, MAX_WINDOWS, PolicyError, RateLimitPolicy, RateLimitPolicySpec,
+    Tier, Window, WindowName, WindowSpec,
 };
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]

@@ -11,6 +11,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
+use serde::Deserialize;
+
 use super::decision::WindowStatus;
 
 /// Most windows one policy may hold (per second, minute, hour and day).
@@ -27,8 +29,10 @@ pub const MAX_NAME_LEN: usize = 16;
 const MAX_PERIOD_MS: u64 = 31 * 24 * 3600 * 1000;
 
 /// How a policy's windows count requests. The default is
-/// [`SlidingWindow`](Algorithm::SlidingWindow).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// [`SlidingWindow`](Algorithm::SlidingWindow). In configuration:
+/// `"token_bucket"`, `"sliding_window"`, `"sliding_log"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Algorithm {
     /// A bucket of `burst` tokens (the window's limit unless
@@ -371,7 +375,21 @@ impl Specs {
 /// assert!(RateLimitPolicy::new(Algorithm::SlidingLog, [Window::per_minute(0)]).is_err());
 /// # Ok::<(), apishield::rate_limit::PolicyError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// From configuration (serde), through [`RateLimitPolicy::new`] and so with
+/// its rules and its errors; see [`RateLimitPolicySpec`]:
+///
+/// ```
+/// use apishield::rate_limit::RateLimitPolicy;
+///
+/// let api: RateLimitPolicy = serde_json::from_str(
+///     r#"{"algorithm": "token_bucket", "windows": [{"name": "second", "limit": 10, "period": "1s", "burst": 100}]}"#,
+/// )?;
+/// assert_eq!(api.policy_header(), r#""second";q=100;w=10"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "RateLimitPolicySpec")]
 pub struct RateLimitPolicy {
     algorithm: Algorithm,
     windows: Vec<Window>,
@@ -531,6 +549,67 @@ impl RateLimitPolicy {
     #[inline]
     pub(crate) fn blank_statuses(&self) -> &[WindowStatus; MAX_WINDOWS] {
         &self.specs.blank
+    }
+}
+
+/// A [`RateLimitPolicy`] as configuration gives it, before it is checked:
+/// what a policy deserializes from (unknown fields refused). Turned into a
+/// policy by [`RateLimitPolicy::new`] (`TryFrom`), so a configured policy
+/// passes the same rules and fails with the same [`PolicyError`]s as one
+/// built in code.
+///
+/// ```toml
+/// algorithm = "token_bucket"        # or "sliding_window" (the default), "sliding_log"
+/// windows = [
+///     { name = "second", limit = 10, period = "1s", burst = 100 },
+///     { name = "day", limit = 50000, period = 86400 },
+/// ]
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RateLimitPolicySpec {
+    /// The algorithm (default [`Algorithm::SlidingWindow`]).
+    #[serde(default)]
+    pub algorithm: Algorithm,
+    /// The windows, in order.
+    pub windows: Vec<WindowSpec>,
+}
+
+/// One window of a [`RateLimitPolicySpec`]: a [`Window`] before it is
+/// checked.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct WindowSpec {
+    /// The window's name ([`WindowName`] rules).
+    pub name: String,
+    /// Units per period.
+    pub limit: u32,
+    /// The period: whole seconds (`60`) or a duration string (`"1m"`,
+    /// `"1h30m"`, `"1d"`; units `s`, `m`, `h`, `d`).
+    #[serde(deserialize_with = "crate::config::duration")]
+    pub period: Duration,
+    /// Token bucket only: the bucket's capacity ([`Window::burst`]).
+    #[serde(default)]
+    pub burst: Option<u32>,
+}
+
+impl From<WindowSpec> for Window {
+    fn from(spec: WindowSpec) -> Window {
+        let window = Window::new(spec.name, spec.limit, spec.period);
+        match spec.burst {
+            Some(burst) => window.burst(burst),
+            None => window,
+        }
+    }
+}
+
+impl TryFrom<RateLimitPolicySpec> for RateLimitPolicy {
+    type Error = PolicyError;
+
+    fn try_from(spec: RateLimitPolicySpec) -> Result<Self, PolicyError> {
+        RateLimitPolicy::new(spec.algorithm, spec.windows.into_iter().map(Window::from))
     }
 }
 

@@ -48,6 +48,7 @@ mod keys;
 #[cfg(feature = "jwks")]
 mod remote;
 mod secret;
+mod settings;
 mod source;
 mod validator;
 
@@ -60,5 +61,6 @@ pub use keys::{JwtKey, JwtKeys, MAX_KID_LEN, MIN_RSA_BITS, is_valid_kid};
 #[cfg(feature = "jwks")]
 pub use remote::{JwksError, JwksStatus, RemoteJwks, RemoteJwksBuilder};
 pub use secret::{HmacSecret, MIN_HMAC_SECRET_LEN};
+pub use settings::{JwtSettingsError, JwtValidatorSettings};
 pub use source::JwtKeySource;
 pub use validator::JwtValidator;
