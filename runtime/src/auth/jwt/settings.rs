@@ -70,13 +70,13 @@ pub struct JwtValidatorSettings {
 pub enum JwtSettingsError {
     /// `audience` is empty: the builder needs at least one (a validator
     /// without an audience accepts tokens meant for other services).
-    NoAudience,
+    AudienceMissing,
 }
 
 impl fmt::Display for JwtSettingsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            JwtSettingsError::NoAudience => f.write_str("audience: at least one audience is required"),
+            JwtSettingsError::AudienceMissing => f.write_str("audience: at least one audience is required"),
         }
     }
 }
@@ -92,7 +92,7 @@ impl JwtValidatorSettings {
         keys: impl Into<JwtKeySource>,
     ) -> Result<JwtValidatorBuilder<HasIssuer, HasAudience>, JwtSettingsError> {
         let mut audiences = self.audience.into_iter();
-        let first = audiences.next().ok_or(JwtSettingsError::NoAudience)?;
+        let first = audiences.next().ok_or(JwtSettingsError::AudienceMissing)?;
         let mut builder = JwtValidator::builder(keys).issuer(self.issuer).audience(first);
         for audience in audiences {
             builder = builder.audience(audience);
@@ -164,7 +164,7 @@ mod tests {
         let key = JwtKey::hmac(JwtAlgorithm::HS256, &HmacSecret::generate().unwrap()).unwrap();
         let settings: JwtValidatorSettings = toml::from_str("issuer = \"https://a.example/\"\naudience = []").unwrap();
         let err = settings.builder(key).map(|_| ()).unwrap_err();
-        assert_eq!(err, JwtSettingsError::NoAudience);
+        assert_eq!(err, JwtSettingsError::AudienceMissing);
         assert!(err.to_string().starts_with("audience:"));
 
         let refused = |text: &str| toml::from_str::<JwtValidatorSettings>(text).unwrap_err().message().to_owned();
