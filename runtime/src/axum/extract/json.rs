@@ -1,15 +1,9 @@
 //! `SecureJson<T>`: a validated JSON body.
 
-use std::fmt;
-
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
-use axum::response::{IntoResponse, Response};
 
 use super::body_limit::BodyLimit;
-use crate::axum::ApiError;
-use crate::axum::error::request_error_status;
 use crate::request::{ErrorCode, FieldPath, ReadRequestOwned, RequestError, SecureRequest};
 
 /// A JSON body of a `#[secure_request]` type, validated; or, as a
@@ -56,81 +50,44 @@ where
     }
 }
 
-/// Why [`SecureJson`] refused a request, as axum's `JsonRejection`: the
-/// [`RequestError`] (every field's error, or the one reason the body was not
-/// read: `unsupported_media_type`, `body_too_large`, `malformed`), and the
-/// answer.
-///
-/// As a response it is the same `application/problem+json` as
-/// [`ApiError`] (415, 413, 400 or 422, with the field errors). Take
-/// `Result<SecureJson<T>, SecureJsonRejection>` in a handler to answer
-/// otherwise:
-///
-/// ```
-/// use apishield::axum::{SecureJson, SecureJsonRejection};
-/// use apishield::prelude::*;
-/// use axum::http::StatusCode;
-///
-/// #[secure_request]
-/// pub struct Rename {
-///     #[shield(len = 1..=40)]
-///     pub name: String,
-/// }
-///
-/// async fn rename(body: Result<SecureJson<Rename>, SecureJsonRejection>) -> (StatusCode, String) {
-///     match body {
-///         Ok(SecureJson(rename)) => (StatusCode::OK, rename.name),
-///         Err(rejection) => {
-///             let fields: Vec<String> = rejection.error().errors().iter().map(|e| e.path().to_string()).collect();
-///             (rejection.status(), format!("check {}", fields.join(", ")))
-///         }
-///     }
-/// }
-/// # let _ = rename;
-/// ```
-#[derive(Debug)]
-pub struct SecureJsonRejection(RequestError);
-
-impl SecureJsonRejection {
-    /// What was wrong with the request.
-    pub fn error(&self) -> &RequestError {
-        &self.0
-    }
-
-    /// The error, to answer with a body of your own.
-    pub fn into_error(self) -> RequestError {
-        self.0
-    }
-
-    /// The status of the default answer: 415, 413, 400 or 422.
-    pub fn status(&self) -> StatusCode {
-        request_error_status(&self.0).0
-    }
-}
-
-impl fmt::Display for SecureJsonRejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "JSON body refused: {}", self.0)
-    }
-}
-
-impl std::error::Error for SecureJsonRejection {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.0)
-    }
-}
-
-impl IntoResponse for SecureJsonRejection {
-    fn into_response(self) -> Response {
-        ApiError::from(self.0).into_response()
-    }
-}
-
-impl From<SecureJsonRejection> for ApiError {
-    fn from(rejection: SecureJsonRejection) -> Self {
-        ApiError::from(rejection.0)
-    }
-}
+request_rejection!(
+    /// Why [`SecureJson`] refused a request, as axum's `JsonRejection`: the
+    /// [`RequestError`] (every field's error, or the one reason the body was not
+    /// read: `unsupported_media_type`, `body_too_large`, `malformed`), and the
+    /// answer.
+    ///
+    /// As a response it is the same `application/problem+json` as
+    /// [`ApiError`](crate::axum::ApiError) (415, 413, 400 or 422, with the field errors). Take
+    /// `Result<SecureJson<T>, SecureJsonRejection>` in a handler to answer
+    /// otherwise:
+    ///
+    /// ```
+    /// use apishield::axum::{SecureJson, SecureJsonRejection};
+    /// use apishield::prelude::*;
+    /// use axum::http::StatusCode;
+    ///
+    /// #[secure_request]
+    /// pub struct Rename {
+    ///     #[shield(len = 1..=40)]
+    ///     pub name: String,
+    /// }
+    ///
+    /// async fn rename(body: Result<SecureJson<Rename>, SecureJsonRejection>) -> (StatusCode, String) {
+    ///     match body {
+    ///         Ok(SecureJson(rename)) => (StatusCode::OK, rename.name),
+    ///         Err(rejection) => {
+    ///             let fields: Vec<String> = rejection.error().errors().iter().map(|e| e.path().to_string()).collect();
+    ///             (rejection.status(), format!("check {}", fields.join(", ")))
+    ///         }
+    ///     }
+    /// }
+    /// # let _ = rename;
+    /// ```
+    SecureJsonRejection,
+    what = "request",
+    statuses = "415, 413, 400 or 422",
+    display = "JSON body refused"
+);
 
 #[cfg(test)]
 mod tests {

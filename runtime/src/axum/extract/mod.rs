@@ -13,6 +13,59 @@
 //!
 //! The body extractors read at most the route's [`BodyLimit`].
 
+/// A rejection that carries a [`RequestError`](crate::request::RequestError):
+/// the error, its status, and the same problem+json answer as
+/// [`ApiError`](crate::axum::ApiError). One definition for `SecureJson`'s and
+/// `SecureQuery`'s, as axum defines its own rejections.
+macro_rules! request_rejection {
+    ($(#[$doc:meta])* $name:ident, what = $what:literal, statuses = $statuses:literal, display = $display:literal) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name(crate::request::RequestError);
+
+        impl $name {
+            #[doc = concat!("What was wrong with the ", $what, ".")]
+            pub fn error(&self) -> &crate::request::RequestError {
+                &self.0
+            }
+
+            /// The error, to answer with a body of your own.
+            pub fn into_error(self) -> crate::request::RequestError {
+                self.0
+            }
+
+            #[doc = concat!("The status of the default answer: ", $statuses, ".")]
+            pub fn status(&self) -> ::axum::http::StatusCode {
+                crate::axum::error::request_error_status(&self.0).0
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, concat!($display, ": {}"), self.0)
+            }
+        }
+
+        impl ::std::error::Error for $name {
+            fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+
+        impl ::axum::response::IntoResponse for $name {
+            fn into_response(self) -> ::axum::response::Response {
+                crate::axum::ApiError::from(self.0).into_response()
+            }
+        }
+
+        impl From<$name> for crate::axum::ApiError {
+            fn from(rejection: $name) -> Self {
+                crate::axum::ApiError::from(rejection.0)
+            }
+        }
+    };
+}
+
 mod body_limit;
 mod json;
 mod principal;
