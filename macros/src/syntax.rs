@@ -181,3 +181,82 @@ mod tests {
         assert!(is_attr(&attr, "secure_response"));
     }
 }
+
+/// `.__with_schema(..)` on a policy (feature `schemars`), for a type
+/// without type or const parameters (lifetimes become `'static`: a schema
+/// does not depend on them); nothing for a generic type, whose schema
+/// depends on its arguments.
+pub(crate) fn policy_schema(ident: &syn::Ident, generics: &syn::Generics) -> TokenStream {
+    if generics.type_params().next().is_some() || generics.const_params().next().is_some() {
+        return TokenStream::new();
+    }
+    let statics = generics.lifetimes().map(|_| quote!('static));
+    let args = if generics.lifetimes().next().is_some() { quote!(<#(#statics),*>) } else { TokenStream::new() };
+    quote!(.__with_schema(::apishield::__private::subschema::<#ident #args>))
+}
+
+/// `T: bound` for every type parameter.
+pub(crate) fn type_params_bound(generics: &syn::Generics, bound: &TokenStream) -> Vec<TokenStream> {
+    generics
+        .type_params()
+        .map(|t| {
+            let ident = &t.ident;
+            quote!(#ident: #bound)
+        })
+        .collect()
+}
+
+/// The bodies of `JsonSchema::schema_name` and `schema_id`: the type's name
+/// (with its type arguments' names, as schemars' own derive does), and its
+/// path, which tells apart two types of the same name.
+pub(crate) fn schema_name_and_id(ident: &syn::Ident, generics: &syn::Generics) -> (TokenStream, TokenStream) {
+    let name = ident.to_string();
+    let params: Vec<&syn::Ident> = generics.type_params().map(|t| &t.ident).collect();
+    if params.is_empty() {
+        return (
+            quote!(::std::borrow::Cow::Borrowed(#name)),
+            quote!(::std::borrow::Cow::Borrowed(::core::concat!(::core::module_path!(), "::", #name))),
+        );
+    }
+    let js = quote!(::apishield::__private::schemars::JsonSchema);
+    (
+        quote! {
+            ::std::borrow::Cow::Owned(::std::format!(
+                "{}_for_{}",
+                #name,
+                [#(<#params as #js>::schema_name()),*].join("_and_")
+            ))
+        },
+        quote! {
+            ::std::borrow::Cow::Owned(::std::format!(
+                "{}::{}<{}>",
+                ::core::module_path!(),
+                #name,
+                [#(<#params as #js>::schema_id()),*].join(",")
+            ))
+        },
+    )
+}
+
+/// For an item that failed to check (feature `schemars`): a `JsonSchema`
+/// impl that keeps code naming the type's schema compiling, so the only
+/// errors are the real ones.
+pub(crate) fn fallback_schema_impl(ident: &syn::Ident, generics: &syn::Generics) -> TokenStream {
+    let p = private();
+    let (impl_g, ty_g, where_g) = generics.split_for_impl();
+    let name = ident.to_string();
+    quote! {
+        ::apishield::__if_schemars! {{
+            #[automatically_derived]
+            impl #impl_g #p::schemars::JsonSchema for #ident #ty_g #where_g {
+                fn schema_name() -> #p::Cow<'static, str> {
+                    #p::Cow::Borrowed(#name)
+                }
+
+                fn json_schema(_: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
+                    ::core::default::Default::default()
+                }
+            }
+        }}
+    }
+}

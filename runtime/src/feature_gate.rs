@@ -65,3 +65,23 @@ macro_rules! __owned_into_response {
 macro_rules! __owned_into_response {
     ($ty:ty) => {};
 }
+
+/// `{ with schemars }` or `{ with schemars } else { without }`: the
+/// `JsonSchema` impls of request and response types, and the schema their
+/// policies point to, exist only with the `schemars` feature.
+#[cfg(feature = "schemars")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_schemars {
+    ({ $($with:tt)* }) => { $($with)* };
+    ({ $($with:tt)* } else { $($without:tt)* }) => { $($with)* };
+}
+
+/// `{ with schemars }` or `{ with schemars } else { without }`.
+#[cfg(not(feature = "schemars"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_schemars {
+    ({ $($with:tt)* }) => {};
+    ({ $($with:tt)* } else { $($without:tt)* }) => { $($without)* };
+}

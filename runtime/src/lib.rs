@@ -24,6 +24,8 @@ pub mod request;
 pub mod response;
 #[cfg(feature = "axum")]
 pub mod routing;
+#[cfg(feature = "schemars")]
+pub mod schema;
 pub mod store;
 pub mod time;
 pub mod upload;
@@ -88,6 +90,15 @@ pub mod __private {
     pub use serde;
     #[cfg(feature = "validator")]
     pub use validator;
+    #[cfg(feature = "schemars")]
+    pub use ::schemars;
+    #[cfg(feature = "schemars")]
+    pub use crate::schema::{
+        LeafNoSchema, LeafSchema, ObjectSchema, RuleSchema, adjacent_variant, internal_variant, one_of_variants,
+        subschema, unit_enum,
+    };
+    #[cfg(feature = "schemars")]
+    pub use ::std::borrow::Cow;
 
     pub use crate::request::collection::{BoxRules, MapKey, MapRules, OptionRules, SecretRules, SeqRules};
     pub use crate::request::context::{Cx, Mode, Path};

@@ -33,6 +33,11 @@ pub(crate) struct Items {
     pub(crate) check_bounds: Vec<TokenStream>,
     /// Local types reading and checking one concrete nested type each.
     pub(crate) leaves: Vec<TokenStream>,
+    /// With the `schemars` feature: the leaves' schemas, and the
+    /// where-clause predicates of the `JsonSchema` impl (nested field types
+    /// that mention a type parameter).
+    pub(crate) schema_leaves: Vec<TokenStream>,
+    pub(crate) schema_bounds: Vec<TokenStream>,
     next_pattern: usize,
     next_rules: usize,
     next_lookup: usize,
@@ -100,6 +105,7 @@ impl Items {
             if in_key {
                 self.check_bounds.push(quote!(#ty: #p::MapKey));
             }
+            self.schema_bounds.push(quote!(#ty: #p::schemars::JsonSchema));
             return quote!(#p::NestedRules);
         }
         let span = ty.span();
@@ -144,6 +150,16 @@ impl Items {
                     #[allow(unused_imports)]
                     use #p::{LeafReads as _, LeafUnread as _};
                     (&&#p::Leaf::<#ty>::new()).read_leaf(__de, __cx, __at)
+                }
+            }
+        });
+        self.schema_leaves.push(quote! {
+            #[automatically_derived]
+            impl<#(#params),*> #p::RuleSchema<#ty> for #leaf {
+                fn schema(&self, __g: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
+                    #[allow(unused_imports)]
+                    use #p::{LeafNoSchema as _, LeafSchema as _};
+                    (&&#p::Leaf::<#ty>::new()).schema_leaf(__g)
                 }
             }
         });
@@ -288,6 +304,32 @@ fn literal(v: &Value) -> TokenStream {
     }
 }
 
+/// A default's literal as JSON text, for the schema's `default`.
+fn json_literal(v: &Value) -> String {
+    fn string(s: &str) -> String {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+    match v {
+        Value::Str(s) => string(s),
+        Value::Char(c) => string(&c.to_string()),
+        Value::Num(Num::Int(i)) => i.to_string(),
+        // `{:?}` keeps a `.0`, and a float literal is always finite.
+        Value::Num(Num::Float(x)) => format!("{x:?}"),
+        Value::Bool(b) => b.to_string(),
+    }
+}
+
 /// The reading and checking code of a list of named fields.
 pub(crate) struct FieldsCode {
     /// The body of `visit_fields`, ending in `Ok(Some(#construct { .. }))`.
@@ -296,6 +338,9 @@ pub(crate) struct FieldsCode {
     pub(crate) check: TokenStream,
     /// The policy entries of the fields.
     pub(crate) policy: Vec<TokenStream>,
+    /// Statements adding the fields to an `ObjectSchema` named `__s`
+    /// (feature `schemars`).
+    pub(crate) schema: TokenStream,
 }
 
 /// `construct`: the path to build (`Self`, `Self::Variant`); `bind`: how a
@@ -318,6 +363,7 @@ pub(crate) fn fields_code(
     let mut inits = Vec::new();
     let mut check = Vec::new();
     let mut policy_entries = Vec::new();
+    let mut schema = Vec::new();
     for (index, CheckedField { field: f, read }) in fields.iter().enumerate() {
         let cfgs = &f.cfgs;
         let ident = f.ident;
@@ -350,6 +396,17 @@ pub(crate) fn fields_code(
         check.push(quote! {
             #(#cfgs)* #p::Check::check(&#rules, #access, __cx, &__at.field(#wire));
         });
+        let required = matches!(read.default, FieldDefault::None) && !matches!(read.rules, Lowered::Option(_));
+        let default = match &read.default {
+            FieldDefault::Literal(v) => {
+                let json = json_literal(v);
+                quote!(#p::Some(#json))
+            }
+            FieldDefault::None | FieldDefault::TypeDefault => quote!(#p::None),
+        };
+        schema.push(quote! {
+            #(#cfgs)* __s.field(#wire, #p::RuleSchema::<#ty>::schema(&#rules, __g), #required, #default);
+        });
         let text = f.rules.to_string();
         let settable = f.rules.client_settable.is_some();
         let large = f.rules.allow_large.is_some();
@@ -375,7 +432,47 @@ pub(crate) fn fields_code(
         #(#unwrap)*
         #p::Ok(#p::Some(#construct { #(#inits),* }))
     };
-    FieldsCode { visit, check: quote!(#(#check)*), policy: policy_entries }
+    FieldsCode { visit, check: quote!(#(#check)*), policy: policy_entries, schema: quote!(#(#schema)*) }
+}
+
+/// The `JsonSchema` impl (feature `schemars`): `body` makes the schema,
+/// with the generator in `__g`; `leaves` are the nested types' schemas.
+pub(crate) fn schema_impl(
+    checked: &Checked<'_>,
+    schema_bounds: &[TokenStream],
+    leaves: &[TokenStream],
+    body: TokenStream,
+) -> TokenStream {
+    let p = private();
+    let c = checked.container;
+    let ident = c.ident;
+    let quiet = quiet(c.generics);
+    let mut bounds = crate::syntax::type_params_bound(c.generics, &quote!(#p::schemars::JsonSchema));
+    bounds.extend(schema_bounds.iter().cloned());
+    let generics = bounded(c.generics, &bounds);
+    let (impl_g, ty_g, where_g) = generics.split_for_impl();
+    let (name, id) = crate::syntax::schema_name_and_id(c.ident, c.generics);
+    quote! {
+        ::apishield::__if_schemars! {{
+            #(#leaves)*
+
+            #[automatically_derived]
+            #quiet
+            impl #impl_g #p::schemars::JsonSchema for #ident #ty_g #where_g {
+                fn schema_name() -> #p::Cow<'static, str> {
+                    #name
+                }
+
+                fn schema_id() -> #p::Cow<'static, str> {
+                    #id
+                }
+
+                fn json_schema(__g: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
+                    #body
+                }
+            }
+        }}
+    }
 }
 
 pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
@@ -409,6 +506,7 @@ pub(crate) fn common_impls(
     let (impl_g, ty_g, where_g) = check_generics.split_for_impl();
     let (kind, mode) = if c.query { (quote!(Query), quote!(Query)) } else { (quote!(Body), quote!(Json)) };
     let max_query = usize_lit(checked.max_query_len);
+    let with_schema = crate::syntax::policy_schema(c.ident, c.generics);
     let register = crate::syntax::register_type(quote!(#p::RegisteredType::__request(
         ::core::module_path!(),
         __APISHIELD_POLICY
@@ -422,13 +520,15 @@ pub(crate) fn common_impls(
             }
         }
 
-        // One policy for every instantiation: the rules as written.
-        const __APISHIELD_POLICY: &#p::RequestPolicy = &#p::RequestPolicy::__new(
-            #name,
-            #p::RequestKind::#kind,
-            #max_query,
-            &[#(#field_policies),*],
-        );
+        // One policy for every instantiation: the rules as written (and,
+        // with the `schemars` feature, the schema of a type without type
+        // parameters).
+        const __APISHIELD_POLICY: &#p::RequestPolicy = &::apishield::__if_schemars!({
+            #p::RequestPolicy::__new(#name, #p::RequestKind::#kind, #max_query, &[#(#field_policies),*])
+                #with_schema
+        } else {
+            #p::RequestPolicy::__new(#name, #p::RequestKind::#kind, #max_query, &[#(#field_policies),*])
+        });
 
         #[automatically_derived]
         #quiet
@@ -459,8 +559,19 @@ fn emit_struct(checked: &Checked<'_>, fields: &[CheckedField<'_>]) -> TokenStrea
     let emit_cx = EmitCx::new(&generics, c.generics);
     let mut items = Items::default();
     let code = fields_code(&mut items, fields, quote!(Self), &|f| quote!(&self.#f), &emit_cx);
-    let FieldsCode { visit, check, policy: field_policies } = code;
-    let Items { statics, assertions, read_bounds, check_bounds, leaves, .. } = items;
+    let FieldsCode { visit, check, policy: field_policies, schema } = code;
+    let Items { statics, assertions, read_bounds, check_bounds, leaves, schema_leaves, schema_bounds, .. } = items;
+    let schema_impl = schema_impl(
+        checked,
+        &schema_bounds,
+        &schema_leaves,
+        quote! {
+            #[allow(unused_mut)]
+            let mut __s = #p::ObjectSchema::new();
+            #schema
+            __s.finish()
+        },
+    );
     let assertions = generics.assertion_fn(&assertions);
     let mut both = read_bounds.clone();
     both.extend(check_bounds.iter().cloned());
@@ -511,6 +622,7 @@ fn emit_struct(checked: &Checked<'_>, fields: &[CheckedField<'_>]) -> TokenStrea
             }
 
             #common
+            #schema_impl
         };
     }
 }
@@ -532,6 +644,7 @@ fn emit_unit_enum(checked: &Checked<'_>, variants: &[Variant<'_>]) -> TokenStrea
         key_text.push(quote!(#(#cfgs)* #ident::#variant => #wire));
     }
     let common = common_impls(checked, &[], &[], &[]);
+    let schema_impl = schema_impl(checked, &[], &[], quote!(#p::unit_enum(&[#(#names),*])));
     let key_text = if key_text.is_empty() {
         quote!(match *self {})
     } else {
@@ -574,6 +687,7 @@ fn emit_unit_enum(checked: &Checked<'_>, variants: &[Variant<'_>]) -> TokenStrea
             }
 
             #common
+            #schema_impl
         };
     }
 }
@@ -586,6 +700,7 @@ pub(crate) fn fallback_impls(ident: &Ident, generics: &Generics, derives_deseria
     let de_generics = with_de(generics);
     let (de_impl, _, de_where) = de_generics.split_for_impl();
     let (impl_g, ty_g, where_g) = generics.split_for_impl();
+    let schema = crate::syntax::fallback_schema_impl(ident, generics);
     let deserialize = (!derives_deserialize).then(|| {
         quote! {
             #[automatically_derived]
@@ -613,6 +728,7 @@ pub(crate) fn fallback_impls(ident: &Ident, generics: &Generics, derives_deseria
             impl #impl_g #p::SecureRequest for #ident #ty_g #where_g {
                 const POLICY: &'static #p::RequestPolicy = &#p::RequestPolicy::__new("", #p::RequestKind::Body, 0, &[]);
             }
+            #schema
         };
     }
 }

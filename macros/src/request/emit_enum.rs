@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 
 use super::check::{Checked, CheckedKind, CheckedVariant};
 use super::emit::{
-    EmitCx, FieldsCode, GenericNames, Items, bounded, common_impls, fields_code, private, quiet, with_de,
+    EmitCx, FieldsCode, GenericNames, Items, bounded, common_impls, fields_code, private, quiet, schema_impl, with_de,
 };
 
 pub(crate) fn emit_tagged(
@@ -30,6 +30,7 @@ pub(crate) fn emit_tagged(
     let mut field_policies = Vec::new();
     let mut lookup_arms = Vec::new();
     let mut names = Vec::new();
+    let mut schema_variants = Vec::new();
     // Where a variant's fields sit: beside the tag, or inside the content field.
     let fields_at = if content.is_some() { quote!(&__content_at) } else { quote!(__at) };
     for (i, CheckedVariant { variant: v, kind }) in variants.iter().enumerate() {
@@ -48,9 +49,23 @@ pub(crate) fn emit_tagged(
                     _ => &[],
                 };
                 let marker = format_ident!("__ApishieldVariant{}", i);
-                let FieldsCode { visit, check, policy: policies, .. } =
+                let FieldsCode { visit, check, policy: policies, schema } =
                     fields_code(&mut items, fields, quote!(#ident::#variant), &|f| quote!(#f), &emit_cx);
                 field_policies.extend(policies);
+                let object = match kind {
+                    CheckedKind::Unit => quote!(#p::None),
+                    _ => quote!(#p::Some({
+                        #[allow(unused_mut)]
+                        let mut __s = #p::ObjectSchema::new();
+                        #schema
+                        __s.finish()
+                    })),
+                };
+                let variant_schema = match content {
+                    None => quote!(#p::internal_variant(#tag, #wire, #object)),
+                    Some(c) => quote!(#p::adjacent_variant(#tag, #c, #wire, #object)),
+                };
+                schema_variants.push(quote!(#(#cfgs)* __variants.push(#variant_schema);));
                 markers.push((marker.clone(), visit));
                 let read = match (content, kind) {
                     (None, _) => quote!(<#marker as #p::StructFields<'de>>::visit_fields(__map, __cx, __at)),
@@ -107,6 +122,19 @@ pub(crate) fn emit_tagged(
                     }
                 };
                 read_arms.push(quote!(#(#cfgs)* #index => #read,));
+                let variant_schema = match (&rules, content) {
+                    (Some(rules), Some(c)) => quote! {
+                        #p::adjacent_variant(#tag, #c, #wire, #p::Some(#p::RuleSchema::<#ty>::schema(&#rules, __g)))
+                    },
+                    // Beside the tag: the type's own object schema, inline.
+                    _ => {
+                        items.schema_bounds.push(quote!(#ty: #p::schemars::JsonSchema));
+                        quote! {
+                            #p::internal_variant(#tag, #wire, #p::Some(<#ty as #p::schemars::JsonSchema>::json_schema(__g)))
+                        }
+                    }
+                };
+                schema_variants.push(quote!(#(#cfgs)* __variants.push(#variant_schema);));
                 let check = match &rules {
                     None => quote!(#p::NestedCheck::check_nested(__inner, __cx, __at);),
                     Some(rules) => quote!(#p::Check::check(&#rules, __inner, __cx, __at);),
@@ -141,9 +169,20 @@ pub(crate) fn emit_tagged(
         Some(c) => quote!(let __content_at = __at.field(#c);),
         None => quote!(),
     };
-    let Items { statics, assertions, read_bounds, check_bounds, leaves, .. } = items;
+    let Items { statics, assertions, read_bounds, check_bounds, leaves, schema_leaves, schema_bounds, .. } = items;
     let assertions = generics.assertion_fn(&assertions);
     let common = common_impls(checked, &field_policies, &read_bounds, &check_bounds);
+    let schema_impl = schema_impl(
+        checked,
+        &schema_bounds,
+        &schema_leaves,
+        quote! {
+            #[allow(unused_mut)]
+            let mut __variants = ::std::vec::Vec::new();
+            #(#schema_variants)*
+            #p::one_of_variants(__variants)
+        },
+    );
     let mut both = read_bounds.clone();
     both.extend(check_bounds.iter().cloned());
     let de_generics = bounded(&with_de(c.generics), &both);
@@ -232,6 +271,7 @@ pub(crate) fn emit_tagged(
             }
 
             #common
+            #schema_impl
         };
     }
 }

@@ -20,12 +20,21 @@ pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
     let generics = GenericNames::of(c.generics);
     let mut assertions = Vec::new();
     let mut bounds = Vec::new();
-    let (serialize_body, wire_names) = match &c.body {
+    let mut schema_bounds = crate::syntax::type_params_bound(c.generics, &quote!(#p::schemars::JsonSchema));
+    let (serialize_body, wire_names, schema_body) = match &c.body {
         Body::Struct(fields) => {
             let sent: Vec<&Field<'_>> = fields.iter().filter(|f| !f.skip).collect();
+            let mut schema_fields = Vec::new();
             for f in &sent {
                 let ty = f.ty;
+                let (wire, cfgs) = (&f.wire, &f.cfgs);
+                let required = f.skip_if.is_none();
+                // Spanned on the type: a field type without a schema is one
+                // error, on the field.
+                let field_schema = quote_spanned!(ty.span()=> __g.subschema_for::<#ty>());
+                schema_fields.push(quote!(#(#cfgs)* __s.field(#wire, #field_schema, #required, #p::None);));
                 if generics.mentioned_in(ty) {
+                    schema_bounds.push(quote!(#ty: #p::schemars::JsonSchema));
                     bounds.push(quote!(#ty: #p::Public));
                 } else {
                     // In the user's code, spanned on the type: the one error for a type that is not `Public`.
@@ -42,7 +51,13 @@ pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
                     });
                 }
             }
-            (serialize_struct(&name, &sent), sent.iter().map(|f| f.wire.clone()).collect::<Vec<_>>())
+            let schema_body = quote! {
+                #[allow(unused_mut)]
+                let mut __s = #p::ObjectSchema::new();
+                #(#schema_fields)*
+                __s.finish()
+            };
+            (serialize_struct(&name, &sent), sent.iter().map(|f| f.wire.clone()).collect::<Vec<_>>(), schema_body)
         }
         Body::UnitEnum(variants) => {
             let arms = variants.iter().enumerate().map(|(i, (variant, wire, cfgs))| {
@@ -54,8 +69,34 @@ pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
             });
             let body =
                 if variants.is_empty() { quote!(match *__value {}) } else { quote!(match __value { #(#arms)* }) };
-            (body, variants.iter().map(|(_, wire, _)| wire.clone()).collect())
+            let wires: Vec<String> = variants.iter().map(|(_, wire, _)| wire.clone()).collect();
+            let schema_body = quote!(#p::unit_enum(&[#(#wires),*]));
+            (body, wires, schema_body)
         }
+    };
+    let schema_generics = bounded(c.generics, &schema_bounds);
+    let (schema_impl_g, schema_ty_g, schema_where) = schema_generics.split_for_impl();
+    let (schema_name, schema_id) = crate::syntax::schema_name_and_id(c.ident, c.generics);
+    let with_schema = crate::syntax::policy_schema(c.ident, c.generics);
+    // What leaves the server, as a schema (feature `schemars`).
+    let schema_impl = quote! {
+        ::apishield::__if_schemars! {{
+            #[automatically_derived]
+            #quiet
+            impl #schema_impl_g #p::schemars::JsonSchema for #ident #schema_ty_g #schema_where {
+                fn schema_name() -> #p::Cow<'static, str> {
+                    #schema_name
+                }
+
+                fn schema_id() -> #p::Cow<'static, str> {
+                    #schema_id
+                }
+
+                fn json_schema(__g: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
+                    #schema_body
+                }
+            }
+        }}
     };
     let bounded_generics = bounded(c.generics, &bounds);
     let (impl_g, ty_g, where_g) = bounded_generics.split_for_impl();
@@ -106,8 +147,11 @@ pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
             #assertions
 
             // One policy for every instantiation: the fields as written.
-            const __APISHIELD_POLICY: &#p::ResponsePolicy =
-                &#p::ResponsePolicy::__new(#name, &[#(#wire_names),*], #owned_by);
+            const __APISHIELD_POLICY: &#p::ResponsePolicy = &::apishield::__if_schemars!({
+                #p::ResponsePolicy::__new(#name, &[#(#wire_names),*], #owned_by) #with_schema
+            } else {
+                #p::ResponsePolicy::__new(#name, &[#(#wire_names),*], #owned_by)
+            });
 
             #register
 
@@ -126,6 +170,7 @@ pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
 
             #public
             #from
+            #schema_impl
         };
     }
 }
@@ -272,6 +317,7 @@ fn from_model(c: &Container<'_>, model: &syn::Path) -> TokenStream {
 pub(crate) fn fallback_impls(ident: &Ident, generics: &syn::Generics, ownership: &Ownership) -> TokenStream {
     let p = private();
     let (impl_g, ty_g, where_g) = generics.split_for_impl();
+    let schema = crate::syntax::fallback_schema_impl(ident, generics);
     let public = matches!(ownership, Ownership::None).then(|| {
         quote! {
             #[automatically_derived]
@@ -300,6 +346,7 @@ pub(crate) fn fallback_impls(ident: &Ident, generics: &syn::Generics, ownership:
             }
 
             #public
+            #schema
         };
     }
 }

@@ -50,7 +50,7 @@ pub(crate) mod collection;
 pub(crate) mod context;
 pub(crate) mod echo;
 mod email;
-mod error;
+pub(crate) mod error;
 pub(crate) mod field;
 mod length;
 pub(crate) mod nested;

@@ -16,6 +16,8 @@ pub struct RequestPolicy {
     kind: RequestKind,
     max_query_len: usize,
     fields: &'static [FieldPolicy],
+    #[cfg(feature = "schemars")]
+    schema: Option<crate::schema::SchemaFn>,
 }
 
 impl RequestPolicy {
@@ -26,7 +28,30 @@ impl RequestPolicy {
         max_query_len: usize,
         fields: &'static [FieldPolicy],
     ) -> Self {
-        RequestPolicy { type_name, kind, max_query_len, fields }
+        RequestPolicy {
+            type_name,
+            kind,
+            max_query_len,
+            fields,
+            #[cfg(feature = "schemars")]
+            schema: None,
+        }
+    }
+
+    #[doc(hidden)]
+    #[cfg(feature = "schemars")]
+    #[must_use]
+    pub const fn __with_schema(mut self, schema: crate::schema::SchemaFn) -> Self {
+        self.schema = Some(schema);
+        self
+    }
+
+    /// The type's JSON Schema (a reference to its definition in the
+    /// generator), for a type without type parameters; a generic type's
+    /// schema depends on its arguments, so its policy has none.
+    #[cfg(feature = "schemars")]
+    pub fn schema(&self) -> Option<crate::schema::SchemaFn> {
+        self.schema
     }
 
     /// The Rust name of the type.

@@ -165,6 +165,8 @@ pub struct ResponsePolicy {
     type_name: &'static str,
     fields: &'static [&'static str],
     owned_by: Option<&'static str>,
+    #[cfg(feature = "schemars")]
+    schema: Option<crate::schema::SchemaFn>,
 }
 
 impl ResponsePolicy {
@@ -174,7 +176,28 @@ impl ResponsePolicy {
         fields: &'static [&'static str],
         owned_by: Option<&'static str>,
     ) -> Self {
-        ResponsePolicy { type_name, fields, owned_by }
+        ResponsePolicy {
+            type_name,
+            fields,
+            owned_by,
+            #[cfg(feature = "schemars")]
+            schema: None,
+        }
+    }
+
+    #[doc(hidden)]
+    #[cfg(feature = "schemars")]
+    #[must_use]
+    pub const fn __with_schema(mut self, schema: crate::schema::SchemaFn) -> Self {
+        self.schema = Some(schema);
+        self
+    }
+
+    /// The type's JSON Schema (a reference to its definition in the
+    /// generator), for a type without type parameters.
+    #[cfg(feature = "schemars")]
+    pub fn schema(&self) -> Option<crate::schema::SchemaFn> {
+        self.schema
     }
 
     /// The Rust name of the type.
