@@ -108,6 +108,8 @@ pub struct OrderView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     pub lines: Vec<String>,
+    // Kept on the server: never read here, never sent.
+    #[allow(dead_code)]
     #[shield(skip)]
     pub internal_cost: u64,
 }
