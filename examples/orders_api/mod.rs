@@ -75,10 +75,13 @@ pub async fn app(config: &Config) -> Result<App, StartError> {
         .https(HttpsLayer::new().allow_plain_loopback())
         .body_limit(config.body_limit);
     let rate_limit = RateLimitLayer::new(stores.free).role(PAID_ROLE, stores.paid).anonymous(stores.anonymous);
-    let routes = routes::routes(rate_limit)
+    let api = routes::routes(rate_limit)
         .layer(AuthenticationLayer::new().jwt(jwt).api_keys(stores.verifier).failed_attempts(stores.failed_auth))
-        .safe_defaults(defaults)
         .with_state(stores.state.clone());
+    // The OpenAPI document of the routes as they are, layers included,
+    // served by a public route inside the safe defaults.
+    let openapi = routes::openapi::routes(api.entries());
+    let routes = api.merge(openapi).safe_defaults(defaults);
     Ok(App { routes, state: stores.state })
 }
 

@@ -19,6 +19,8 @@ mod feature_gate;
 #[cfg(feature = "http")]
 pub mod headers;
 pub mod idempotency;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod rate_limit;
 pub mod request;
 pub mod response;
@@ -87,18 +89,18 @@ pub mod prelude {
 /// Not public API: what generated code refers to. May change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use serde;
-    #[cfg(feature = "validator")]
-    pub use validator;
-    #[cfg(feature = "schemars")]
-    pub use ::schemars;
     #[cfg(feature = "schemars")]
     pub use crate::schema::{
         LeafNoSchema, LeafSchema, ObjectSchema, RuleSchema, adjacent_variant, internal_variant, one_of_variants,
         subschema, unit_enum,
     };
     #[cfg(feature = "schemars")]
+    pub use ::schemars;
+    #[cfg(feature = "schemars")]
     pub use ::std::borrow::Cow;
+    pub use serde;
+    #[cfg(feature = "validator")]
+    pub use validator;
 
     pub use crate::request::collection::{BoxRules, MapKey, MapRules, OptionRules, SecretRules, SeqRules};
     pub use crate::request::context::{Cx, Mode, Path};

@@ -43,7 +43,11 @@ fn agree<T: SecureRequest + ReadRequestOwned + std::fmt::Debug>(
         theirs.is_empty(),
         "document {}\napishield: {:?}\njson schema: {:?}",
         doc,
-        ours.as_ref().err().map(|e| e.errors().iter().map(|e| (e.path().to_string(), e.code().as_str())).collect::<Vec<_>>()),
+        ours.as_ref().err().map(|e| e
+            .errors()
+            .iter()
+            .map(|e| (e.path().to_string(), e.code().as_str()))
+            .collect::<Vec<_>>()),
         theirs
     );
     Ok(())

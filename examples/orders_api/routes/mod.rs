@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod api_keys;
 pub mod health;
+pub mod openapi;
 pub mod orders;
 pub mod payments;
 pub mod users;

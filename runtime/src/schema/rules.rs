@@ -5,8 +5,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
 use crate::request::collection::{BoxRules, MapLike, MapRules, OptionRules, SecretRules, SeqLike, SeqRules};
-use crate::request::nested::NestedRules;
 use crate::request::error::Number;
+use crate::request::nested::NestedRules;
 use crate::request::number::{Float, FloatRules, Int, IntRules};
 use crate::request::scalar::PlainRules;
 use crate::request::string::StrRules;
