@@ -137,6 +137,9 @@ pub fn policy() -> Policy {
         .exempt_from(Rule::OwnerChecked, "POST", "/api-keys/{key_id}/rotate")
         // Health checks are not rate limited (see `routes::routes`).
         .exempt_from(Rule::RateLimited, "GET", "/health")
+        // A document rendered once at start, served from memory; its route
+        // is added outside the layers it describes.
+        .exempt_from(Rule::RateLimited, "GET", "/openapi.json")
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then finishes

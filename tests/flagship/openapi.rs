@@ -49,7 +49,7 @@ async fn the_document_lists_every_route_with_what_it_requires() {
     assert!(me["responses"]["401"].is_object());
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearerAuth"]["bearerFormat"], "JWT");
-    assert_eq!(schemes["apiKeyAuth"]["scheme"], "bearer");
+    assert_eq!(schemes["apiKeyAuth"]["scheme"], "ApiKey");
 
     // Scopes on the requirement; roles in the extension.
     let create = &paths["/orders"]["post"];

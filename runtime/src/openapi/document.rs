@@ -91,8 +91,8 @@ impl Schemes {
         if self.api_key {
             schemes.insert(
                 API_KEY.into(),
-                json!({ "type": "http", "scheme": "bearer",
-                        "description": "An API key in `Authorization: Bearer <key>` (never in the query string)." }),
+                json!({ "type": "http", "scheme": "ApiKey",
+                        "description": "An API key in `Authorization: ApiKey <key>` (never in the query string)." }),
             );
         }
         Value::Object(schemes)

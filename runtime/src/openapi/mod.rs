@@ -9,7 +9,7 @@
 //!
 //! - **security**: a route behind an [`AuthenticationLayer`](crate::axum::AuthenticationLayer)
 //!   requires the schemes that layer accepts (`bearerAuth` for JWTs,
-//!   `apiKeyAuth` for API keys, either one), with the route's scopes; a
+//!   `apiKeyAuth`, `Authorization: ApiKey <key>`, for API keys; either one), with the route's scopes; a
 //!   public route requires none (`security: []`);
 //! - **parameters**: path parameters from the path template, query
 //!   parameters from a `SecureQuery<T>`'s schema, a required
