@@ -29,9 +29,18 @@ pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
                 let ty = f.ty;
                 let (wire, cfgs) = (&f.wire, &f.cfgs);
                 let required = f.skip_if.is_none();
-                // Spanned on the type: a field type without a schema is one
-                // error, on the field.
-                let field_schema = quote_spanned!(ty.span()=> __g.subschema_for::<#ty>());
+                // The type's own schema; for a concrete type without one (a
+                // `Public` type of the user's), any value, as for a request's
+                // leaf: the feature never makes unrelated code fail.
+                let field_schema = if generics.mentioned_in(ty) {
+                    quote!(__g.subschema_for::<#ty>())
+                } else {
+                    quote! {{
+                        #[allow(unused_imports)]
+                        use #p::{LeafNoSchema as _, LeafSchema as _};
+                        (&&#p::Leaf::<#ty>::new()).schema_leaf(__g)
+                    }}
+                };
                 schema_fields.push(quote!(#(#cfgs)* __s.field(#wire, #field_schema, #required, #p::None);));
                 if generics.mentioned_in(ty) {
                     schema_bounds.push(quote!(#ty: #p::schemars::JsonSchema));

@@ -67,8 +67,10 @@
 //!   deeper than [`MAX_DEPTH`](crate::request::MAX_DEPTH).
 //! - `serde(alias)` names are accepted by the server but not listed: the
 //!   schema describes the canonical names.
-//! - a nested type that validates itself ([`Bounded`](crate::Bounded)) and
-//!   has no `JsonSchema` impl is described as any value (`{}`).
+//! - a nested type that validates itself ([`Bounded`](crate::Bounded)), or
+//!   a response field's [`Public`](crate::Public) type, without a
+//!   `JsonSchema` impl of its own is described as any value (`{}`): turning
+//!   the feature on never breaks code that has nothing to do with schemas.
 
 mod leaf;
 mod object;
