@@ -155,33 +155,6 @@ pub(crate) fn remove_derive(attrs: &mut Vec<Attribute>, name: &str) {
     attrs.retain(|a| !(a.path().is_ident("derive") && matches!(&a.meta, syn::Meta::List(l) if l.tokens.is_empty())));
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn removes_one_derive_and_empty_lists() {
-        let mut item: syn::ItemStruct = syn::parse_quote! {
-            #[derive(Debug, serde::Serialize)]
-            #[derive(Serialize)]
-            struct A { x: u8 }
-        };
-        assert!(find_derive(&item.attrs, "Serialize").is_some());
-        remove_derive(&mut item.attrs, "Serialize");
-        assert!(find_derive(&item.attrs, "Serialize").is_none());
-        assert_eq!(item.attrs.len(), 1, "the emptied derive is gone");
-        assert!(find_derive(&item.attrs, "Debug").is_some());
-    }
-
-    #[test]
-    fn names_through_references() {
-        let ty: Type = syn::parse_quote!(&'a apishield::Principal);
-        assert_eq!(type_name(&ty), "Principal");
-        let attr: Attribute = syn::parse_quote!(#[apishield::secure_response(from = M)]);
-        assert!(is_attr(&attr, "secure_response"));
-    }
-}
-
 /// `.__with_schema(..)` on a policy (feature `schemars`), for a type
 /// without type or const parameters (lifetimes become `'static`: a schema
 /// does not depend on them); nothing for a generic type, whose schema
@@ -258,5 +231,32 @@ pub(crate) fn fallback_schema_impl(ident: &syn::Ident, generics: &syn::Generics)
                 }
             }
         }}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removes_one_derive_and_empty_lists() {
+        let mut item: syn::ItemStruct = syn::parse_quote! {
+            #[derive(Debug, serde::Serialize)]
+            #[derive(Serialize)]
+            struct A { x: u8 }
+        };
+        assert!(find_derive(&item.attrs, "Serialize").is_some());
+        remove_derive(&mut item.attrs, "Serialize");
+        assert!(find_derive(&item.attrs, "Serialize").is_none());
+        assert_eq!(item.attrs.len(), 1, "the emptied derive is gone");
+        assert!(find_derive(&item.attrs, "Debug").is_some());
+    }
+
+    #[test]
+    fn names_through_references() {
+        let ty: Type = syn::parse_quote!(&'a apishield::Principal);
+        assert_eq!(type_name(&ty), "Principal");
+        let attr: Attribute = syn::parse_quote!(#[apishield::secure_response(from = M)]);
+        assert!(is_attr(&attr, "secure_response"));
     }
 }
