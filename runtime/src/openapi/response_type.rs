@@ -55,10 +55,13 @@ fn generic_argument(rest: &str) -> Option<&str> {
 fn schema_of(path: &str) -> Option<SchemaFn> {
     RegisteredType::all().find_map(|registered| match registered.policy() {
         TypePolicy::Response(policy) => {
+            // `module::Type`, or `module::function::Type` for a type declared
+            // in a function body (which `module_path!` does not name).
             let name_matches = path
                 .strip_prefix(registered.module())
                 .and_then(|rest| rest.strip_prefix("::"))
-                .is_some_and(|rest| rest == policy.type_name());
+                .and_then(|rest| rest.strip_suffix(policy.type_name()))
+                .is_some_and(|between| between.is_empty() || between.ends_with("::"));
             if name_matches { policy.schema() } else { None }
         }
         _ => None,
