@@ -7,6 +7,7 @@
 #![deny(warnings)]
 #![forbid(unsafe_code)]
 
+mod openapi;
 mod policy;
 mod registry;
 mod service;
