@@ -25,6 +25,7 @@ pub mod response;
 #[cfg(feature = "axum")]
 pub mod routing;
 pub mod store;
+pub mod telemetry;
 pub mod time;
 pub mod upload;
 pub mod webhook;
