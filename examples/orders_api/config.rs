@@ -145,8 +145,8 @@ impl Config {
             let addr = addr
                 .parse()
                 .map_err(|_| ConfigError("ORDERS_API_OPS_ADDR is not an address like 127.0.0.1:9464".into()))?;
-            config.ops_addr = super::metrics::check_ops_addr(addr)
-                .map_err(|e| ConfigError(format!("ORDERS_API_OPS_ADDR: {e}")))?;
+            config.ops_addr =
+                super::metrics::check_ops_addr(addr).map_err(|e| ConfigError(format!("ORDERS_API_OPS_ADDR: {e}")))?;
         }
         if let Some(origins) = var("ORDERS_API_ORIGINS")? {
             config.origins = origins.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect();

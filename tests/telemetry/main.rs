@@ -407,11 +407,9 @@ async fn every_security_decision_is_a_counter_and_an_event_without_the_secrets()
 
     // Authentication: accepted, an unknown key, a forged token, a credential in the query.
     assert_eq!(send(with_key(http.get(url("/orders/1")))).await.status, 200);
-    let unknown =
-        send(http.get(url("/orders/1")).header("authorization", format!("ApiKey {}", s.unknown_key))).await;
+    let unknown = send(http.get(url("/orders/1")).header("authorization", format!("ApiKey {}", s.unknown_key))).await;
     assert_eq!(unknown.status, 401);
-    let forged =
-        send(http.get(url("/orders/1")).header("authorization", format!("Bearer {}", s.forged_token))).await;
+    let forged = send(http.get(url("/orders/1")).header("authorization", format!("Bearer {}", s.forged_token))).await;
     assert_eq!(forged.status, 401);
     const QUERY_SECRET: &str = "q-SECRET-value-4242";
     let in_query = send(with_key(http.get(url(&format!("/orders/1?access_token={QUERY_SECRET}"))))).await;
@@ -426,7 +424,8 @@ async fn every_security_decision_is_a_counter_and_an_event_without_the_secrets()
     // Idempotency: claimed, replayed, the key with another body, a key in
     // progress, no key.
     let pay = |key: Option<&str>, body: &str| {
-        let mut req = with_key(http.post(url("/payments"))).header("content-type", "application/json").body(body.to_owned());
+        let mut req =
+            with_key(http.post(url("/payments"))).header("content-type", "application/json").body(body.to_owned());
         if let Some(key) = key {
             req = req.header("idempotency-key", key);
         }
@@ -583,7 +582,10 @@ async fn every_security_decision_is_a_counter_and_an_event_without_the_secrets()
     assert!(codes.contains(&"too_long") && codes.contains(&"unknown_field"), "{codes:?}");
     assert_eq!(body_event.field("route"), Some("/users"));
     assert_eq!(body_event.request_id.as_deref(), Some(invalid.request_id.as_str()));
-    assert_eq!(events.find("apishield::body_limit", "refused")[0].request_id.as_deref(), Some(large.request_id.as_str()));
+    assert_eq!(
+        events.find("apishield::body_limit", "refused")[0].request_id.as_deref(),
+        Some(large.request_id.as_str())
+    );
     assert_eq!(events.find("apishield::access", "denied")[0].field("check"), Some("scope"));
 
     // ---- nothing that was sent as a secret or refused comes back.
