@@ -780,3 +780,165 @@ pub(crate) fn token_refresh(
         }
     }
 }
+
+#[cfg(all(test, feature = "metrics"))]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
+
+    use super::*;
+    use crate::webhook::{WebhookError, WebhookHeader, WebhookProfile};
+
+    /// Counters by `name{k=v,...}`, labels in the order given.
+    #[derive(Default)]
+    struct Counters(Mutex<BTreeMap<String, Arc<AtomicU64>>>);
+
+    impl Counters {
+        fn values(&self) -> BTreeMap<String, u64> {
+            let counters = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            counters.iter().map(|(k, v)| (k.clone(), v.load(Ordering::Relaxed))).collect()
+        }
+    }
+
+    impl Recorder for Counters {
+        fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
+            let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
+            let name = format!("{}{{{}}}", key.name(), labels.join(","));
+            Counter::from_arc(Arc::clone(self.0.lock().unwrap_or_else(|e| e.into_inner()).entry(name).or_default()))
+        }
+        fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
+            Gauge::noop()
+        }
+        fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
+            Histogram::noop()
+        }
+    }
+
+    fn counted(report: impl FnOnce()) -> BTreeMap<String, u64> {
+        let counters = Counters::default();
+        metrics::with_local_recorder(&counters, report);
+        counters.values()
+    }
+
+    fn one(name: &str) -> BTreeMap<String, u64> {
+        BTreeMap::from([(name.to_owned(), 1)])
+    }
+
+    #[test]
+    fn static_and_run_time_labels_make_the_same_series() {
+        // `authenticated` over a bearer token counts through a static key,
+        // over an unknown scheme through run-time labels: one shape.
+        assert_eq!(
+            counted(|| authentication(Auth::Authenticated, Scheme::Bearer)),
+            one("apishield_auth_decisions_total{outcome=authenticated,reason=valid,scheme=bearer}")
+        );
+        assert_eq!(
+            counted(|| authentication(Auth::Authenticated, Scheme::Unknown)),
+            one("apishield_auth_decisions_total{outcome=authenticated,reason=valid,scheme=unknown}")
+        );
+        assert_eq!(
+            counted(|| authentication(Auth::Throttled { retry_after_secs: 7 }, Scheme::ApiKey)),
+            one("apishield_auth_decisions_total{outcome=throttled,reason=too_many_failures,scheme=api_key}")
+        );
+        assert_eq!(
+            counted(|| authentication(Auth::Unavailable("throttle_unavailable"), Scheme::Cookie)),
+            one("apishield_auth_decisions_total{outcome=unavailable,reason=throttle_unavailable,scheme=cookie}")
+        );
+        assert_eq!(
+            counted(|| authentication(Auth::Csrf("csrf_cross_site"), Scheme::Cookie)),
+            one("apishield_auth_decisions_total{outcome=refused,reason=csrf_check_failed,scheme=cookie}")
+        );
+    }
+
+    #[test]
+    fn every_kind_counts_under_its_documented_name() {
+        assert_eq!(
+            counted(|| rate_limit(RateLimit::Misconfigured, Limiter::Role)),
+            one("apishield_rate_limit_decisions_total{outcome=misconfigured,limiter=role}")
+        );
+        assert_eq!(
+            counted(|| idempotency(Idempotency::Unavailable, Some(&"connection refused"))),
+            one("apishield_idempotency_decisions_total{outcome=unavailable}")
+        );
+        let header = WebhookError::MissingHeader(WebhookHeader::Signature);
+        assert_eq!(
+            counted(|| webhook(
+                Webhook::Refused { error: &header, event_id: None },
+                WebhookProfile::StandardWebhooks,
+                None
+            )),
+            one(
+                "apishield_webhook_verifications_total{outcome=refused,reason=missing_header,profile=standard_webhooks}"
+            )
+        );
+        assert_eq!(
+            counted(|| webhook(
+                Webhook::Refused { error: &WebhookError::StoreUnavailable, event_id: None },
+                WebhookProfile::XWebhook,
+                Some(&"redis down")
+            )),
+            one(
+                "apishield_webhook_verifications_total{outcome=unavailable,reason=store_unavailable,profile=x_webhook}"
+            )
+        );
+        assert_eq!(
+            counted(|| body_limit(BodyExtractor::Idempotency, 1024)),
+            one("apishield_body_limit_refusals_total{extractor=idempotency}")
+        );
+        let principal = crate::Principal::new("user-1");
+        assert_eq!(
+            counted(|| {
+                let _ = principal.require_owner("user-2");
+            }),
+            one("apishield_access_denials_total{check=owner}")
+        );
+        let names: Vec<&str> = COUNTERS.iter().map(|(name, _)| *name).collect();
+        assert!(names.iter().all(|n| n.starts_with("apishield_") && n.ends_with("_total")));
+    }
+
+    #[cfg(feature = "axum")]
+    #[test]
+    fn https_refusals_name_standard_methods_only() {
+        assert_eq!(
+            counted(|| https_refusal(false, &http::Method::POST)),
+            one("apishield_https_refusals_total{action=refused}")
+        );
+        assert_eq!(method_name(&http::Method::from_bytes(b"BREW").unwrap()), "other");
+        assert_eq!(method_name(&http::Method::PATCH), "PATCH");
+    }
+
+    #[cfg(feature = "jwt")]
+    #[test]
+    fn refresh_outcomes_are_token_error_codes() {
+        use crate::auth::token::TokenError;
+        assert_eq!(counted(|| token_refresh(Ok(()), None)), one("apishield_token_refreshes_total{outcome=rotated}"));
+        assert_eq!(
+            counted(|| token_refresh(Err(&TokenError::Reused), None)),
+            one("apishield_token_refreshes_total{outcome=reused}")
+        );
+    }
+
+    #[test]
+    fn a_refused_request_counts_each_distinct_code_once() {
+        use crate::request::{ErrorCode, FieldError, FieldPath, RequestError};
+        let error = RequestError::new(vec![
+            FieldError::new(FieldPath::root(), ErrorCode::TooLong, "too long"),
+            FieldError::new(FieldPath::root(), ErrorCode::UnknownField, "unknown"),
+            FieldError::new(FieldPath::root(), ErrorCode::TooLong, "too long"),
+        ]);
+        let counts = counted(|| validation_failure(Source::Json, &error, 422, Some("/users")));
+        assert_eq!(
+            counts,
+            BTreeMap::from([
+                ("apishield_request_validation_failures_total{source=json,code=too_long}".to_owned(), 1),
+                ("apishield_request_validation_failures_total{source=json,code=unknown_field}".to_owned(), 1),
+            ])
+        );
+    }
+}
