@@ -9,7 +9,8 @@
 //! * a [`tracing`] event, with the target and fields of the tables below,
 //!   emitted where the decision is made, so inside the request's span (the
 //!   [`RequestIdLayer`](crate::axum::RequestIdLayer)'s `request` span, with
-//!   its `request_id`): accepted decisions at `DEBUG`, refusals at `INFO`
+//!   its `request_id`): accepted decisions at `DEBUG` (a request without a
+//!   credential at `TRACE`), refusals at `INFO`
 //!   (`WARN` where they point at an attack or a misconfiguration, `ERROR`
 //!   for a configuration that cannot work), an unavailable store at `WARN`;
 //! * with the feature `metrics`, one increment of a counter through the
