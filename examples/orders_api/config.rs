@@ -5,6 +5,7 @@
 //! | --- | --- | --- |
 //! | `ORDERS_API_ADDR` | `127.0.0.1:3000` | the listen address |
 //! | `ORDERS_API_ORIGINS` | `http://localhost:5173` | the browser origins allowed by CORS, comma-separated |
+//! | `ORDERS_API_OPS_ADDR` | `127.0.0.1:9464` | the ops listener: `GET /metrics` (Prometheus); loopback or a private address, never a wildcard (see [`metrics`](super::metrics)) |
 //! | `ORDERS_API_WEBHOOK_SECRET` | generated at start (and printed) | the payment provider's `whsec_...` signing secret |
 //! | `REDIS_URL` | unset: every store in memory | Redis for every store, so that several instances share them |
 //!
@@ -25,6 +26,9 @@ use super::dev;
 pub struct Config {
     /// Where to listen (`ORDERS_API_ADDR`).
     pub addr: SocketAddr,
+    /// Where the ops listener serves the metrics (`ORDERS_API_OPS_ADDR`):
+    /// loopback unless set, since the metrics must not be public.
+    pub ops_addr: SocketAddr,
     /// Allowed browser origins (`ORDERS_API_ORIGINS`), each as browsers send
     /// it (`https://shop.example.com`; `http://localhost:<port>` for
     /// development).
@@ -99,6 +103,8 @@ impl std::error::Error for ConfigError {}
 
 /// The default listen address.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+/// The default ops address: loopback, Prometheus exporters' usual port.
+pub const DEFAULT_OPS_ADDR: &str = "127.0.0.1:9464";
 /// The default allowed origin: a front end's development server.
 pub const DEFAULT_ORIGIN: &str = "http://localhost:5173";
 /// The default Redis key prefix.
@@ -113,6 +119,7 @@ impl Config {
             WebhookSecret::generate().map_err(|e| ConfigError(format!("cannot generate a webhook secret: {e}")))?;
         Ok(Config {
             addr: DEFAULT_ADDR.parse().map_err(|_| ConfigError("bad default address".into()))?,
+            ops_addr: DEFAULT_OPS_ADDR.parse().map_err(|_| ConfigError("bad default ops address".into()))?,
             origins: vec![DEFAULT_ORIGIN.to_owned()],
             redis_url: None,
             redis_prefix: DEFAULT_REDIS_PREFIX.to_owned(),
@@ -133,6 +140,13 @@ impl Config {
             config.addr = addr
                 .parse()
                 .map_err(|_| ConfigError("ORDERS_API_ADDR is not an address like 127.0.0.1:3000".into()))?;
+        }
+        if let Some(addr) = var("ORDERS_API_OPS_ADDR")? {
+            let addr = addr
+                .parse()
+                .map_err(|_| ConfigError("ORDERS_API_OPS_ADDR is not an address like 127.0.0.1:9464".into()))?;
+            config.ops_addr =
+                super::metrics::check_ops_addr(addr).map_err(|e| ConfigError(format!("ORDERS_API_OPS_ADDR: {e}")))?;
         }
         if let Some(origins) = var("ORDERS_API_ORIGINS")? {
             config.origins = origins.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect();

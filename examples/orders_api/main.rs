@@ -25,6 +25,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
+    // The metrics, on their own loopback listener (see orders_api/metrics.rs).
+    let ops = tokio::net::TcpListener::bind(config.ops_addr).await?;
+    let ops_addr = ops.local_addr()?;
+    orders_api::metrics::recorder()?;
+    tokio::spawn(orders_api::metrics::serve_ops(ops, async {
+        let _ = tokio::signal::ctrl_c().await;
+    }));
     let token = orders_api::dev_token("alice", &[])?;
     let admin = orders_api::dev_token("root", &["admin"])?;
     let key = app.issue_api_key("alice").await?;
@@ -37,6 +44,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("orders_api listening on {base}");
     println!("  stores: {stores}");
     println!("  CORS origins: {}", config.origins.join(", "));
+    println!("  metrics: http://{ops_addr}/metrics (Prometheus; this machine only)");
     println!();
     println!("Development credentials (the test RSA key: never in production; tokens expire in 15 minutes):");
     println!("  TOKEN={}", token.expose_secret());

@@ -7,6 +7,7 @@
 //! | --- | --- |
 //! | [`config`] | settings from the environment, each with a default |
 //! | [`dev`] | the development JWT issuer (test keys: never in production) |
+//! | [`metrics`] | Prometheus metrics of the security decisions, on a loopback ops listener |
 //! | [`state`] | the stores: memory, or Redis when `REDIS_URL` is set |
 //! | [`store`] | the data (profiles, orders, payments), memory or Redis |
 //! | [`routes`] | one module per resource |
@@ -21,6 +22,7 @@
 
 pub mod config;
 pub mod dev;
+pub mod metrics;
 pub mod routes;
 pub mod state;
 pub mod store;

@@ -29,6 +29,7 @@ pub mod routing;
 #[cfg(feature = "schemars")]
 pub mod schema;
 pub mod store;
+pub mod telemetry;
 pub mod time;
 pub mod upload;
 pub mod webhook;

@@ -6,6 +6,7 @@
 mod audit;
 mod browser;
 mod e2e;
+mod metrics;
 mod openapi;
 mod process;
 mod restart;

@@ -40,6 +40,7 @@ async fn the_example_binary_serves_what_its_banner_says_and_stops_on_ctrl_c() {
     };
     let mut child = Command::new(binary)
         .env("ORDERS_API_ADDR", "127.0.0.1:0")
+        .env("ORDERS_API_OPS_ADDR", "127.0.0.1:0")
         .env_remove("REDIS_URL")
         .env_remove("ORDERS_API_ORIGINS")
         .env_remove("ORDERS_API_WEBHOOK_SECRET")
@@ -93,6 +94,18 @@ async fn the_example_binary_serves_what_its_banner_says_and_stops_on_ctrl_c() {
     assert_eq!(created.status(), 201);
     let read = http.get(format!("{base}/orders/1")).header("authorization", format!("ApiKey {key}")).send().await;
     assert_eq!(read.expect("read").status(), 200, "the printed key reads the printed token's order");
+
+    // The metrics, on the ops listener the banner names: a refused request counted.
+    let metrics = value("metrics: ");
+    let metrics = metrics.split_whitespace().next().expect("the metrics URL");
+    assert!(metrics.starts_with("http://127.0.0.1:"), "{metrics}");
+    let refused = http.get(format!("{base}/orders/1")).header("authorization", "Bearer not-a-token").send().await;
+    assert_eq!(refused.expect("refused").status(), 401);
+    let scraped = http.get(metrics).send().await.expect("scrape").text().await.expect("metrics text");
+    assert!(
+        scraped.lines().any(|l| l.starts_with("apishield_auth_decisions_total{") && l.contains(r#"outcome="refused""#)),
+        "{scraped}"
+    );
 
     // Ctrl-C.
     let mut process = child.0.take().expect("the child");

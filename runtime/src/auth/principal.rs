@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::caller::Caller;
 use super::owner::{Forbidden, Owned, OwnerId};
 use crate::response::Authorized;
+use crate::telemetry::Check;
 
 /// The role that may read and change every owner's resources.
 pub const ADMIN_ROLE: &str = "admin";
@@ -154,12 +155,12 @@ impl Principal {
 
     /// The role check of a privileged operation: `Forbidden` without the role.
     pub fn require_role(&self, role: &str) -> Result<(), Forbidden> {
-        if self.has_role(role) { Ok(()) } else { Err(self.denied("role")) }
+        if self.has_role(role) { Ok(()) } else { Err(self.denied(Check::Role)) }
     }
 
     /// The scope check of an operation: `Forbidden` without the scope.
     pub fn require_scope(&self, scope: &str) -> Result<(), Forbidden> {
-        if self.has_scope(scope) { Ok(()) } else { Err(self.denied("scope")) }
+        if self.has_scope(scope) { Ok(()) } else { Err(self.denied(Check::Scope)) }
     }
 
     /// Whether the principal owns something with this owner id: a plain id
@@ -171,7 +172,7 @@ impl Principal {
     /// The ownership check: the owner itself, or an admin. What
     /// `#[owned_by(param)]` runs before a handler's body.
     pub fn require_owner<O: OwnerId + ?Sized>(&self, owner: &O) -> Result<(), Forbidden> {
-        if self.owns(owner) || self.is_admin() { Ok(()) } else { Err(self.denied("owner")) }
+        if self.owns(owner) || self.is_admin() { Ok(()) } else { Err(self.denied(Check::Owner)) }
     }
 
     /// The only way to let an owned resource leave the server: `Ok` for its
@@ -190,8 +191,8 @@ impl Principal {
     }
 
     #[cold]
-    fn denied(&self, check: &'static str) -> Forbidden {
-        tracing::info!(issuer = %self.issuer, subject = %self.subject, check, "access denied");
+    fn denied(&self, check: Check) -> Forbidden {
+        crate::telemetry::access_denied(check, self);
         Forbidden
     }
 }

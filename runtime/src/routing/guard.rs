@@ -56,7 +56,7 @@ impl<R: Roles, St: Send + Sync> FromRequestParts<St> for RoleGuard<R> {
         if R::ROLES.iter().any(|role| principal.has_role(role)) {
             Ok(RoleGuard(PhantomData))
         } else {
-            tracing::info!(issuer = principal.issuer(), subject = principal.subject(), check = "role", "access denied");
+            crate::telemetry::access_denied(crate::telemetry::Check::Role, principal);
             Err(ApiError::forbidden())
         }
     }
@@ -70,12 +70,7 @@ impl<S: Scopes, St: Send + Sync> FromRequestParts<St> for ScopeGuard<S> {
         if S::SCOPES.iter().all(|scope| principal.has_scope(scope)) {
             Ok(ScopeGuard(PhantomData))
         } else {
-            tracing::info!(
-                issuer = principal.issuer(),
-                subject = principal.subject(),
-                check = "scope",
-                "access denied"
-            );
+            crate::telemetry::access_denied(crate::telemetry::Check::Scope, principal);
             Err(ApiError::forbidden())
         }
     }

@@ -15,7 +15,7 @@ pub enum WebhookHeader {
 }
 
 impl WebhookHeader {
-    const fn as_str(self) -> &'static str {
+    pub(crate) const fn as_str(self) -> &'static str {
         match self {
             WebhookHeader::Id => "id",
             WebhookHeader::Timestamp => "timestamp",

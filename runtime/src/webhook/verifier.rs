@@ -14,6 +14,7 @@ use super::profile::WebhookProfile;
 use super::replay::{MemoryReplayStore, ReplayKeys, ReplayStore, Sighting};
 use super::secret::{KeyId, WebhookSecret};
 use super::verified::Verified;
+use crate::telemetry::{self, Webhook};
 use crate::time::{Clock, SharedClock, secs};
 
 /// How far a delivery's timestamp may be from the verifier's clock, in either
@@ -321,19 +322,21 @@ impl<S: ReplayStore> WebhookVerifier<S> {
         // it is remembered too.
         let keys = ReplayKeys::new(id, (!self.profile.signs_event_id()).then_some(tag));
         let ttl = self.record_ttl(timestamp, now);
+        let profile = self.profile;
         match self.store.record(&keys, now, ttl).await {
             Ok(Sighting::First) => {
-                tracing::debug!(event_id = keys.event_id(), key_id = %key_id, "webhook delivery verified");
+                telemetry::webhook(Webhook::Verified { event_id: keys.event_id(), key_id: &key_id }, profile, None);
                 Ok(Verified { payload, keys, timestamp, key_id })
             }
             Ok(Sighting::Repeat) => {
-                let err = WebhookError::Replayed;
-                tracing::info!(event_id = keys.event_id(), code = err.code(), "webhook delivery is a duplicate");
-                Err(err)
+                let error = WebhookError::Replayed;
+                telemetry::webhook(Webhook::Refused { error: &error, event_id: Some(keys.event_id()) }, profile, None);
+                Err(error)
             }
             Err(e) => {
-                tracing::error!(error = %e, "webhook replay store unavailable; delivery refused");
-                Err(WebhookError::StoreUnavailable)
+                let error = WebhookError::StoreUnavailable;
+                telemetry::webhook(Webhook::Refused { error: &error, event_id: None }, profile, Some(&e));
+                Err(error)
             }
         }
     }
@@ -347,8 +350,8 @@ impl<S: ReplayStore> WebhookVerifier<S> {
         u64::try_from(needed.max(retention).max(1)).unwrap_or(u64::MAX)
     }
 
-    fn log_refusal(&self, err: &WebhookError) {
-        tracing::warn!(code = err.code(), profile = ?self.profile, "webhook delivery refused");
+    fn log_refusal(&self, error: &WebhookError) {
+        telemetry::webhook(Webhook::Refused { error, event_id: None }, self.profile, None);
     }
 }
 

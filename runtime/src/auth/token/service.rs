@@ -15,6 +15,7 @@ use super::refresh::RefreshToken;
 use super::store::RefreshTokenStore;
 use crate::auth::jwt::{JwtIssuer, JwtValidator, ValidatedToken};
 use crate::auth::{CallerId, Secret};
+use crate::telemetry;
 use crate::time::{Clock, SharedClock, secs};
 
 /// The default lifetime of a refresh token: 7 days (each rotation starts a
@@ -241,6 +242,17 @@ impl TokenService {
     /// ([`TokenError::WrongClient`]) revokes its whole family, so the
     /// legitimate holder's next refresh fails too.
     pub async fn refresh(&self, token: &str, client: &str) -> Result<TokenPair, TokenError> {
+        let result = self.rotate(token, client).await;
+        match &result {
+            Ok(_) => telemetry::token_refresh(Ok(()), None),
+            // Reported with the family where it was revoked.
+            Err(TokenError::Reused | TokenError::WrongClient) => {}
+            Err(e) => telemetry::token_refresh(Err(e), None),
+        }
+        result
+    }
+
+    async fn rotate(&self, token: &str, client: &str) -> Result<TokenPair, TokenError> {
         let presented = RefreshToken::parse(token)?;
         let successor = RefreshToken::generate()?;
         let now = self.now();
@@ -259,12 +271,12 @@ impl TokenService {
             Rotation::Expired => Err(TokenError::Expired),
             Rotation::Revoked => Err(TokenError::Revoked),
             Rotation::Reused(family) => {
-                tracing::warn!(%family, "refresh token reused: family revoked");
+                telemetry::token_refresh(Err(&TokenError::Reused), Some(&family));
                 self.deny_family_access(&family).await;
                 Err(TokenError::Reused)
             }
             Rotation::WrongClient(family) => {
-                tracing::warn!(%family, "refresh token presented by another client: family revoked");
+                telemetry::token_refresh(Err(&TokenError::WrongClient), Some(&family));
                 self.deny_family_access(&family).await;
                 Err(TokenError::WrongClient)
             }

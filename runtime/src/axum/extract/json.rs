@@ -1,10 +1,11 @@
 //! `SecureJson<T>`: a validated JSON body.
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, MatchedPath, Request};
 use axum::http::header::CONTENT_TYPE;
 
 use super::body_limit::BodyLimit;
 use crate::request::{ErrorCode, FieldPath, ReadRequestOwned, RequestError, SecureRequest};
+use crate::telemetry::{self, BodyExtractor, Source};
 
 /// A JSON body of a `#[secure_request]` type, validated; or, as a
 /// response, a [`Public`](crate::Public) value serialized as JSON.
@@ -40,13 +41,18 @@ where
     async fn from_request(req: Request, _state: &S) -> Result<Self, SecureJsonRejection> {
         let json = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(is_json);
         if !json {
-            return Err(single(ErrorCode::UnsupportedMediaType, "the body must be application/json"));
+            let rejection = single(ErrorCode::UnsupportedMediaType, "the body must be application/json");
+            return Err(rejection.reported(Source::Json, req.extensions().get::<MatchedPath>()));
         }
         let limit = BodyLimit::of(req.extensions());
-        let bytes = axum::body::to_bytes(req.into_body(), limit)
-            .await
-            .map_err(|_| single(ErrorCode::BodyTooLarge, "the body is too large"))?;
-        T::from_json(&bytes).map(SecureJson).map_err(SecureJsonRejection)
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+            telemetry::body_limit(BodyExtractor::Json, limit);
+            return Err(single(ErrorCode::BodyTooLarge, "the body is too large"));
+        };
+        T::from_json(&bytes)
+            .map(SecureJson)
+            .map_err(|e| SecureJsonRejection(e).reported(Source::Json, parts.extensions.get::<MatchedPath>()))
     }
 }
 

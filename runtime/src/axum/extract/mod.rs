@@ -38,6 +38,22 @@ macro_rules! request_rejection {
             pub fn status(&self) -> ::axum::http::StatusCode {
                 crate::axum::error::request_error_status(&self.0).0
             }
+
+            /// Reports the refusal (`telemetry::validation_failure`): where
+            /// the extractor builds it, once per refused request.
+            fn reported(
+                self,
+                source: crate::telemetry::Source,
+                route: Option<&::axum::extract::MatchedPath>,
+            ) -> Self {
+                crate::telemetry::validation_failure(
+                    source,
+                    &self.0,
+                    self.status().as_u16(),
+                    route.map(::axum::extract::MatchedPath::as_str),
+                );
+                self
+            }
         }
 
         impl ::std::fmt::Display for $name {

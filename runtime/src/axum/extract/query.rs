@@ -1,9 +1,10 @@
 //! `SecureQuery<T>`: a validated query string.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, MatchedPath};
 use axum::http::request::Parts;
 
 use crate::request::{ReadRequestOwned, SecureRequest};
+use crate::telemetry::Source;
 
 /// A query string of a `#[secure_request(query)]` (or any
 /// `#[secure_request]`) type, validated; longer than the type's policy allows
@@ -21,7 +22,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, SecureQueryRejection> {
         let query = parts.uri.query().unwrap_or("");
-        T::from_query(query).map(SecureQuery).map_err(SecureQueryRejection)
+        T::from_query(query)
+            .map(SecureQuery)
+            .map_err(|e| SecureQueryRejection(e).reported(Source::Query, parts.extensions.get::<MatchedPath>()))
     }
 }
 

@@ -180,7 +180,7 @@ where
         let limit = BodyLimit::of(req.extensions());
         let (parts, body) = req.into_parts();
         let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-            tracing::warn!(limit, "webhook body refused: over the limit or unreadable");
+            crate::telemetry::body_limit(crate::telemetry::BodyExtractor::Webhook, limit);
             WebhookRejection { kind: RejectionKind::TooLarge }
         })?;
         endpoint

@@ -21,6 +21,7 @@ use crate::axum::BodyLimit;
 use crate::axum::layer::request_id::in_current_request;
 use crate::idempotency::{Claim, ClaimRequest, IdempotencyStoreError, LockToken, StoredResponse};
 use crate::store::BoxFuture;
+use crate::telemetry::{self, BodyExtractor, Idempotency};
 
 /// One route's idempotency settings, from `#[idempotent(...)]`.
 #[doc(hidden)]
@@ -83,6 +84,7 @@ where
             match axum::body::to_bytes(body, limit).await {
                 Ok(bytes) => (Some(parts), bytes),
                 Err(_) => {
+                    telemetry::body_limit(BodyExtractor::Idempotency, limit);
                     return ApiError::with_status(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").into_response();
                 }
             }
@@ -98,22 +100,34 @@ where
         rerun_abandoned: options.rerun_abandoned,
     };
     let token = match config.store.claim(&claim).await {
-        Ok(Claim::Started(token)) => token,
-        Ok(Claim::Replay(stored)) => return replay(stored),
-        Ok(Claim::InProgress) => return ApiError::conflict("idempotency_request_in_progress").into_response(),
+        Ok(Claim::Started(token)) => {
+            telemetry::idempotency(Idempotency::Claimed, None);
+            token
+        }
+        Ok(Claim::Replay(stored)) => {
+            telemetry::idempotency(Idempotency::Replayed, None);
+            return replay(stored);
+        }
+        Ok(Claim::InProgress) => {
+            telemetry::idempotency(Idempotency::InProgress, None);
+            return ApiError::conflict("idempotency_request_in_progress").into_response();
+        }
         Ok(Claim::Abandoned) => {
             // Stripe would re-run; the request may have half happened, so
             // here it is the client's (or an operator's) call.
+            telemetry::idempotency(Idempotency::OutcomeUnknown, None);
             return ApiError::conflict("idempotency_outcome_unknown").into_response();
         }
         Ok(Claim::Mismatch) => {
+            telemetry::idempotency(Idempotency::KeyReused, None);
             return ApiError::with_status(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused").into_response();
         }
         Ok(Claim::OverQuota) => {
+            telemetry::idempotency(Idempotency::QuotaExceeded, None);
             return ApiError::with_status(StatusCode::TOO_MANY_REQUESTS, "idempotency_quota_exceeded").into_response();
         }
         Err(e) => {
-            tracing::warn!(error = %e, "idempotent request refused: store unavailable");
+            telemetry::idempotency(Idempotency::Unavailable, Some(&e));
             return ApiError::unavailable().into_response();
         }
     };

@@ -9,6 +9,7 @@ use super::Idempotency;
 use crate::auth::Principal;
 use crate::axum::ApiError;
 use crate::idempotency::{Fingerprint, KeyError, parse_key};
+use crate::telemetry;
 
 /// The client's `Idempotency-Key`, scoped to the authenticated caller
 /// ([`Principal::caller`], issuer and subject), the method and the route:
@@ -78,8 +79,14 @@ where
             (Some(value), None) => parse_key(value.as_bytes()),
         };
         let key = key.map_err(|e| match e {
-            KeyError::Missing => ApiError::bad_request("idempotency_key_missing"),
-            KeyError::Malformed => ApiError::bad_request("idempotency_key_malformed"),
+            KeyError::Missing => {
+                telemetry::idempotency(telemetry::Idempotency::KeyMissing, None);
+                ApiError::bad_request("idempotency_key_missing")
+            }
+            KeyError::Malformed => {
+                telemetry::idempotency(telemetry::Idempotency::KeyMalformed, None);
+                ApiError::bad_request("idempotency_key_malformed")
+            }
         })?;
         let principal = parts.extensions.get::<Principal>().ok_or_else(ApiError::unauthorized)?;
         let owner = principal.caller().key();

@@ -17,7 +17,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::axum::ApiError;
-use crate::cors::{CorsHeaders, CorsPolicy, PREFLIGHT_VARY};
+use crate::cors::{CorsHeaders, CorsPolicy, PREFLIGHT_VARY, PreflightRefusal};
+use crate::telemetry::{self, CorsRequest};
 
 /// Serves a [`CorsPolicy`]:
 ///
@@ -92,7 +93,12 @@ fn preflight(shared: &CorsHeaders, headers: &HeaderMap) -> Response {
             response
         }
         Err(refusal) => {
-            tracing::debug!(origin = ?headers.get(ORIGIN), reason = refusal.as_str(), "CORS preflight refused");
+            let reason = match refusal {
+                PreflightRefusal::Origin => "origin",
+                PreflightRefusal::Method => "method",
+                PreflightRefusal::Header => "header",
+            };
+            telemetry::cors_refusal(CorsRequest::Preflight, reason);
             let mut response = ApiError::with_status(StatusCode::FORBIDDEN, "cors_preflight_denied").into_response();
             response.headers_mut().insert(VARY, PREFLIGHT_VARY);
             response
@@ -142,6 +148,9 @@ where
             return ResponseFuture { state: State::Preflight { answer: Some(answer) } };
         }
         let allowed = self.shared.allowed_origin(headers);
+        if allowed.is_none() && headers.contains_key(ORIGIN) {
+            telemetry::cors_refusal(CorsRequest::Simple, "origin");
+        }
         let future = self.inner.call(req);
         ResponseFuture { state: State::Route { future, allowed: Some(allowed), shared: Arc::clone(&self.shared) } }
     }

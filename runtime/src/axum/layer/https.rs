@@ -183,11 +183,9 @@ impl HttpsLayer {
         let redirectable = matches!(*request.method(), Method::GET | Method::HEAD);
         let mut response = match &config.redirect_host {
             Some(host) if redirectable => redirect(host, request),
-            _ => {
-                tracing::info!(method = %request.method(), "plain-HTTP request refused");
-                ApiError::with_status(StatusCode::FORBIDDEN, "https_required").into_response()
-            }
+            _ => ApiError::with_status(StatusCode::FORBIDDEN, "https_required").into_response(),
         };
+        crate::telemetry::https_refusal(response.status() == StatusCode::PERMANENT_REDIRECT, request.method());
         response.extensions_mut().insert(PlainHttpAnswer);
         Some(response)
     }

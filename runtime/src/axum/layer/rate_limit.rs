@@ -19,6 +19,7 @@ use crate::auth::Principal;
 use crate::axum::ApiError;
 use crate::client_addr::{ClientAddr, TrustedProxies};
 use crate::rate_limit::{Outcome, RateLimitDecision, RateLimitKey, RateLimiter};
+use crate::telemetry::{self, Limiter as LimiterKind};
 
 /// The code of the 400 answered when a trusted proxy's forwarding header
 /// names no client.
@@ -178,26 +179,35 @@ impl RateLimitLayer {
     /// Decides one request: which limiter and key, then the limiter's word.
     pub async fn decide(&self, headers: &HeaderMap, peer: Option<IpAddr>, principal: Option<&Principal>) -> Decided {
         let config = &*self.inner;
-        let (limiter, key) = match principal {
+        let (limiter, kind, key) = match principal {
             Some(p) => {
-                let limiter = config.roles.iter().find(|(role, _)| p.has_role(role)).map_or(&config.default, |r| &r.1);
-                (limiter, RateLimitKey::caller(p.caller()))
+                let (limiter, kind) = match config.roles.iter().find(|(role, _)| p.has_role(role)) {
+                    Some((_, limiter)) => (limiter, LimiterKind::Role),
+                    None => (&config.default, LimiterKind::Default),
+                };
+                (limiter, kind, RateLimitKey::caller(p.caller()))
             }
             None => {
-                let limiter = config.anonymous.as_ref().unwrap_or(&config.default);
+                let (limiter, kind) = match &config.anonymous {
+                    Some(limiter) => (limiter, LimiterKind::Anonymous),
+                    None => (&config.default, LimiterKind::Default),
+                };
                 match config.proxies.resolve_headers(peer, headers) {
-                    Ok(client) => (limiter, client_key(&client)),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "rate limit: a trusted proxy's forwarding header names no client");
+                    Ok(client) => (limiter, kind, client_key(&client)),
+                    Err(_) => {
+                        telemetry::rate_limit(telemetry::RateLimit::InvalidForwarded, kind);
                         return Decided::new(Verdict::BadForwarded, None);
                     }
                 }
             }
         };
         match crate::rate_limit::decide(&*limiter.limiter, &key, config.cost).await {
-            Ok(decision) => Decided::new(Verdict::Decision(decision), Some(limiter.policy.clone())),
-            Err(e) => {
-                tracing::error!(error = %e, "rate limit misconfigured");
+            Ok(decision) => {
+                telemetry::rate_limit(telemetry::RateLimit::Decided(&decision), kind);
+                Decided::new(Verdict::Decision(decision), Some(limiter.policy.clone()))
+            }
+            Err(_) => {
+                telemetry::rate_limit(telemetry::RateLimit::Misconfigured, kind);
                 Decided::new(Verdict::Misconfigured, None)
             }
         }

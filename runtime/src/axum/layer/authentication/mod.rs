@@ -34,6 +34,7 @@ use crate::auth::token::{CsrfPolicy, TokenCookie};
 use crate::axum::ApiError;
 use crate::axum::layer::rate_limit::INVALID_FORWARDED;
 use crate::client_addr::{ForwardedHeader, TrustedProxies};
+use crate::telemetry::{self, Auth, Scheme};
 use apishield_internals::names::normalize;
 
 mod query;
@@ -248,35 +249,31 @@ impl AuthenticationLayer {
         }
         let mut values = headers.get_all(AUTHORIZATION).iter();
         let Some(value) = values.next() else { return self.cookie(peer, method, headers).await };
-        // Refused before any verification: the reason, logged only if the
+        // Refused before any verification: the reason, reported only if the
         // throttle lets the request through.
         let credentials = if values.next().is_some() {
-            Err("two Authorization headers")
+            Err((DUPLICATE_AUTHORIZATION, Scheme::Unknown))
         } else {
             match value.to_str() {
                 Ok(value) => Credentials::from_authorization(value).map_err(|e| match e {
-                    AuthorizationError::ApiKey(e) => e.code(),
-                    e => authorization_code(&e),
+                    AuthorizationError::ApiKey(e) => (e.code(), Scheme::ApiKey),
+                    e => (authorization_code(&e), Scheme::Unknown),
                 }),
-                Err(_) => Err("Authorization is not visible ASCII"),
+                Err(_) => Err((NOT_ASCII, Scheme::Unknown)),
             }
         };
-        let key_prefix = match &credentials {
-            Ok(Credentials::ApiKey(key)) => Some(key.display_prefix()),
-            _ => None,
+        let (key_prefix, scheme) = match &credentials {
+            Ok(Credentials::ApiKey(key)) => (Some(key.display_prefix()), Scheme::ApiKey),
+            Ok(Credentials::Bearer(_)) => (None, Scheme::Bearer),
+            Err((_, scheme)) => (None, *scheme),
         };
-        let subjects = self.subjects(peer, headers, key_prefix)?;
+        let subjects = self.subjects(peer, headers, key_prefix, scheme)?;
         let failures = &self.inner.failures;
-        failures.admit(&subjects).await.map_err(|refusal| match refusal {
-            Refusal::Throttled { retry_after_secs } => {
-                AuthRejection { kind: RejectionKind::Throttled { retry_after_secs } }
-            }
-            Refusal::Unavailable => AuthRejection { kind: RejectionKind::Unavailable },
-        })?;
+        failures.admit(&subjects).await.map_err(|refusal| refused_by_throttle(refusal, scheme))?;
         let outcome = match credentials {
-            Ok(Credentials::Bearer(token)) => self.bearer(token).await,
+            Ok(Credentials::Bearer(token)) => self.bearer(token, Scheme::Bearer).await,
             Ok(Credentials::ApiKey(key)) => self.api_key(&key).await,
-            Err(reason) => Err(self.unauthorized(reason, false)),
+            Err((reason, scheme)) => Err(self.unauthorized(reason, scheme)),
         };
         if let Err(AuthRejection { kind: RejectionKind::Unauthorized { .. } }) = &outcome {
             failures.record_failure(&subjects).await;
@@ -290,6 +287,7 @@ impl AuthenticationLayer {
         peer: Option<IpAddr>,
         headers: &HeaderMap,
         key_prefix: Option<&str>,
+        scheme: Scheme,
     ) -> Result<Subjects, AuthRejection> {
         let failures = &self.inner.failures;
         if !failures.counts_clients() {
@@ -311,31 +309,35 @@ impl AuthenticationLayer {
                 }
                 Ok(failures.subjects(key.as_ref(), key_prefix))
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "authentication: a trusted proxy's forwarding header names no client");
+            Err(_) => {
+                telemetry::authentication(Auth::InvalidForwarded, scheme);
                 Err(AuthRejection { kind: RejectionKind::BadForwarded })
             }
         }
     }
 
     #[cfg(feature = "jwt")]
-    async fn bearer(&self, token: &str) -> Result<Option<Principal>, AuthRejection> {
+    async fn bearer(&self, token: &str, scheme: Scheme) -> Result<Option<Principal>, AuthRejection> {
         let Some(validator) = &self.inner.jwt else {
-            return Err(self.unauthorized("bearer tokens are not accepted here", true));
+            return Err(self.unauthorized(SCHEME_NOT_CONFIGURED, scheme));
         };
         // Async: an unknown `kid` from a remote JWK set waits for the one
         // allowed refetch (key rotation at the identity provider), and a
         // denylist is asked whether the token was revoked.
         match validator.validate_async(token).await {
-            Ok(valid) => Ok(Some(valid.principal())),
-            Err(JwtError::RevocationUnavailable) => Err(AuthRejection { kind: RejectionKind::Unavailable }),
-            Err(e) => Err(self.unauthorized(e.code(), true)),
+            Ok(valid) => {
+                telemetry::authentication(Auth::Authenticated, scheme);
+                Ok(Some(valid.principal()))
+            }
+            Err(e @ JwtError::RevocationUnavailable) => Err(unavailable(e.code(), scheme)),
+            Err(e) => Err(self.unauthorized(e.code(), scheme)),
         }
     }
 
     #[cfg(not(feature = "jwt"))]
-    async fn bearer(&self, _token: &str) -> Result<Option<Principal>, AuthRejection> {
-        Err(self.unauthorized("bearer tokens need the `jwt` feature", true))
+    async fn bearer(&self, _token: &str, scheme: Scheme) -> Result<Option<Principal>, AuthRejection> {
+        // Bearer tokens need the `jwt` feature.
+        Err(self.unauthorized(SCHEME_NOT_CONFIGURED, scheme))
     }
 
     /// A request without `Authorization`: the token cookie, if configured
@@ -348,27 +350,22 @@ impl AuthenticationLayer {
         method: &Method,
         headers: &HeaderMap,
     ) -> Result<Option<Principal>, AuthRejection> {
-        let Some((cookie, csrf)) = &self.inner.cookie else { return Ok(None) };
+        let Some((cookie, csrf)) = &self.inner.cookie else { return Ok(anonymous()) };
         let token = match cookie.read(headers) {
-            Ok(None) => return Ok(None),
+            Ok(None) => return Ok(anonymous()),
             Ok(Some(token)) => Ok(token),
-            Err(_) => Err("the token cookie appears twice"),
+            Err(_) => Err(DUPLICATE_COOKIE),
         };
         if let Err(e) = csrf.check(method, headers) {
-            tracing::warn!(reason = e.code(), "cookie-authenticated request refused: no CSRF proof");
+            telemetry::authentication(Auth::Csrf(e.code()), Scheme::Cookie);
             return Err(AuthRejection { kind: RejectionKind::Csrf });
         }
-        let subjects = self.subjects(peer, headers, None)?;
+        let subjects = self.subjects(peer, headers, None, Scheme::Cookie)?;
         let failures = &self.inner.failures;
-        failures.admit(&subjects).await.map_err(|refusal| match refusal {
-            Refusal::Throttled { retry_after_secs } => {
-                AuthRejection { kind: RejectionKind::Throttled { retry_after_secs } }
-            }
-            Refusal::Unavailable => AuthRejection { kind: RejectionKind::Unavailable },
-        })?;
+        failures.admit(&subjects).await.map_err(|refusal| refused_by_throttle(refusal, Scheme::Cookie))?;
         let outcome = match token {
-            Ok(token) => self.bearer(token).await,
-            Err(reason) => Err(self.unauthorized(reason, true)),
+            Ok(token) => self.bearer(token, Scheme::Cookie).await,
+            Err(reason) => Err(self.unauthorized(reason, Scheme::Cookie)),
         };
         if let Err(AuthRejection { kind: RejectionKind::Unauthorized { .. } }) = &outcome {
             failures.record_failure(&subjects).await;
@@ -383,36 +380,41 @@ impl AuthenticationLayer {
         _method: &Method,
         _headers: &HeaderMap,
     ) -> Result<Option<Principal>, AuthRejection> {
-        Ok(None)
+        Ok(anonymous())
     }
 
     async fn api_key(&self, key: &ApiKey) -> Result<Option<Principal>, AuthRejection> {
         let Some(verifier) = &self.inner.api_keys else {
-            return Err(self.unauthorized("API keys are not accepted here", false));
+            return Err(self.unauthorized(SCHEME_NOT_CONFIGURED, Scheme::ApiKey));
         };
         match verifier.verify(key, None).await {
-            Ok(record) => Ok(Some(record.principal())),
-            Err(ApiKeyError::StoreUnavailable) => Err(AuthRejection { kind: RejectionKind::Unavailable }),
-            Err(e) => Err(self.unauthorized(e.code(), false)),
+            Ok(record) => {
+                telemetry::authentication(Auth::Authenticated, Scheme::ApiKey);
+                Ok(Some(record.principal()))
+            }
+            Err(e @ ApiKeyError::StoreUnavailable) => Err(unavailable(e.code(), Scheme::ApiKey)),
+            Err(e) => Err(self.unauthorized(e.code(), Scheme::ApiKey)),
         }
     }
 
     fn check_query(&self, query: &str) -> Result<(), AuthRejection> {
         for (name, value) in form_urlencoded::parse(query.as_bytes()) {
             if query::is_credential(&self.inner.refused_query_params, &name, &value) {
-                // The parameter's name may be logged if it reads like a name
-                // (it is the client's text too); its value never.
+                // The parameter's name may be reported if it reads like a
+                // name (it is the client's text too); its value never.
                 let parameter = if crate::request::echo::may_echo(&name) { &*name } else { "(not shown)" };
-                tracing::warn!(parameter, "credential in the query string refused");
+                telemetry::authentication(Auth::CredentialInQuery { parameter }, Scheme::Query);
                 return Err(AuthRejection { kind: RejectionKind::CredentialInQuery });
             }
         }
         Ok(())
     }
 
-    #[cfg_attr(not(feature = "jwt"), allow(unused_variables))]
-    fn unauthorized(&self, reason: &str, bearer: bool) -> AuthRejection {
-        tracing::info!(reason, "authentication refused");
+    /// A 401, reported with its `reason` (a code from a fixed set).
+    fn unauthorized(&self, reason: &'static str, scheme: Scheme) -> AuthRejection {
+        telemetry::authentication(Auth::Refused(reason), scheme);
+        #[cfg_attr(not(feature = "jwt"), allow(unused_variables))]
+        let bearer = matches!(scheme, Scheme::Bearer | Scheme::Cookie);
         let mut challenges = Vec::with_capacity(2);
         #[cfg(feature = "jwt")]
         if self.inner.jwt.is_some() {
@@ -422,6 +424,36 @@ impl AuthenticationLayer {
             challenges.push("ApiKey");
         }
         AuthRejection { kind: RejectionKind::Unauthorized { challenge: challenges.join(", ") } }
+    }
+}
+
+/// The reasons of refusals that are not an error type's code.
+const DUPLICATE_AUTHORIZATION: &str = "duplicate_authorization";
+const NOT_ASCII: &str = "not_ascii";
+const SCHEME_NOT_CONFIGURED: &str = "scheme_not_configured";
+#[cfg(feature = "jwt")]
+const DUPLICATE_COOKIE: &str = "duplicate_cookie";
+
+/// A request without a credential, reported.
+fn anonymous() -> Option<Principal> {
+    telemetry::authentication(Auth::Anonymous, Scheme::None);
+    None
+}
+
+/// A 503, reported with its `reason`.
+fn unavailable(reason: &'static str, scheme: Scheme) -> AuthRejection {
+    telemetry::authentication(Auth::Unavailable(reason), scheme);
+    AuthRejection { kind: RejectionKind::Unavailable }
+}
+
+/// The failed-attempt limit's refusal, reported.
+fn refused_by_throttle(refusal: Refusal, scheme: Scheme) -> AuthRejection {
+    match refusal {
+        Refusal::Throttled { retry_after_secs } => {
+            telemetry::authentication(Auth::Throttled { retry_after_secs }, scheme);
+            AuthRejection { kind: RejectionKind::Throttled { retry_after_secs } }
+        }
+        Refusal::Unavailable => unavailable("throttle_unavailable", scheme),
     }
 }
 

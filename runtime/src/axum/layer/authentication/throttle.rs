@@ -180,14 +180,8 @@ impl FailedAuthLimit {
             }
         }
         match wait {
-            Some(wait) => {
-                // Info, not warn: a client that keeps guessing would flood the logs.
-                tracing::info!(
-                    retry_after_ms = wait.as_millis() as u64,
-                    "authentication throttled: too many refused credentials"
-                );
-                Err(Refusal::Throttled { retry_after_secs: wait.as_millis().div_ceil(1000).max(1) as u64 })
-            }
+            // Reported by the layer (`telemetry::authentication`).
+            Some(wait) => Err(Refusal::Throttled { retry_after_secs: wait.as_millis().div_ceil(1000).max(1) as u64 }),
             None => Ok(()),
         }
     }
