@@ -263,7 +263,15 @@ impl RateLimitDecision {
     pub fn rate_limit_header(&self) -> Option<String> {
         let w = self.most_restrictive()?;
         let c = w.counted?;
-        Some(format!("\"{}\";r={};t={}", w.name, c.remaining, c.reset_after_ms.div_ceil(1000)))
+        // Written by hand, not `format!`: it is built on every request.
+        let mut value = String::with_capacity(w.name.as_str().len() + 32);
+        value.push('"');
+        value.push_str(w.name.as_str());
+        value.push_str("\";r=");
+        push_u64(&mut value, c.remaining);
+        value.push_str(";t=");
+        push_u64(&mut value, c.reset_after_ms.div_ceil(1000));
+        Some(value)
     }
 
     /// The response headers, as `(name, value)` pairs in this order:
@@ -439,5 +447,34 @@ mod tests {
         assert!(open.is_allowed());
         assert_eq!(open.headers(), [(RATELIMIT_POLICY, "\"minute\";q=5;w=60".to_string())]);
         assert_eq!(open.remaining(), None);
+    }
+}
+
+/// `n` in decimal, without the formatting machinery.
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+}
+
+#[cfg(test)]
+mod push_u64_tests {
+    proptest::proptest! {
+        #[test]
+        fn writes_what_display_writes(n: u64) {
+            let mut out = String::from("x");
+            super::push_u64(&mut out, n);
+            proptest::prop_assert_eq!(out, format!("x{n}"));
+        }
     }
 }
