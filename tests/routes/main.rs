@@ -5,3 +5,4 @@
 
 mod facts;
 mod http;
+mod secure_stack;

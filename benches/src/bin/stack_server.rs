@@ -42,7 +42,10 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("bare", "GET /orders/{id}: axum alone"),
     ("defaults", "GET, SafeDefaults (request id, security headers, HTTPS policy, CORS, body limit)"),
     ("api_key", "GET, SafeDefaults + API-key Authentication + memory RateLimit"),
-    ("api_key_one_layer", "the same as api_key, composed into one `Router::layer` call (a ServiceBuilder)"),
+    (
+        "api_key_one_layer",
+        "the same as api_key in one `Router::layer` call (`SafeDefaults::around`, `Routes::secure_stack`)",
+    ),
     ("jwt_hs256", "GET, SafeDefaults + JWT (HS256) Authentication + memory RateLimit"),
     ("jwt_rs256", "GET, SafeDefaults + JWT (RS256) Authentication + memory RateLimit"),
     ("tower_http", "GET, tower-http's CORS + one SetResponseHeader per security header + request id"),
@@ -200,10 +203,7 @@ async fn variant(name: &str) -> Option<Served> {
         }
         "api_key_one_layer" => {
             let (verifier, header) = api_key().await;
-            let stack = ServiceBuilder::new()
-                .layer(safe_defaults().into_layer())
-                .layer(AuthenticationLayer::new().api_keys(verifier))
-                .layer(rate_limit());
+            let stack = safe_defaults().around(AuthenticationLayer::new().api_keys(verifier), rate_limit());
             get(get_route().layer(stack), vec![format!("authorization: {header}")])
         }
         "jwt_hs256" | "jwt_rs256" => {

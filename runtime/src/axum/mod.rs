@@ -49,7 +49,7 @@ pub mod idempotency;
 pub mod layer;
 mod response;
 
-pub use defaults::{SafeDefaults, SafeDefaultsLayer};
+pub use defaults::{SafeDefaults, SafeDefaultsLayer, SecureStackLayer};
 pub use error::ApiError;
 pub use extract::{
     BodyLimit, DEFAULT_BODY_LIMIT, SecureJson, SecureJsonRejection, SecureQuery, SecureQueryRejection, WebhookEndpoint,

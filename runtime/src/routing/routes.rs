@@ -194,6 +194,32 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         self
     }
 
+    /// The recommended stack around every route added so far, in one
+    /// `Router::layer` call ([`SafeDefaults::around`](crate::axum::SafeDefaults::around)):
+    /// the same layers in the same order as `.layer(rate_limit)`,
+    /// `.layer(authentication)` and `.safe_defaults(defaults)`, recorded the
+    /// same way for the audit, with the routes boxed once instead of three
+    /// times per request.
+    pub fn secure_stack(
+        mut self,
+        defaults: crate::axum::SafeDefaults,
+        authentication: crate::axum::AuthenticationLayer,
+        rate_limit: crate::axum::RateLimitLayer,
+    ) -> Self {
+        self.record(layer_fact(&rate_limit));
+        self.record(layer_fact(&authentication));
+        self.record(LayerFact {
+            type_name: std::any::type_name::<crate::axum::SafeDefaults>(),
+            enforces: Some(defaults.enforcement()),
+        });
+        self.record(LayerFact {
+            type_name: std::any::type_name::<crate::axum::HttpsLayer>(),
+            enforces: Some(defaults.https_enforcement()),
+        });
+        self.router = self.router.layer(defaults.around(authentication, rate_limit));
+        self
+    }
+
     /// Gives the routes their state (axum's `Router::with_state`).
     pub fn with_state<S2>(self, state: S) -> Routes<S2> {
         Routes { router: self.router.with_state(state), entries: self.entries }
