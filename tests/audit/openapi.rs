@@ -115,3 +115,13 @@ fn query_types_become_parameters_and_lists_arrays() {
     );
     assert!(op.get("requestBody").is_none());
 }
+
+#[test]
+fn operation_ids_are_unique_when_a_handler_serves_two_routes() {
+    let routes: Routes = Routes::new().route("/hits", get(search)).route("/v2/hits", get(search));
+    let doc = OpenApi::new("search", "1").document(routes.entries());
+    let first = &doc["paths"]["/hits"]["get"]["operationId"];
+    let second = &doc["paths"]["/v2/hits"]["get"]["operationId"];
+    assert_eq!(first, "openapi_search");
+    assert_eq!(second, "openapi_search_2");
+}

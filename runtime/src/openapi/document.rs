@@ -47,8 +47,19 @@ impl OpenApi {
         let mut generator = settings.into_generator();
         let mut paths = Map::new();
         let mut schemes = Schemes::default();
+        let mut operation_ids = std::collections::HashSet::new();
         for route in routes.iter().filter(|r| r.method != "*") {
-            let operation = operation(route, &mut generator, &mut schemes);
+            let mut operation = operation(route, &mut generator, &mut schemes);
+            // Unique in the document, as OpenAPI requires: one handler may
+            // serve several routes.
+            if let Some(Value::String(id)) = operation.get_mut("operationId") {
+                let base = id.clone();
+                let mut n = 1;
+                while !operation_ids.insert(id.clone()) {
+                    n += 1;
+                    *id = format!("{base}_{n}");
+                }
+            }
             let item = paths.entry(route.path.clone()).or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(item) = item {
                 item.insert(route.method.to_ascii_lowercase(), operation);
