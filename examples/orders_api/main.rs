@@ -28,8 +28,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The metrics, on their own loopback listener (see orders_api/metrics.rs).
     let ops = tokio::net::TcpListener::bind(config.ops_addr).await?;
     let ops_addr = ops.local_addr()?;
-    orders_api::metrics::recorder()?;
-    tokio::spawn(orders_api::metrics::serve_ops(ops, async {
+    let metrics = orders_api::metrics::recorder()?;
+    tokio::spawn(orders_api::metrics::serve_ops(ops, metrics, async {
         let _ = tokio::signal::ctrl_c().await;
     }));
     let token = orders_api::dev_token("alice", &[])?;

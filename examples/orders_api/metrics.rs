@@ -78,13 +78,14 @@ pub fn check_ops_addr(addr: SocketAddr) -> Result<SocketAddr, String> {
     Ok(addr)
 }
 
-/// Serves the ops router of the process's recorder on `listener` until
-/// `shutdown` completes.
+/// Serves the ops router of `handle` (from [`recorder`], installed by the
+/// caller before the service takes requests: counted before the recorder
+/// exists, a decision is lost) on `listener` until `shutdown` completes.
 pub async fn serve_ops(
     listener: tokio::net::TcpListener,
+    handle: PrometheusHandle,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let handle = recorder().map_err(|e| std::io::Error::other(e.to_string()))?;
     axum::serve(listener, router(handle)).with_graceful_shutdown(shutdown).await
 }
 

@@ -22,6 +22,7 @@ mod policy;
 mod request;
 mod response;
 mod route;
+mod schema;
 mod syntax;
 
 use proc_macro::TokenStream;

@@ -21,10 +21,9 @@ async fn the_ops_listener_serves_the_counters_of_refused_requests() {
     let base = format!("http://{}", instance.addr);
     let ops = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
     let ops_addr = ops.local_addr().expect("ops address");
-    // Installed before the requests, as `main` does: the spawned server
-    // installs it only once it first runs, after the requests it would miss.
-    orders_api::metrics::recorder().expect("the process's recorder");
-    tokio::spawn(orders_api::metrics::serve_ops(ops, std::future::pending()));
+    // Installed before the requests, as `main` does.
+    let handle = orders_api::metrics::recorder().expect("the process's recorder");
+    tokio::spawn(orders_api::metrics::serve_ops(ops, handle, std::future::pending()));
 
     // Refused: a credential in the query string, a header that is no credential.
     const SECRET: &str = "sk-live-NotARealKeyButSecret0123456789abcdef";

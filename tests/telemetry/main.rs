@@ -595,6 +595,9 @@ async fn every_security_decision_is_a_counter_and_an_event_without_the_secrets()
         ("its prefix and random part", &s.api_key[..20]),
         ("the unknown key", &s.unknown_key),
         ("the unknown key's random part", &s.unknown_key[s.unknown_key.len() - 16..]),
+        // A refused key may be a real one, expired or revoked: not even the
+        // start a dashboard shows of it.
+        ("the unknown key's display prefix", &s.unknown_key[..12]),
         ("the JWT", &s.tiny_token),
         ("the forged JWT's signature", s.forged_token.rsplit('.').next().unwrap()),
         ("the query's credential", QUERY_SECRET),

@@ -153,13 +153,12 @@ impl Items {
                 }
             }
         });
+        let leaf_schema = crate::schema::leaf(ty);
         self.schema_leaves.push(quote! {
             #[automatically_derived]
             impl<#(#params),*> #p::RuleSchema<#ty> for #leaf {
                 fn schema(&self, __g: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
-                    #[allow(unused_imports)]
-                    use #p::{LeafNoSchema as _, LeafSchema as _};
-                    (&&#p::Leaf::<#ty>::new()).schema_leaf(__g)
+                    #leaf_schema
                 }
             }
         });
@@ -435,44 +434,15 @@ pub(crate) fn fields_code(
     FieldsCode { visit, check: quote!(#(#check)*), policy: policy_entries, schema: quote!(#(#schema)*) }
 }
 
-/// The `JsonSchema` impl (feature `schemars`): `body` makes the schema,
-/// with the generator in `__g`; `leaves` are the nested types' schemas.
+/// The `JsonSchema` impl of the checked item (feature `schemars`).
 pub(crate) fn schema_impl(
     checked: &Checked<'_>,
     schema_bounds: &[TokenStream],
     leaves: &[TokenStream],
     body: TokenStream,
 ) -> TokenStream {
-    let p = private();
     let c = checked.container;
-    let ident = c.ident;
-    let quiet = quiet(c.generics);
-    let mut bounds = crate::syntax::type_params_bound(c.generics, &quote!(#p::schemars::JsonSchema));
-    bounds.extend(schema_bounds.iter().cloned());
-    let generics = bounded(c.generics, &bounds);
-    let (impl_g, ty_g, where_g) = generics.split_for_impl();
-    let (name, id) = crate::syntax::schema_name_and_id(c.ident, c.generics);
-    quote! {
-        ::apishield::__if_schemars! {{
-            #(#leaves)*
-
-            #[automatically_derived]
-            #quiet
-            impl #impl_g #p::schemars::JsonSchema for #ident #ty_g #where_g {
-                fn schema_name() -> #p::Cow<'static, str> {
-                    #name
-                }
-
-                fn schema_id() -> #p::Cow<'static, str> {
-                    #id
-                }
-
-                fn json_schema(__g: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
-                    #body
-                }
-            }
-        }}
-    }
+    crate::schema::json_schema_impl(c.ident, c.generics, schema_bounds, leaves, body)
 }
 
 pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
@@ -506,7 +476,7 @@ pub(crate) fn common_impls(
     let (impl_g, ty_g, where_g) = check_generics.split_for_impl();
     let (kind, mode) = if c.query { (quote!(Query), quote!(Query)) } else { (quote!(Body), quote!(Json)) };
     let max_query = usize_lit(checked.max_query_len);
-    let with_schema = crate::syntax::policy_schema(c.ident, c.generics);
+    let with_schema = crate::schema::policy_schema(c.ident, c.generics);
     let register = crate::syntax::register_type(quote!(#p::RegisteredType::__request(
         ::core::module_path!(),
         __APISHIELD_POLICY
@@ -561,17 +531,7 @@ fn emit_struct(checked: &Checked<'_>, fields: &[CheckedField<'_>]) -> TokenStrea
     let code = fields_code(&mut items, fields, quote!(Self), &|f| quote!(&self.#f), &emit_cx);
     let FieldsCode { visit, check, policy: field_policies, schema } = code;
     let Items { statics, assertions, read_bounds, check_bounds, leaves, schema_leaves, schema_bounds, .. } = items;
-    let schema_impl = schema_impl(
-        checked,
-        &schema_bounds,
-        &schema_leaves,
-        quote! {
-            #[allow(unused_mut)]
-            let mut __s = #p::ObjectSchema::new();
-            #schema
-            __s.finish()
-        },
-    );
+    let schema_impl = schema_impl(checked, &schema_bounds, &schema_leaves, crate::schema::object(schema));
     let assertions = generics.assertion_fn(&assertions);
     let mut both = read_bounds.clone();
     both.extend(check_bounds.iter().cloned());
@@ -700,7 +660,7 @@ pub(crate) fn fallback_impls(ident: &Ident, generics: &Generics, derives_deseria
     let de_generics = with_de(generics);
     let (de_impl, _, de_where) = de_generics.split_for_impl();
     let (impl_g, ty_g, where_g) = generics.split_for_impl();
-    let schema = crate::syntax::fallback_schema_impl(ident, generics);
+    let schema = crate::schema::fallback_schema_impl(ident, generics);
     let deserialize = (!derives_deserialize).then(|| {
         quote! {
             #[automatically_derived]

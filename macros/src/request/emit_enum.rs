@@ -54,12 +54,10 @@ pub(crate) fn emit_tagged(
                 field_policies.extend(policies);
                 let object = match kind {
                     CheckedKind::Unit => quote!(#p::None),
-                    _ => quote!(#p::Some({
-                        #[allow(unused_mut)]
-                        let mut __s = #p::ObjectSchema::new();
-                        #schema
-                        __s.finish()
-                    })),
+                    _ => {
+                        let object = crate::schema::object(schema);
+                        quote!(#p::Some(#object))
+                    }
                 };
                 let variant_schema = match content {
                     None => quote!(#p::internal_variant(#tag, #wire, #object)),

@@ -20,7 +20,7 @@ pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
     let generics = GenericNames::of(c.generics);
     let mut assertions = Vec::new();
     let mut bounds = Vec::new();
-    let mut schema_bounds = crate::syntax::type_params_bound(c.generics, &quote!(#p::schemars::JsonSchema));
+    let mut schema_bounds = Vec::new();
     let (serialize_body, wire_names, schema_body) = match &c.body {
         Body::Struct(fields) => {
             let sent: Vec<&Field<'_>> = fields.iter().filter(|f| !f.skip).collect();
@@ -35,11 +35,7 @@ pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
                 let field_schema = if generics.mentioned_in(ty) {
                     quote!(__g.subschema_for::<#ty>())
                 } else {
-                    quote! {{
-                        #[allow(unused_imports)]
-                        use #p::{LeafNoSchema as _, LeafSchema as _};
-                        (&&#p::Leaf::<#ty>::new()).schema_leaf(__g)
-                    }}
+                    crate::schema::leaf(ty)
                 };
                 schema_fields.push(quote!(#(#cfgs)* __s.field(#wire, #field_schema, #required, #p::None);));
                 if generics.mentioned_in(ty) {
@@ -60,12 +56,7 @@ pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
                     });
                 }
             }
-            let schema_body = quote! {
-                #[allow(unused_mut)]
-                let mut __s = #p::ObjectSchema::new();
-                #(#schema_fields)*
-                __s.finish()
-            };
+            let schema_body = crate::schema::object(quote!(#(#schema_fields)*));
             (serialize_struct(&name, &sent), sent.iter().map(|f| f.wire.clone()).collect::<Vec<_>>(), schema_body)
         }
         Body::UnitEnum(variants) => {
@@ -83,30 +74,9 @@ pub(crate) fn emit(checked: &Checked<'_>) -> TokenStream {
             (body, wires, schema_body)
         }
     };
-    let schema_generics = bounded(c.generics, &schema_bounds);
-    let (schema_impl_g, schema_ty_g, schema_where) = schema_generics.split_for_impl();
-    let (schema_name, schema_id) = crate::syntax::schema_name_and_id(c.ident, c.generics);
-    let with_schema = crate::syntax::policy_schema(c.ident, c.generics);
+    let with_schema = crate::schema::policy_schema(c.ident, c.generics);
     // What leaves the server, as a schema (feature `schemars`).
-    let schema_impl = quote! {
-        ::apishield::__if_schemars! {{
-            #[automatically_derived]
-            #quiet
-            impl #schema_impl_g #p::schemars::JsonSchema for #ident #schema_ty_g #schema_where {
-                fn schema_name() -> #p::Cow<'static, str> {
-                    #schema_name
-                }
-
-                fn schema_id() -> #p::Cow<'static, str> {
-                    #schema_id
-                }
-
-                fn json_schema(__g: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
-                    #schema_body
-                }
-            }
-        }}
-    };
+    let schema_impl = crate::schema::json_schema_impl(c.ident, c.generics, &schema_bounds, &[], schema_body);
     let bounded_generics = bounded(c.generics, &bounds);
     let (impl_g, ty_g, where_g) = bounded_generics.split_for_impl();
     let owned_by = match checked.owner {
@@ -326,7 +296,7 @@ fn from_model(c: &Container<'_>, model: &syn::Path) -> TokenStream {
 pub(crate) fn fallback_impls(ident: &Ident, generics: &syn::Generics, ownership: &Ownership) -> TokenStream {
     let p = private();
     let (impl_g, ty_g, where_g) = generics.split_for_impl();
-    let schema = crate::syntax::fallback_schema_impl(ident, generics);
+    let schema = crate::schema::fallback_schema_impl(ident, generics);
     let public = matches!(ownership, Ownership::None).then(|| {
         quote! {
             #[automatically_derived]

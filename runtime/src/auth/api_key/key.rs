@@ -193,9 +193,10 @@ impl ApiKey {
         self.environment
     }
 
-    /// The start of the key, safe to show and log (`sk-live-AbC1`): the type
-    /// prefix and the first 4 random characters, to tell a user's keys apart
-    /// in a dashboard.
+    /// The start of the key, safe to show its owner and to store
+    /// (`sk-live-AbC1`): the type prefix and the first 4 random characters,
+    /// to tell a user's keys apart in a dashboard. The log of a refused key
+    /// leaves it out: that key may be a real one, expired or revoked.
     pub fn display_prefix(&self) -> &str {
         &self.secret[..PREFIX_LEN + DISPLAY_RANDOM_LEN]
     }
