@@ -19,8 +19,13 @@ use std::time::Duration;
 
 use apishield::auth::api_key::{ApiKeyEnvironment, ApiKeyIssuer, ApiKeyKind, ApiKeyVerifier, MemoryApiKeyStore};
 use apishield::auth::jwt::{HmacSecret, JwtAlgorithm, JwtIssuer, JwtKey, JwtSigningKey, JwtValidator};
-use apishield::axum::{AuthenticationLayer, HttpsLayer, Idempotency, RateLimitLayer, SafeDefaults};
+use apishield::axum::{
+    AuthenticationLayer, BodyLimit, HttpsLayer, Idempotency, RateLimitLayer, RequestIdLayer, SafeDefaults,
+    SafeDefaultsLayer,
+};
 use apishield::client_addr::TrustedProxies;
+use apishield::cors::CorsPolicy;
+use apishield::headers::SecurityHeaders;
 use apishield::idempotency::MemoryIdempotencyStore;
 use apishield::prelude::*;
 use apishield::rate_limit::{Algorithm, MemoryRateLimiter, Window};
@@ -51,6 +56,14 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("tower_http", "GET, tower-http's CORS + one SetResponseHeader per security header + request id"),
     ("post_bare", "POST /payments: axum alone (a JSON body, a caller put in by a tiny layer)"),
     ("post_idempotent", "POST /payments: the same with #[idempotent] (memory store)"),
+    // To attribute the safe defaults' cost, layer by layer (not in the benchmark's table).
+    ("noop_layer", "GET, one `Router::layer` call of a layer that does nothing"),
+    ("defaults_outside", "GET, SafeDefaults around the router (a service), not through `Router::layer`"),
+    ("only_security_headers", "GET, SecurityHeaders::api() alone"),
+    ("only_request_id", "GET, RequestIdLayer alone"),
+    ("only_cors", "GET, the CORS layer alone"),
+    ("only_https", "GET, the HTTPS layer alone (trusted proxy says https)"),
+    ("only_body_limits", "GET, the two body-limit extensions alone"),
 ];
 
 const ORIGIN: &str = "https://app.example.com";
@@ -91,16 +104,23 @@ async fn caller(mut req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-fn safe_defaults() -> SafeDefaults {
-    let cors = apishield::cors! {
+fn cors() -> CorsPolicy {
+    apishield::cors! {
         origins: ["https://app.example.com"],
         methods: [GET, POST],
         headers: ["Authorization", "Content-Type", "Idempotency-Key"],
-    };
-    // As in production behind a load balancer that terminates TLS: the
-    // benchmark's client is the trusted proxy and says `https`.
+    }
+}
+
+/// As in production behind a load balancer that terminates TLS: the
+/// benchmark's client is the trusted proxy and says `https`.
+fn https() -> HttpsLayer {
     let proxies = TrustedProxies::parse(["127.0.0.1/32"]).unwrap_or_else(|e| panic!("proxies: {e}"));
-    SafeDefaults::new(cors).https(HttpsLayer::new().trusted_proxies(proxies))
+    HttpsLayer::new().trusted_proxies(proxies)
+}
+
+fn safe_defaults() -> SafeDefaults {
+    SafeDefaults::new(cors()).https(https())
 }
 
 fn rate_limit() -> RateLimitLayer {
@@ -175,8 +195,21 @@ fn tower_http() -> Router {
     )
 }
 
+/// What a variant serves: a router, or a service around one (layers applied
+/// outside the router rather than through `Router::layer`).
+enum App {
+    Router(Router),
+    Wrapped(<SafeDefaultsLayer as tower::Layer<Router>>::Service),
+}
+
+impl From<Router> for App {
+    fn from(router: Router) -> App {
+        App::Router(router)
+    }
+}
+
 struct Served {
-    app: Router,
+    app: App,
     method: &'static str,
     path: &'static str,
     headers: Vec<String>,
@@ -186,7 +219,7 @@ struct Served {
 async fn variant(name: &str) -> Option<Served> {
     let get_route = || Router::new().route("/orders/{id}", get(order));
     let get = |app: Router, headers: Vec<String>| Served {
-        app,
+        app: app.into(),
         method: "GET",
         path: "/orders/42",
         headers: [vec![format!("origin: {ORIGIN}"), "x-forwarded-proto: https".to_owned()], headers].concat(),
@@ -213,8 +246,25 @@ async fn variant(name: &str) -> Option<Served> {
             get(safe_defaults().apply(app), vec![format!("authorization: {header}")])
         }
         "tower_http" => get(tower_http(), vec![]),
+        // One layer of the safe defaults each, to attribute their cost.
+        "noop_layer" => get(get_route().layer(tower::layer::util::Identity::new()), vec![]),
+        "only_security_headers" => get(get_route().layer(SecurityHeaders::api().layer()), vec![]),
+        "only_request_id" => get(get_route().layer(RequestIdLayer::new()), vec![]),
+        "only_cors" => get(get_route().layer(cors().layer()), vec![]),
+        "only_https" => get(get_route().layer(https()), vec![]),
+        "only_body_limits" => {
+            let limits = ServiceBuilder::new()
+                .layer(axum::extract::Extension(BodyLimit(1 << 20)))
+                .layer(axum::extract::DefaultBodyLimit::max(1 << 20));
+            get(get_route().layer(limits), vec![])
+        }
+        "defaults_outside" => {
+            let mut served = get(get_route(), vec![]);
+            served.app = App::Wrapped(tower::Layer::layer(&safe_defaults().into_layer(), get_route()));
+            served
+        }
         "post_bare" => Served {
-            app: Router::new().route("/payments", post(pay_bare)).layer(middleware::from_fn(caller)),
+            app: Router::new().route("/payments", post(pay_bare)).layer(middleware::from_fn(caller)).into(),
             method: "POST",
             path: "/payments",
             headers: vec!["content-type: application/json".into()],
@@ -228,7 +278,7 @@ async fn variant(name: &str) -> Option<Served> {
                 .with_state(Idempotency::new(store))
                 .layer(middleware::from_fn(caller));
             Served {
-                app,
+                app: app.into(),
                 method: "POST",
                 path: "/payments",
                 headers: vec!["content-type: application/json".into()],
@@ -280,8 +330,19 @@ fn main() {
             println!("BODY {body}");
         }
         println!("READY");
-        let app = served.app.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown()).await {
+        let served = match served.app {
+            App::Router(router) => {
+                let app = router.into_make_service_with_connect_info::<SocketAddr>();
+                axum::serve(listener, app).with_graceful_shutdown(shutdown()).await
+            }
+            App::Wrapped(service) => {
+                let app = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(
+                    service,
+                );
+                axum::serve(listener, app).with_graceful_shutdown(shutdown()).await
+            }
+        };
+        if let Err(e) = served {
             eprintln!("serve: {e}");
         }
     });
