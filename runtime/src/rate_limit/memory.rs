@@ -216,6 +216,14 @@ pub struct MemoryRateLimiter<C: Clock = MonotonicClock> {
     options: MemoryOptions,
     evicted: AtomicU64,
     last_warning_ms: AtomicU64,
+    /// One past the clock reading of the latest decision that counted a
+    /// cost; 0 before any did. With `horizon_ms`, what [`untouched`](RateLimiter::untouched) reads.
+    last_spent_ms: AtomicU64,
+    /// How long a counted cost can still lower a budget: twice the longest
+    /// time a window takes to refill (the sliding window weighs the
+    /// previous window too; a token bucket's burst refills over several
+    /// periods).
+    horizon_ms: u64,
 }
 
 impl MemoryRateLimiter<MonotonicClock> {
@@ -242,6 +250,7 @@ impl<C: Clock> MemoryRateLimiter<C> {
             (_, 3) => Store::W3(Shards::new(shard_count)),
             _ => Store::W4(Shards::new(shard_count)),
         };
+        let horizon_ms = horizon_ms(&policy);
         MemoryRateLimiter {
             max_cost: policy.max_cost(),
             policy,
@@ -253,6 +262,8 @@ impl<C: Clock> MemoryRateLimiter<C> {
             options,
             evicted: AtomicU64::new(0),
             last_warning_ms: AtomicU64::new(0),
+            last_spent_ms: AtomicU64::new(0),
+            horizon_ms,
         }
     }
 
@@ -282,6 +293,14 @@ impl<C: Clock> MemoryRateLimiter<C> {
             Store::W4(s) => self.decide(s, fp, now, cost, &mut results),
             Store::Log(s) => self.decide(s, fp, now, cost, &mut results),
         };
+        if allowed && cost > 0 {
+            let spent = now.saturating_add(1);
+            // A store only when the reading moved on (once a millisecond at
+            // most), not an atomic write per request.
+            if self.last_spent_ms.load(Ordering::Relaxed) < spent {
+                self.last_spent_ms.fetch_max(spent, Ordering::Release);
+            }
+        }
         Ok(RateLimitDecision::counted(&self.policy, allowed, at, &results))
     }
 
@@ -420,6 +439,23 @@ impl<C: Clock> RateLimiter for MemoryRateLimiter<C> {
     fn check_in_place(&self, key: &RateLimitKey, cost: u32) -> Option<Result<RateLimitDecision, RateLimitError>> {
         Some(self.check_now(key, cost))
     }
+
+    fn untouched(&self) -> bool {
+        match self.last_spent_ms.load(Ordering::Acquire) {
+            0 => true,
+            spent => self.clock.now_ms().saturating_sub(spent - 1) >= self.horizon_ms,
+        }
+    }
+}
+
+/// [`MemoryRateLimiter::horizon_ms`] of `policy`.
+fn horizon_ms(policy: &RateLimitPolicy) -> u64 {
+    let refill = |w: &crate::rate_limit::Window| {
+        let periods = w.burst_capacity().div_ceil(w.limit().max(1)).max(1);
+        w.period().saturating_mul(periods)
+    };
+    let longest = policy.windows().iter().map(refill).max().unwrap_or_default();
+    u64::try_from(longest.as_millis()).unwrap_or(u64::MAX).saturating_mul(2)
 }
 
 impl<C: Clock> fmt::Debug for MemoryRateLimiter<C> {
@@ -485,6 +521,68 @@ mod tests {
                 clock.set(0);
                 limiter.check_now(&key, 1).unwrap();
                 limiter.sweep();
+            }
+        }
+    }
+
+    #[test]
+    fn untouched_until_a_cost_is_counted_and_again_after_the_horizon() {
+        let clock = ManualClock::new(1_000_000);
+        let policy = RateLimitPolicy::new(Algorithm::SlidingWindow, [Window::per_minute(10)]).unwrap();
+        let limiter = MemoryRateLimiter::with_clock(policy, clock.clone());
+        let key = RateLimitKey::principal("u");
+        assert!(limiter.untouched());
+        // Reads count nothing.
+        limiter.check_now(&key, 0).unwrap();
+        assert!(limiter.untouched());
+        limiter.check_now(&key, 1).unwrap();
+        assert!(!limiter.untouched());
+        // The sliding window still weighs the last minute in the next one.
+        clock.advance(Duration::from_secs(119));
+        assert!(!limiter.untouched());
+        clock.advance(Duration::from_secs(1));
+        assert!(limiter.untouched());
+    }
+
+    #[test]
+    fn a_token_buckets_horizon_is_the_time_its_burst_takes_to_refill() {
+        let clock = ManualClock::new(1_000_000);
+        let policy = RateLimitPolicy::new(Algorithm::TokenBucket, [Window::per_second(10).burst(100)]).unwrap();
+        let limiter = MemoryRateLimiter::with_clock(policy, clock.clone());
+        limiter.check_now(&RateLimitKey::principal("u"), 100).unwrap();
+        clock.advance(Duration::from_secs(19));
+        assert!(!limiter.untouched());
+        clock.advance(Duration::from_secs(1));
+        assert!(limiter.untouched());
+    }
+
+    proptest::proptest! {
+        /// Whenever the limiter says it is untouched, every key's read is a
+        /// fresh limiter's read: skipping the read changes no answer.
+        #[test]
+        fn untouched_means_every_budget_is_whole(
+            algorithm in proptest::sample::select(vec![Algorithm::TokenBucket, Algorithm::SlidingWindow, Algorithm::SlidingLog]),
+            limit in 1u32..6,
+            period_ms in 1u64..5_000,
+            ops in proptest::collection::vec((0usize..3, 0u32..4, 0u64..12_000), 1..60),
+        ) {
+            let window = Window::new("w", limit, Duration::from_millis(period_ms));
+            let policy = RateLimitPolicy::new(algorithm, [window]).unwrap();
+            let clock = ManualClock::new(5_000_000);
+            let limiter = MemoryRateLimiter::with_clock(policy.clone(), clock.clone());
+            let key = |i: usize| RateLimitKey::principal(format!("k{i}"));
+            for (who, cost, wait) in ops {
+                let _ = limiter.check_now(&key(who), cost.min(limit));
+                clock.advance(Duration::from_millis(wait));
+                if limiter.untouched() {
+                    let fresh = MemoryRateLimiter::with_clock(policy.clone(), ManualClock::new(clock.now_ms()));
+                    for i in 0..3 {
+                        let read = limiter.check_now(&key(i), 0).unwrap();
+                        let expected = fresh.check_now(&key(i), 0).unwrap();
+                        proptest::prop_assert_eq!(read.is_allowed(), expected.is_allowed());
+                        proptest::prop_assert_eq!(read.remaining(), expected.remaining());
+                    }
+                }
             }
         }
     }

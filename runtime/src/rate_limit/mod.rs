@@ -94,6 +94,17 @@ pub trait RateLimiter: Send + Sync {
         let _ = (key, cost);
         None
     }
+
+    /// True when this limiter knows that no key has spent any of its budget
+    /// recently enough to still count: every key would be allowed with its
+    /// whole budget, so a read (a check of cost 0) can be skipped. Only a
+    /// process-local limiter can know this (the memory limiter); one whose
+    /// budgets other processes share (Redis) says `false`, the default.
+    /// The failed-authentication throttle asks this before it reads its
+    /// budgets on every request.
+    fn untouched(&self) -> bool {
+        false
+    }
 }
 
 /// `limiter`'s decision: in place when it can, else awaited (for the
@@ -121,6 +132,10 @@ impl<L: RateLimiter + ?Sized> RateLimiter for Arc<L> {
 
     fn check_in_place(&self, key: &RateLimitKey, cost: u32) -> Option<Result<RateLimitDecision, RateLimitError>> {
         (**self).check_in_place(key, cost)
+    }
+
+    fn untouched(&self) -> bool {
+        (**self).untouched()
     }
 
     fn policy(&self) -> &RateLimitPolicy {

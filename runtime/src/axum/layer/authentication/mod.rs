@@ -33,7 +33,7 @@ use crate::auth::jwt::{JwtError, JwtValidator};
 use crate::auth::token::{CsrfPolicy, TokenCookie};
 use crate::axum::ApiError;
 use crate::axum::layer::rate_limit::INVALID_FORWARDED;
-use crate::client_addr::{ForwardedHeader, TrustedProxies};
+use crate::client_addr::{ClientAddr, ForwardedHeader, TrustedProxies};
 use crate::telemetry::{self, Auth, Scheme};
 use apishield_internals::names::normalize;
 
@@ -270,10 +270,10 @@ impl AuthenticationLayer {
         let subjects = self.subjects(peer, headers, key_prefix, scheme)?;
         let failures = &self.inner.failures;
         failures.admit(&subjects).await.map_err(|refusal| refused_by_throttle(refusal, scheme))?;
-        let outcome = match credentials {
+        let outcome = match &credentials {
             Ok(Credentials::Bearer(token)) => self.bearer(token, Scheme::Bearer).await,
-            Ok(Credentials::ApiKey(key)) => self.api_key(&key).await,
-            Err((reason, scheme)) => Err(self.unauthorized(reason, scheme)),
+            Ok(Credentials::ApiKey(key)) => self.api_key(key).await,
+            Err((reason, scheme)) => Err(self.unauthorized(reason, *scheme)),
         };
         if let Err(AuthRejection { kind: RejectionKind::Unauthorized { .. } }) = &outcome {
             failures.record_failure(&subjects).await;
@@ -282,13 +282,13 @@ impl AuthenticationLayer {
     }
 
     /// The budgets of refused credentials this request is counted in.
-    fn subjects(
+    fn subjects<'a>(
         &self,
         peer: Option<IpAddr>,
         headers: &HeaderMap,
-        key_prefix: Option<&str>,
+        key_prefix: Option<&'a str>,
         scheme: Scheme,
-    ) -> Result<Subjects, AuthRejection> {
+    ) -> Result<Subjects<'a>, AuthRejection> {
         let failures = &self.inner.failures;
         if !failures.counts_clients() {
             return Ok(failures.subjects(None, key_prefix));
@@ -297,8 +297,7 @@ impl AuthenticationLayer {
         warn_if_behind_an_unconfigured_proxy(proxies, peer, headers);
         match proxies.resolve_headers(peer, headers) {
             Ok(client) => {
-                let key = client.rate_limit_key();
-                if key.is_none() {
+                if matches!(client, ClientAddr::Unknown) {
                     static WARNED: AtomicBool = AtomicBool::new(false);
                     if !WARNED.swap(true, Ordering::Relaxed) {
                         tracing::warn!(
@@ -307,7 +306,7 @@ impl AuthenticationLayer {
                         );
                     }
                 }
-                Ok(failures.subjects(key.as_ref(), key_prefix))
+                Ok(failures.subjects(Some(client), key_prefix))
             }
             Err(_) => {
                 telemetry::authentication(Auth::InvalidForwarded, scheme);

@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::client_addr::ClientAddr;
 use crate::rate_limit::{
     MemoryRateLimiter, Outcome, RateLimitDecision, RateLimitKey, RateLimitPolicy, RateLimiter, Window,
 };
@@ -142,28 +143,39 @@ impl FailedAuthLimit {
     }
 
     /// The keys one request is counted under.
-    pub(super) fn subjects(&self, client: Option<&RateLimitKey>, key_prefix: Option<&str>) -> Subjects {
+    pub(super) fn subjects<'a>(&self, client: Option<ClientAddr>, key_prefix: Option<&'a str>) -> Subjects<'a> {
         Subjects {
-            client: client.filter(|_| self.per_client.is_some()).map(|k| RateLimitKey::scoped(SCOPE, k)),
-            key: key_prefix
-                .filter(|_| self.per_key.is_some())
-                .map(|prefix| RateLimitKey::scoped(SCOPE, &RateLimitKey::api_key(prefix))),
+            client: client.filter(|_| self.per_client.is_some()),
+            key_prefix: key_prefix.filter(|_| self.per_key.is_some()),
         }
     }
 
-    fn budgets<'a>(&'a self, subjects: &'a Subjects) -> impl Iterator<Item = (&'a dyn RateLimiter, &'a RateLimitKey)> {
-        let client = self.per_client.as_deref().zip(subjects.client.as_ref());
-        let key = self.per_key.as_deref().zip(subjects.key.as_ref());
+    /// The budgets `subjects` are counted in, each limiter with its key.
+    /// `skip_untouched`: leaves out a limiter in which no budget was spent
+    /// lately (every key has its whole budget), before its key is built:
+    /// on an API without refused credentials, reading the budgets on every
+    /// request cost a successful request about 4 600 instructions.
+    fn budgets<'a>(
+        &'a self,
+        subjects: &'a Subjects<'_>,
+        skip_untouched: bool,
+    ) -> impl Iterator<Item = (&'a dyn RateLimiter, RateLimitKey)> + 'a {
+        let wanted = move |limiter: &&dyn RateLimiter| !(skip_untouched && limiter.untouched());
+        let client = self.per_client.as_deref().filter(wanted).and_then(|limiter| {
+            let key = subjects.client.as_ref()?.rate_limit_key()?;
+            Some((limiter, RateLimitKey::scoped(SCOPE, &key)))
+        });
+        let key = self.per_key.as_deref().filter(wanted).and_then(|limiter| {
+            let prefix = subjects.key_prefix?;
+            Some((limiter, RateLimitKey::scoped(SCOPE, &RateLimitKey::api_key(prefix))))
+        });
         client.into_iter().chain(key)
     }
 
-    /// Whether the request may have its credential verified: `Err` with
-    /// the refusal when a budget is spent (or its store is down and fails
-    /// closed). Reads the budgets without spending them.
-    pub(super) async fn admit(&self, subjects: &Subjects) -> Result<(), Refusal> {
+    pub(super) async fn admit(&self, subjects: &Subjects<'_>) -> Result<(), Refusal> {
         let mut wait = None::<Duration>;
-        for (limiter, key) in self.budgets(subjects) {
-            let decision = match crate::rate_limit::decide(limiter, key, 0).await {
+        for (limiter, key) in self.budgets(subjects, true) {
+            let decision = match crate::rate_limit::decide(limiter, &key, 0).await {
                 Ok(decision) => decision,
                 Err(e) => {
                     tracing::error!(error = %e, "failed-authentication limit misconfigured");
@@ -187,9 +199,9 @@ impl FailedAuthLimit {
     }
 
     /// Counts one refused credential in every budget of the request.
-    pub(super) async fn record_failure(&self, subjects: &Subjects) {
-        for (limiter, key) in self.budgets(subjects) {
-            if let Err(e) = crate::rate_limit::decide(limiter, key, 1).await {
+    pub(super) async fn record_failure(&self, subjects: &Subjects<'_>) {
+        for (limiter, key) in self.budgets(subjects, false) {
+            if let Err(e) = crate::rate_limit::decide(limiter, &key, 1).await {
                 tracing::error!(error = %e, "failed-authentication limit misconfigured");
             }
         }
@@ -224,10 +236,13 @@ impl fmt::Debug for FailedAuthLimit {
 }
 
 /// The budgets one request is counted in.
+/// Whom a request's refused credentials would be counted against: the
+/// client and the API key's display prefix. Their budget keys are built
+/// only when a budget is read or spent.
 #[derive(Debug, Default)]
-pub(super) struct Subjects {
-    client: Option<RateLimitKey>,
-    key: Option<RateLimitKey>,
+pub(super) struct Subjects<'a> {
+    client: Option<ClientAddr>,
+    key_prefix: Option<&'a str>,
 }
 
 /// Why a credential was not even looked at.
