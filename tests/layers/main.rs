@@ -10,4 +10,5 @@ mod cors_properties;
 mod https;
 mod request_id;
 mod safe_defaults;
+mod safe_defaults_one_service;
 mod security_headers;

@@ -61,6 +61,11 @@ impl CorsLayer {
     pub fn policy(&self) -> &CorsPolicy {
         self.shared.policy()
     }
+
+    /// The decisions, shared with every service of the layer.
+    pub(crate) fn shared(&self) -> &Arc<CorsHeaders> {
+        &self.shared
+    }
 }
 
 impl CorsPolicy {
@@ -84,7 +89,7 @@ impl fmt::Debug for CorsLayer {
 
 /// The answer to a preflight: 204 with the CORS headers, or 403
 /// problem+json without them.
-fn preflight(shared: &CorsHeaders, headers: &HeaderMap) -> Response {
+pub(crate) fn preflight(shared: &CorsHeaders, headers: &HeaderMap) -> Response {
     match shared.preflight(headers) {
         Ok(cors) => {
             let mut response = Response::new(Body::empty());

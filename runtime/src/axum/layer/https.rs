@@ -161,7 +161,7 @@ impl HttpsLayer {
     }
 
     /// Whether `request` came over HTTPS (see the type's table).
-    fn is_https(&self, request: &Request) -> bool {
+    pub(crate) fn is_https(&self, request: &Request) -> bool {
         let config = &*self.config;
         if config.tls_here || request.uri().scheme_str() == Some("https") {
             return true;
@@ -175,7 +175,7 @@ impl HttpsLayer {
     }
 
     /// What a plain-HTTP request gets, or `None` to let it through.
-    fn refuse(&self, request: &Request) -> Option<Response> {
+    pub(crate) fn refuse(&self, request: &Request) -> Option<Response> {
         let config = &*self.config;
         if config.allow_loopback && Self::peer(request).is_some_and(|ip| ip.is_loopback()) {
             return None;

@@ -21,6 +21,7 @@ pub mod cors;
 pub mod https;
 pub mod rate_limit;
 pub mod request_id;
+pub mod safe_defaults;
 pub mod security_headers;
 
 pub use authentication::{
@@ -30,4 +31,5 @@ pub use cors::{Cors, CorsLayer};
 pub use https::{Https, HttpsLayer};
 pub use rate_limit::{Decided, RateLimit, RateLimitLayer};
 pub use request_id::{RequestIdLayer, SetRequestId};
+pub use safe_defaults::SafeDefaultsService;
 pub use security_headers::{SecurityHeadersLayer, SetSecurityHeaders};

@@ -33,13 +33,13 @@ enum Incoming {
 /// Makes `slot`'s id the current one until dropped (also on unwind), then
 /// puts it back in `slot` and restores the previous one. A hand-made task
 /// local: it lives exactly as long as one poll of the request's future.
-struct Scope<'a> {
+pub(crate) struct Scope<'a> {
     slot: &'a mut Option<RequestId>,
     previous: Option<RequestId>,
 }
 
 impl<'a> Scope<'a> {
-    fn enter(slot: &'a mut Option<RequestId>) -> Self {
+    pub(crate) fn enter(slot: &'a mut Option<RequestId>) -> Self {
         let previous = CURRENT.try_with(|current| current.replace(slot.take())).ok().flatten();
         Scope { slot, previous }
     }
@@ -207,8 +207,23 @@ where
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        let header = &self.layer.header;
-        let incoming = match self.layer.incoming {
+        let (mut slot, span) = self.layer.begin(&mut req);
+        let future = {
+            let _entered = span.enter();
+            let _scope = Scope::enter(&mut slot);
+            self.inner.call(req)
+        };
+        ResponseFuture { future, id: slot, span, header: self.layer.header.clone() }
+    }
+}
+
+impl RequestIdLayer {
+    /// The request's id, chosen, put on the request (header and extension)
+    /// and in a new span: what this layer and the safe defaults' one
+    /// service do before calling the route.
+    pub(crate) fn begin<B>(&self, req: &mut Request<B>) -> (Option<RequestId>, tracing::Span) {
+        let header = &self.header;
+        let incoming = match self.incoming {
             Trust::Ignore => Incoming::Absent,
             Trust::Record | Trust::Adopt => incoming(req.headers(), header),
         };
@@ -216,7 +231,7 @@ where
             // Not the value: it is what was refused.
             tracing::debug!(header = %header, "client request id ignored: not one value of 1 to 64 [A-Za-z0-9._:/+=-]");
         }
-        let (id, client) = match (self.layer.incoming, incoming) {
+        let (id, client) = match (self.incoming, incoming) {
             (Trust::Adopt, Incoming::Valid(value)) => (RequestId(value), None),
             (Trust::Record, Incoming::Valid(value)) => (RequestId::generate(), Some(ClientRequestId(value))),
             _ => (RequestId::generate(), None),
@@ -233,13 +248,12 @@ where
         if let Some(client) = client {
             req.extensions_mut().insert(client);
         }
-        let mut slot = Some(id);
-        let future = {
-            let _entered = span.enter();
-            let _scope = Scope::enter(&mut slot);
-            self.inner.call(req)
-        };
-        ResponseFuture { future, id: slot, span, header: header.clone() }
+        (Some(id), span)
+    }
+
+    /// The header the id is answered in.
+    pub(crate) fn header_name(&self) -> &HeaderName {
+        &self.header
     }
 }
 
