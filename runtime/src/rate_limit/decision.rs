@@ -322,7 +322,12 @@ impl RateLimitDecision {
 
 #[cfg(feature = "http")]
 mod http_impl {
+    use std::ops::Range;
+
+    use bytes::Bytes;
     use http::header::{HeaderMap, HeaderName, HeaderValue};
+
+    use super::super::policy::MAX_NAME_LEN;
 
     use super::*;
 
@@ -348,10 +353,35 @@ mod http_impl {
         /// and the numbers written straight into header values: the same
         /// headers as [`headers`](Self::headers), without a `String` each.
         pub(crate) fn write_headers_with_policy(&self, headers: &mut HeaderMap, policy: &HeaderValue) {
-            if let (Some(w), Some(reset_at)) = (self.most_restrictive(), self.reset_at_unix_secs()) {
-                headers.insert(LIMIT, HeaderValue::from(w.quota));
-                headers.insert(REMAINING, HeaderValue::from(w.remaining().unwrap_or(0)));
-                headers.insert(RESET, HeaderValue::from(reset_at));
+            // Every number of the answer in one buffer that the header
+            // values share: one allocation instead of one per value.
+            let mut text = Rendered::default();
+            let counted = self.most_restrictive().zip(self.reset_at_unix_secs()).map(|(w, reset_at)| {
+                let limit = text.number(u64::from(w.quota));
+                let remaining = text.number(u64::from(w.remaining().unwrap_or(0)));
+                (limit, remaining, text.number(reset_at))
+            });
+            let rate_limit = self.most_restrictive().and_then(|w| {
+                let c = w.counted?;
+                let start = text.len;
+                text.push(b"\"");
+                text.push(w.name.as_str().as_bytes());
+                text.push(b"\";r=");
+                text.number(c.remaining);
+                text.push(b";t=");
+                let end = text.number(c.reset_after_ms.div_ceil(1000)).end;
+                Some(start..end)
+            });
+            let shared = Bytes::from_owner(text);
+            // Digits, quotes, a window name (a token) and separators: always
+            // a header value.
+            let value = |range: Range<usize>| HeaderValue::from_maybe_shared(shared.slice(range)).ok();
+            if let Some((limit, remaining, reset)) = counted {
+                for (name, range) in [(LIMIT, limit), (REMAINING, remaining), (RESET, reset)] {
+                    if let Some(value) = value(range) {
+                        headers.insert(name, value);
+                    }
+                }
             }
             if let Some(wait) = self.retry_after() {
                 let secs = u64::try_from(wait.as_millis().div_ceil(1000)).unwrap_or(u64::MAX).max(1);
@@ -360,10 +390,57 @@ mod http_impl {
             if !policy.is_empty() {
                 headers.insert(POLICY, policy.clone());
             }
-            // Every value is ASCII digits, quotes, names and separators.
-            if let Some(value) = self.rate_limit_header().and_then(|v| HeaderValue::try_from(v).ok()) {
+            if let Some(value) = rate_limit.and_then(value) {
                 headers.insert(RATE_LIMIT, value);
             }
+        }
+    }
+
+    /// The longest text [`Rendered`] holds: three numbers and the
+    /// `RateLimit` value (a quoted window name and two numbers).
+    const RENDERED_MAX: usize = 3 * 20 + (2 + MAX_NAME_LEN + 4 + 20 + 3 + 20);
+
+    /// The text of one answer's rate-limit header values.
+    struct Rendered {
+        text: [u8; RENDERED_MAX],
+        len: usize,
+    }
+
+    impl Default for Rendered {
+        fn default() -> Self {
+            Rendered { text: [0; RENDERED_MAX], len: 0 }
+        }
+    }
+
+    impl AsRef<[u8]> for Rendered {
+        fn as_ref(&self) -> &[u8] {
+            &self.text[..self.len]
+        }
+    }
+
+    impl Rendered {
+        fn push(&mut self, bytes: &[u8]) {
+            // The sizes above bound every push; a longer one is cut, not a panic.
+            let end = (self.len + bytes.len()).min(RENDERED_MAX);
+            self.text[self.len..end].copy_from_slice(&bytes[..end - self.len]);
+            self.len = end;
+        }
+
+        /// Writes `n` in decimal, and returns where.
+        fn number(&mut self, mut n: u64) -> Range<usize> {
+            let mut digits = [0u8; 20];
+            let mut at = digits.len();
+            loop {
+                at -= 1;
+                digits[at] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            let start = self.len;
+            self.push(&digits[at..]);
+            start..self.len
         }
     }
 
@@ -398,6 +475,34 @@ mod http_impl {
             assert_eq!(map["retry-after"], "63");
             assert_eq!(map["ratelimit"], "\"minute\";r=0;t=63");
             assert_eq!(map["ratelimit-policy"], "\"minute\";q=20;w=60, \"hour\";q=100;w=3600");
+        }
+
+        proptest::proptest! {
+            /// The values written from the one shared buffer are the
+            /// strings `headers()` renders, for any numbers and names.
+            #[test]
+            fn the_shared_buffer_writes_what_headers_renders(
+                name in "[a-z0-9_.-]{1,16}",
+                limit in 1u32..=crate::rate_limit::MAX_QUOTA,
+                start in 0u64..=u64::MAX / 4,
+                costs in proptest::collection::vec((0u32..4, 0u64..100_000), 1..12),
+            ) {
+                let window = crate::rate_limit::Window::new(name, limit, std::time::Duration::from_secs(60));
+                let policy = RateLimitPolicy::new(crate::rate_limit::Algorithm::SlidingWindow, [window]).unwrap();
+                let clock = ManualClock::new(start);
+                let limiter = MemoryRateLimiter::with_clock(policy, clock.clone());
+                let key = RateLimitKey::principal("p");
+                for (cost, wait) in costs {
+                    let decision = limiter.check_now(&key, cost.min(limit)).unwrap();
+                    clock.advance(std::time::Duration::from_millis(wait));
+                    let map = HeaderMap::from(&decision);
+                    let rendered = decision.headers();
+                    proptest::prop_assert_eq!(map.len(), rendered.len());
+                    for (name, value) in rendered {
+                        proptest::prop_assert_eq!(map.get(name).and_then(|v| v.to_str().ok()), Some(value.as_str()));
+                    }
+                }
+            }
         }
     }
 }
