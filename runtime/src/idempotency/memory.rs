@@ -1,9 +1,20 @@
 //! The in-memory store: one process, bounded overall and per caller,
-//! expired records swept.
+//! expired records forgotten a few at a time, earliest first.
+//!
+//! No call does work in proportion to the number of records. The records
+//! are split into shards, so that a map that grows moves a 256th of them;
+//! maps are keyed by a keyed 128-bit hash of the key, so that moving an
+//! entry never reads its key again; and each shard keeps its records in
+//! order of expiry too, so that forgetting the expired ones is a few steps
+//! from the front per claim instead of a scan of everything.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
+
+use siphasher::sip128::SipHasher13;
 
 use super::store::{
     Claim, ClaimRequest, Fingerprint, IdempotencyStore, IdempotencyStoreError, LockToken, StoredResponse,
@@ -24,21 +35,50 @@ pub(crate) const DEFAULT_CALLER_SHARE: usize = 50;
 /// budget too.
 const RECORD_OVERHEAD: usize = 160;
 
+/// Shards of the records and of the callers' usage. A map that grows moves
+/// one shard's entries into a table twice the size, and what that costs is
+/// mostly touching the new table's memory for the first time: a shard of a
+/// million-record store grows into about 200 KiB. Requests on different
+/// keys rarely wait for each other.
+const SHARDS: usize = 256;
+
+/// Expired records a claim forgets from its shard at most: more than the
+/// records a claim adds (one), so the expired ones never pile up while keys
+/// arrive, and few enough that no claim waits for them.
+const EXPIRE_BATCH: usize = 32;
+
 /// Idempotency records in this process's memory: the default store, right
 /// for a single server. Several servers need a shared store
 /// (`RedisIdempotencyStore`).
 ///
 /// Memory is bounded: every record counts its key, its response and a fixed
-/// overhead against the store's byte budget, and expired records are swept
-/// as new keys arrive. When the store is full of live records it refuses new
-/// keys (503 before the handler runs) rather than forgetting a stored
-/// response, which could let a retry run twice. So that one caller cannot
-/// fill it for everyone, each caller ([`Principal::caller`](crate::Principal::caller))
-/// may hold only a share: a caller over its quota gets 429, the others are
+/// overhead against the store's byte budget, and expired records are
+/// forgotten as new keys arrive, a few per claim, earliest first, so that
+/// no request pays for a sweep of the whole store. When the store is full of
+/// live records it refuses new keys (503 before the handler runs) rather than
+/// forgetting a stored response, which could let a retry run twice; before
+/// refusing, it forgets every expired record, so a store full of expired
+/// records takes the key. So that one caller cannot fill it for everyone,
+/// each caller ([`Principal::caller`](crate::Principal::caller)) may hold
+/// only a share: a caller over its quota gets 429, the others are
 /// unaffected.
-#[derive(Debug)]
+///
+/// An expired record is gone for every purpose, whether or not it was
+/// forgotten yet: its key is free, its lock can no longer be renewed,
+/// completed or released, and it counts against no quota when a key is
+/// refused.
 pub struct MemoryIdempotencyStore {
-    inner: Mutex<Inner>,
+    /// Records, in shards by their key's hash.
+    shards: Box<[Padded<Mutex<Shard>>]>,
+    /// What each caller holds, in shards by the caller's hash.
+    callers: Box<[Padded<Mutex<Callers>>]>,
+    /// What the whole store holds. Locks are taken in one order, so no two
+    /// calls wait for each other: a record shard, then a caller shard, then
+    /// this; never two of one kind at once.
+    totals: Mutex<Usage>,
+    /// Keyed with random keys, so that no client can choose keys that share
+    /// a shard or a hash.
+    hasher: SipHasher13,
     max_records: usize,
     max_bytes: usize,
     max_records_per_caller: usize,
@@ -46,13 +86,75 @@ pub struct MemoryIdempotencyStore {
     clock: SharedClock,
 }
 
+/// A shard on cache lines of its own, so that two cores working on two
+/// shards do not share a line.
+#[derive(Default)]
+#[repr(align(128))]
+struct Padded<T>(T);
+
+/// A key's or a caller's keyed 128-bit hash: `lo` addresses a shard's map,
+/// `hi` picks the shard. Two names with one hash are told apart by the key
+/// kept in the record (and would share a quota, for callers: as likely as
+/// guessing a random 128-bit number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Name {
+    lo: u64,
+    hi: u64,
+}
+
+impl Hash for Name {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.lo);
+    }
+}
+
+/// Passes a [`Name`]'s already uniform bits through: a map growing moves
+/// its entries without hashing anything again.
+#[derive(Debug, Clone, Copy, Default)]
+struct PassThrough;
+
+#[derive(Debug, Default)]
+struct PassThroughHasher(u64);
+
+impl BuildHasher for PassThrough {
+    type Hasher = PassThroughHasher;
+    #[inline]
+    fn build_hasher(&self) -> PassThroughHasher {
+        PassThroughHasher(0)
+    }
+}
+
+impl Hasher for PassThroughHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is ever called; fold anything else rather than
+        // drop it.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+}
+
+/// What each caller of a shard holds.
+type Callers = HashMap<Name, Usage, PassThrough>;
+
 /// Times are milliseconds of the store's clock.
-#[derive(Debug)]
-struct Inner {
-    records: HashMap<Box<str>, Record>,
-    callers: HashMap<Arc<str>, Usage>,
-    bytes: usize,
-    last_sweep: u64,
+#[derive(Default)]
+struct Shard {
+    /// Boxed: a table entry is a hash and a pointer, so that a growing
+    /// table allocates and moves little.
+    records: HashMap<Name, Box<Record>, PassThrough>,
+    /// Every record of the shard by expiry, the earliest first: a record's
+    /// entry moves when its expiry does, and goes with it.
+    expiry: BTreeSet<(u64, Name)>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -61,9 +163,10 @@ struct Usage {
     bytes: usize,
 }
 
-#[derive(Debug)]
 struct Record {
-    owner: Arc<str>,
+    /// The key itself: two keys with one hash never share a record.
+    key: Box<str>,
+    owner: Name,
     fingerprint: Fingerprint,
     /// When the record is forgotten, whatever its state.
     expires: u64,
@@ -71,10 +174,16 @@ struct Record {
     bytes: usize,
 }
 
-#[derive(Debug)]
 enum State {
     Running { token: LockToken, lock_expires: u64 },
     Done(StoredResponse),
+}
+
+/// One try at a claim, under the locks.
+enum Attempt {
+    Done(Claim),
+    Full(Usage),
+    OverQuota(Usage),
 }
 
 impl Default for MemoryIdempotencyStore {
@@ -83,56 +192,89 @@ impl Default for MemoryIdempotencyStore {
     }
 }
 
-/// Sweep expired records at most this often unless the store is full: a
-/// sweep visits every record, so it must not run per request.
-const SWEEP_INTERVAL_MS: u64 = 1000;
+impl fmt::Debug for MemoryIdempotencyStore {
+    // The counts and bounds: not the records, nor the hash keys.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryIdempotencyStore")
+            .field("records", &self.len())
+            .field("bytes", &self.bytes())
+            .field("max_records", &self.max_records)
+            .field("max_bytes", &self.max_bytes)
+            .field("max_records_per_caller", &self.max_records_per_caller)
+            .field("max_bytes_per_caller", &self.max_bytes_per_caller)
+            .finish_non_exhaustive()
+    }
+}
 
 /// `now` plus `d`, in milliseconds, saturating.
 fn later(now: u64, d: Duration) -> u64 {
     now.saturating_add(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-impl Inner {
-    fn sweep(&mut self, now: u64) {
-        let mut freed = Vec::new();
-        self.records.retain(|_, r| {
-            let keep = r.expires > now;
-            if !keep {
-                freed.push((Arc::clone(&r.owner), r.bytes));
+fn poisoned<T>(_: T) -> IdempotencyStoreError {
+    IdempotencyStoreError::new("memory store lock poisoned")
+}
+
+/// The shard of a name: the low bits of `hi`, independent of the bits its
+/// shard's map uses.
+fn slot(name: Name) -> usize {
+    // Below SHARDS: the cast cannot truncate.
+    (name.hi % SHARDS as u64) as usize
+}
+
+impl Shard {
+    fn insert(&mut self, name: Name, record: Box<Record>) {
+        self.expiry.insert((record.expires, name));
+        self.records.insert(name, record);
+    }
+
+    fn remove(&mut self, name: Name) -> Option<Box<Record>> {
+        let record = self.records.remove(&name)?;
+        self.expiry.remove(&(record.expires, name));
+        Some(record)
+    }
+
+    /// The record of `key`, live or not.
+    fn get(&mut self, name: Name, key: &str) -> Result<Option<&mut Record>, IdempotencyStoreError> {
+        match self.records.get_mut(&name) {
+            Some(record) if *record.key != *key => {
+                // Two keys with one keyed 128-bit hash: refused rather than
+                // mixed up, however unlikely.
+                Err(IdempotencyStoreError::new("two idempotency keys with one hash"))
             }
-            keep
-        });
-        for (owner, bytes) in freed {
-            self.uncount(&owner, bytes);
-        }
-        self.last_sweep = now;
-    }
-
-    fn remove(&mut self, key: &str) {
-        if let Some(r) = self.records.remove(key) {
-            self.uncount(&r.owner, r.bytes);
+            found => Ok(found.map(|r| &mut **r)),
         }
     }
 
-    fn uncount(&mut self, owner: &Arc<str>, bytes: usize) {
-        self.bytes -= bytes;
-        if let Some(usage) = self.callers.get_mut(owner) {
-            usage.records -= 1;
-            usage.bytes -= bytes;
-            if usage.records == 0 {
-                self.callers.remove(owner);
+    /// Moves the expiry of `name`'s record to `expires`.
+    fn set_expiry(&mut self, name: Name, expires: u64) {
+        let Some(record) = self.records.get_mut(&name) else { return };
+        let old = std::mem::replace(&mut record.expires, expires);
+        self.expiry.remove(&(old, name));
+        self.expiry.insert((expires, name));
+    }
+
+    /// Removes the record that expires first, if it expired at `now`.
+    fn pop_expired(&mut self, now: u64) -> Option<Box<Record>> {
+        loop {
+            let &(expires, name) = self.expiry.first()?;
+            if expires > now {
+                return None;
+            }
+            self.expiry.pop_first();
+            // Always there: a record and its entry come and go together.
+            if let Some(record) = self.records.remove(&name) {
+                return Some(record);
             }
         }
     }
 
-    /// Changes a record's size (a response stored in it).
-    fn resize(&mut self, key: &str, bytes: usize) {
-        let Some(record) = self.records.get_mut(key) else { return };
-        let old = std::mem::replace(&mut record.bytes, bytes);
-        self.bytes = self.bytes - old + bytes;
-        if let Some(usage) = self.callers.get_mut(&record.owner) {
-            usage.bytes = usage.bytes - old + bytes;
-        }
+    /// The live record of `key` if `token` holds its lock.
+    fn held(&mut self, name: Name, key: &str, token: LockToken, now: u64) -> Option<&mut Record> {
+        self.get(name, key)
+            .ok()
+            .flatten()
+            .filter(|r| r.expires > now && matches!(r.state, State::Running { token: t, .. } if t == token))
     }
 }
 
@@ -142,19 +284,18 @@ impl MemoryIdempotencyStore {
     /// records and 5 MiB with the defaults); change the quota with
     /// [`per_caller`](Self::per_caller).
     pub fn new(max_records: usize, max_bytes: usize) -> Self {
-        let clock = SharedClock::monotonic();
+        // std's hasher keys come from the OS, per process, varied per call.
+        let keys = RandomState::new();
         MemoryIdempotencyStore {
-            inner: Mutex::new(Inner {
-                records: HashMap::new(),
-                callers: HashMap::new(),
-                bytes: 0,
-                last_sweep: clock.now_ms(),
-            }),
+            shards: (0..SHARDS).map(|_| Padded::default()).collect(),
+            callers: (0..SHARDS).map(|_| Padded::default()).collect(),
+            totals: Mutex::default(),
+            hasher: SipHasher13::new_with_keys(keys.hash_one(1u8), keys.hash_one(2u8)),
             max_records,
             max_bytes,
             max_records_per_caller: (max_records / DEFAULT_CALLER_SHARE).max(1),
             max_bytes_per_caller: (max_bytes / DEFAULT_CALLER_SHARE).max(1),
-            clock,
+            clock: SharedClock::monotonic(),
         }
     }
 
@@ -177,9 +318,9 @@ impl MemoryIdempotencyStore {
         self
     }
 
-    /// Records currently held (live or not yet swept).
+    /// Records currently held (live, or expired and not yet forgotten).
     pub fn len(&self) -> usize {
-        self.lock().map_or(0, |inner| inner.records.len())
+        self.totals.lock().map_or(0, |totals| totals.records)
     }
 
     /// Whether no record is held.
@@ -189,85 +330,180 @@ impl MemoryIdempotencyStore {
 
     /// Bytes currently counted against the budget.
     pub fn bytes(&self) -> usize {
-        self.lock().map_or(0, |inner| inner.bytes)
+        self.totals.lock().map_or(0, |totals| totals.bytes)
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, IdempotencyStoreError> {
-        self.inner.lock().map_err(|_| IdempotencyStoreError::new("memory store lock poisoned"))
+    fn name(&self, s: &str) -> Name {
+        let (lo, hi) = self.hasher.hash(s.as_bytes()).as_u64();
+        Name { lo, hi }
+    }
+
+    fn shard(&self, name: Name) -> Result<MutexGuard<'_, Shard>, IdempotencyStoreError> {
+        self.shards[slot(name)].0.lock().map_err(poisoned)
+    }
+
+    fn callers(&self, owner: Name) -> Result<MutexGuard<'_, Callers>, IdempotencyStoreError> {
+        self.callers[slot(owner)].0.lock().map_err(poisoned)
+    }
+
+    fn totals(&self) -> Result<MutexGuard<'_, Usage>, IdempotencyStoreError> {
+        self.totals.lock().map_err(poisoned)
+    }
+
+    /// Takes removed records off their callers' and the store's usage.
+    /// Called with their shard still locked, so that the totals never
+    /// count fewer records than the shards hold.
+    fn uncount<'r>(&self, records: impl IntoIterator<Item = &'r Record>) -> Result<(), IdempotencyStoreError> {
+        let mut freed = Usage::default();
+        for record in records {
+            let mut callers = self.callers(record.owner)?;
+            if let Some(usage) = callers.get_mut(&record.owner) {
+                usage.records -= 1;
+                usage.bytes -= record.bytes;
+                if usage.records == 0 {
+                    callers.remove(&record.owner);
+                }
+            }
+            freed.records += 1;
+            freed.bytes += record.bytes;
+        }
+        if freed.records > 0 {
+            let mut totals = self.totals()?;
+            totals.records -= freed.records;
+            totals.bytes -= freed.bytes;
+        }
+        Ok(())
+    }
+
+    /// Forgets up to `limit` records of `shard` expired at `now`, earliest
+    /// first.
+    fn expire(&self, shard: &mut Shard, now: u64, limit: usize) -> Result<(), IdempotencyStoreError> {
+        let mut expired = Vec::new();
+        while expired.len() < limit
+            && let Some(record) = shard.pop_expired(now)
+        {
+            expired.push(record);
+        }
+        self.uncount(expired.iter().map(|r| &**r))
+    }
+
+    /// Forgets every record expired at `now`, shard by shard: what a claim
+    /// does before refusing a key. Each record is forgotten once, so this
+    /// costs the claims that trigger it little on average: a look at each
+    /// shard's earliest expiry, plus the records that expired since.
+    fn expire_all(&self, now: u64) -> Result<(), IdempotencyStoreError> {
+        for shard in &self.shards {
+            let mut shard = shard.0.lock().map_err(poisoned)?;
+            self.expire(&mut shard, now, usize::MAX)?;
+        }
+        Ok(())
     }
 
     fn claim_now(&self, request: &ClaimRequest<'_>) -> Result<Claim, IdempotencyStoreError> {
         let now = self.clock.now_ms();
-        let mut inner = self.lock()?;
-        if let Some(record) = inner.records.get_mut(request.key)
-            && record.expires > now
-        {
-            if record.fingerprint != request.fingerprint {
-                return Ok(Claim::Mismatch);
+        let refused = match self.attempt(request, now)? {
+            Attempt::Done(claim) => return Ok(claim),
+            Attempt::Full(_) | Attempt::OverQuota(_) => {
+                // Refused only if it still is once nothing expired is held.
+                self.expire_all(now)?;
+                self.attempt(request, now)?
             }
-            return Ok(match &mut record.state {
-                State::Done(response) => Claim::Replay(response.clone()),
-                State::Running { lock_expires, .. } if *lock_expires > now => Claim::InProgress,
-                State::Running { .. } if !request.rerun_abandoned => Claim::Abandoned,
-                state => {
-                    let token = LockToken::random()?;
-                    *state = State::Running { token, lock_expires: later(now, request.lock_ttl) };
-                    record.expires = later(now, request.ttl.max(request.lock_ttl));
-                    Claim::Started(token)
-                }
-            });
-        }
-        inner.remove(request.key);
-        let bytes = request.key.len() + RECORD_OVERHEAD;
-        let full = |inner: &Inner| inner.records.len() >= self.max_records || inner.bytes + bytes > self.max_bytes;
-        if full(&inner) || now.saturating_sub(inner.last_sweep) >= SWEEP_INTERVAL_MS {
-            inner.sweep(now);
-            if full(&inner) {
-                tracing::warn!(records = inner.records.len(), bytes = inner.bytes, "idempotency store full");
-                return Err(IdempotencyStoreError::new("the memory store is full"));
-            }
-        }
-        let owner = match inner.callers.get_key_value(request.owner) {
-            Some((owner, usage)) => {
-                if usage.records >= self.max_records_per_caller || usage.bytes + bytes > self.max_bytes_per_caller {
-                    tracing::info!(
-                        records = usage.records,
-                        bytes = usage.bytes,
-                        "idempotency quota of a caller reached"
-                    );
-                    return Ok(Claim::OverQuota);
-                }
-                Arc::clone(owner)
-            }
-            None => Arc::from(request.owner),
         };
-        let usage = inner.callers.entry(Arc::clone(&owner)).or_default();
+        match refused {
+            Attempt::Done(claim) => Ok(claim),
+            Attempt::Full(totals) => {
+                tracing::warn!(records = totals.records, bytes = totals.bytes, "idempotency store full");
+                Err(IdempotencyStoreError::new("the memory store is full"))
+            }
+            Attempt::OverQuota(usage) => {
+                tracing::info!(records = usage.records, bytes = usage.bytes, "idempotency quota of a caller reached");
+                Ok(Claim::OverQuota)
+            }
+        }
+    }
+
+    fn attempt(&self, request: &ClaimRequest<'_>, now: u64) -> Result<Attempt, IdempotencyStoreError> {
+        let name = self.name(request.key);
+        let mut shard = self.shard(name)?;
+        let attempt = self.attempt_in(&mut shard, name, request, now)?;
+        // Only after a claim that went through: a full store forgets every
+        // expired record before its second try, not a few.
+        if let Attempt::Done(_) = attempt {
+            self.expire(&mut shard, now, EXPIRE_BATCH)?;
+        }
+        Ok(attempt)
+    }
+
+    fn attempt_in(
+        &self,
+        shard: &mut Shard,
+        name: Name,
+        request: &ClaimRequest<'_>,
+        now: u64,
+    ) -> Result<Attempt, IdempotencyStoreError> {
+        let found = shard.get(name, request.key)?;
+        let expired = found.as_ref().is_some_and(|r| r.expires <= now);
+        if let Some(record) = found.filter(|_| !expired) {
+            if record.fingerprint != request.fingerprint {
+                return Ok(Attempt::Done(Claim::Mismatch));
+            }
+            match &record.state {
+                State::Done(response) => return Ok(Attempt::Done(Claim::Replay(response.clone()))),
+                State::Running { lock_expires, .. } if *lock_expires > now => {
+                    return Ok(Attempt::Done(Claim::InProgress));
+                }
+                State::Running { .. } if !request.rerun_abandoned => return Ok(Attempt::Done(Claim::Abandoned)),
+                State::Running { .. } => {}
+            }
+            let token = LockToken::random()?;
+            record.state = State::Running { token, lock_expires: later(now, request.lock_ttl) };
+            shard.set_expiry(name, later(now, request.ttl.max(request.lock_ttl)));
+            return Ok(Attempt::Done(Claim::Started(token)));
+        }
+        if expired && let Some(expired) = shard.remove(name) {
+            self.uncount([&*expired])?;
+        }
+        let bytes = request.key.len() + RECORD_OVERHEAD;
+        let owner = self.name(request.owner);
+        let mut callers = self.callers(owner)?;
+        let mut totals = self.totals()?;
+        if totals.records >= self.max_records || totals.bytes.saturating_add(bytes) > self.max_bytes {
+            return Ok(Attempt::Full(*totals));
+        }
+        let usage = callers.get(&owner).copied().unwrap_or_default();
+        if usage.records >= self.max_records_per_caller || usage.bytes.saturating_add(bytes) > self.max_bytes_per_caller
+        {
+            return Ok(Attempt::OverQuota(usage));
+        }
+        let token = LockToken::random()?;
+        let usage = callers.entry(owner).or_default();
         usage.records += 1;
         usage.bytes += bytes;
-        inner.bytes += bytes;
-        let token = LockToken::random()?;
-        let record = Record {
+        totals.records += 1;
+        totals.bytes += bytes;
+        drop(totals);
+        drop(callers);
+        let record = Box::new(Record {
+            key: request.key.into(),
             owner,
             fingerprint: request.fingerprint,
             expires: later(now, request.ttl.max(request.lock_ttl)),
             state: State::Running { token, lock_expires: later(now, request.lock_ttl) },
             bytes,
-        };
-        inner.records.insert(request.key.into(), record);
-        Ok(Claim::Started(token))
-    }
-
-    /// The record of `key` if `token` holds its lock.
-    fn held<'a>(inner: &'a mut Inner, key: &str, token: LockToken) -> Option<&'a mut Record> {
-        inner.records.get_mut(key).filter(|r| matches!(r.state, State::Running { token: t, .. } if t == token))
+        });
+        shard.insert(name, record);
+        Ok(Attempt::Done(Claim::Started(token)))
     }
 
     fn renew_now(&self, key: &str, token: LockToken, lock_ttl: Duration) -> Result<bool, IdempotencyStoreError> {
-        let mut inner = self.lock()?;
-        let Some(record) = Self::held(&mut inner, key, token) else { return Ok(false) };
-        let lock_expires = later(self.clock.now_ms(), lock_ttl);
+        let now = self.clock.now_ms();
+        let name = self.name(key);
+        let mut shard = self.shard(name)?;
+        let Some(record) = shard.held(name, key, token, now) else { return Ok(false) };
+        let lock_expires = later(now, lock_ttl);
         record.state = State::Running { token, lock_expires };
-        record.expires = record.expires.max(lock_expires);
+        let expires = record.expires.max(lock_expires);
+        shard.set_expiry(name, expires);
         Ok(true)
     }
 
@@ -278,23 +514,37 @@ impl MemoryIdempotencyStore {
         response: &StoredResponse,
         ttl: Duration,
     ) -> Result<bool, IdempotencyStoreError> {
-        let mut inner = self.lock()?;
-        let Some(record) = Self::held(&mut inner, key, token) else { return Ok(false) };
+        let now = self.clock.now_ms();
+        let name = self.name(key);
+        let mut shard = self.shard(name)?;
+        let Some(record) = shard.held(name, key, token, now) else { return Ok(false) };
         // Stored whatever the budgets say: the request ran, and forgetting
         // its outcome could run it again. New keys are refused while over.
         record.state = State::Done(response.clone());
-        record.expires = later(self.clock.now_ms(), ttl);
-        inner.resize(key, key.len() + RECORD_OVERHEAD + response.size());
+        let bytes = key.len() + RECORD_OVERHEAD + response.size();
+        let old = std::mem::replace(&mut record.bytes, bytes);
+        let owner = record.owner;
+        shard.set_expiry(name, later(now, ttl));
+        let mut callers = self.callers(owner)?;
+        if let Some(usage) = callers.get_mut(&owner) {
+            usage.bytes = usage.bytes - old + bytes;
+        }
+        let mut totals = self.totals()?;
+        totals.bytes = totals.bytes - old + bytes;
         Ok(true)
     }
 
     fn release_now(&self, key: &str, token: LockToken) -> Result<bool, IdempotencyStoreError> {
-        let mut inner = self.lock()?;
-        let held = Self::held(&mut inner, key, token).is_some();
-        if held {
-            inner.remove(key);
+        let now = self.clock.now_ms();
+        let name = self.name(key);
+        let mut shard = self.shard(name)?;
+        if shard.held(name, key, token, now).is_none() {
+            return Ok(false);
         }
-        Ok(held)
+        if let Some(record) = shard.remove(name) {
+            self.uncount([&*record])?;
+        }
+        Ok(true)
     }
 }
 
@@ -333,6 +583,8 @@ impl IdempotencyStore for MemoryIdempotencyStore {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
     use crate::time::ManualClock;
 
@@ -488,5 +740,412 @@ mod tests {
         assert!(block(store.release("x", token)).unwrap());
         assert!(matches!(claim(&store, "y", 0), Claim::Started(_)));
         assert_eq!(store.bytes(), "y".len() + RECORD_OVERHEAD);
+    }
+
+    // The tests below call the store's synchronous methods: its futures
+    // only hand over a result computed when they were made.
+
+    fn request<'a>(key: &'a str, owner: &'a str, ttl_ms: u64, lock_ms: u64) -> ClaimRequest<'a> {
+        ClaimRequest {
+            key,
+            owner,
+            fingerprint: [0; 32],
+            lock_ttl: Duration::from_millis(lock_ms),
+            ttl: Duration::from_millis(ttl_ms),
+            rerun_abandoned: false,
+        }
+    }
+
+    fn started(store: &MemoryIdempotencyStore, key: &str, owner: &str, ttl_ms: u64) -> LockToken {
+        match store.claim_now(&request(key, owner, ttl_ms, ttl_ms.min(30_000))) {
+            Ok(Claim::Started(token)) => token,
+            other => panic!("{key}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn expired_records_are_forgotten_a_few_per_claim_not_all_at_once() {
+        let clock = ManualClock::new(1_000_000);
+        let store =
+            MemoryIdempotencyStore::new(1_000_000, usize::MAX).per_caller(usize::MAX, usize::MAX).clock(clock.clone());
+        let old = 2_000;
+        for i in 0..old {
+            started(&store, &format!("old{i}"), "alice", 10);
+        }
+        assert_eq!(store.len(), old);
+        clock.advance(Duration::from_millis(10));
+        let (mut live, mut live_bytes) = (0, 0);
+        while store.len() > live && live < 20_000 {
+            let before = store.len();
+            let key = format!("new{live}");
+            started(&store, &key, "alice", 3_600_000);
+            live += 1;
+            live_bytes += key.len() + RECORD_OVERHEAD;
+            let forgotten = before + 1 - store.len();
+            assert!(forgotten <= EXPIRE_BATCH, "one claim forgot {forgotten} records");
+        }
+        assert_eq!(store.len(), live, "every expired record is forgotten as keys arrive");
+        assert!(live > 1, "not all at once");
+        assert_eq!(store.bytes(), live_bytes);
+    }
+
+    #[test]
+    fn a_full_store_forgets_every_expired_record_before_refusing() {
+        let clock = ManualClock::new(1_000_000);
+        let store = MemoryIdempotencyStore::new(50, 1 << 20).per_caller(50, 1 << 20).clock(clock.clone());
+        for i in 0..49 {
+            started(&store, &format!("old{i}"), "alice", 10);
+        }
+        started(&store, "live", "alice", 3_600_000);
+        clock.advance(Duration::from_millis(10));
+        started(&store, "new", "alice", 3_600_000);
+        assert_eq!(store.len(), 2, "all 49 expired records forgotten, the live one kept");
+        for i in 0..48 {
+            started(&store, &format!("more{i}"), "alice", 3_600_000);
+        }
+        assert!(store.claim_now(&request("one-too-many", "bob", 1000, 1000)).is_err());
+        assert_eq!(store.len(), 50);
+    }
+
+    #[test]
+    fn a_caller_whose_records_expired_gets_its_quota_back() {
+        let clock = ManualClock::new(1_000_000);
+        let store = MemoryIdempotencyStore::new(1_000, 1 << 20).per_caller(3, 1 << 20).clock(clock.clone());
+        for key in ["a", "b", "c"] {
+            started(&store, key, "alice", 10);
+        }
+        assert_eq!(store.claim_now(&request("d", "alice", 10, 10)), Ok(Claim::OverQuota));
+        clock.advance(Duration::from_millis(10));
+        started(&store, "d", "alice", 10);
+    }
+
+    #[test]
+    fn an_expired_record_is_gone_for_its_holder_too() {
+        let clock = ManualClock::new(1_000_000);
+        let store = MemoryIdempotencyStore::default().clock(clock.clone());
+        let token = started(&store, "k", "alice", 50);
+        clock.advance(Duration::from_millis(50));
+        // Whether or not it was forgotten yet: the same answer every time.
+        assert_eq!(store.renew_now("k", token, Duration::from_secs(30)), Ok(false));
+        assert_eq!(store.complete_now("k", token, &response("late"), Duration::from_secs(60)), Ok(false));
+        assert_eq!(store.release_now("k", token), Ok(false));
+        started(&store, "k", "alice", 50);
+        assert_eq!(store.len(), 1);
+    }
+
+    /// A claim's key, caller and answer.
+    type Outcome = (String, String, Result<Claim, IdempotencyStoreError>);
+
+    #[test]
+    fn concurrent_claims_start_each_key_once_and_keep_every_bound_exact() {
+        const THREADS: usize = 4;
+        let each = |f: &(dyn Fn(usize) -> Vec<Outcome> + Sync)| {
+            std::thread::scope(|s| {
+                let workers: Vec<_> = (0..THREADS).map(|t| s.spawn(move || f(t))).collect();
+                workers.into_iter().flat_map(|w| w.join().expect("worker")).collect::<Vec<_>>()
+            })
+        };
+        let started_per = |results: &[Outcome], by_owner: bool| {
+            let mut counts = std::collections::BTreeMap::<String, usize>::new();
+            for (key, owner, result) in results {
+                if let Ok(Claim::Started(_)) = result {
+                    *counts.entry(if by_owner { owner.clone() } else { key.clone() }).or_default() += 1;
+                }
+            }
+            counts
+        };
+
+        // The same keys from every thread: each starts once; plus keys of
+        // each thread's own, which all start.
+        let store = MemoryIdempotencyStore::new(1_000_000, usize::MAX).per_caller(usize::MAX, usize::MAX);
+        let results = each(&|t| {
+            let mut out = Vec::new();
+            for i in 0..500 {
+                for key in [format!("shared{i}"), format!("own{t}-{i}")] {
+                    let result = store.claim_now(&request(&key, "alice", 60_000, 30_000));
+                    out.push((key, "alice".to_owned(), result));
+                }
+            }
+            out
+        });
+        let counts = started_per(&results, false);
+        assert_eq!(counts.len(), 500 + THREADS * 500);
+        assert!(counts.values().all(|&n| n == 1), "a key started twice");
+        assert!(results.iter().all(|(_, _, r)| matches!(r, Ok(Claim::Started(_) | Claim::InProgress))));
+        let bytes: usize = counts.keys().map(|k| k.len() + RECORD_OVERHEAD).sum();
+        assert_eq!((store.len(), store.bytes()), (counts.len(), bytes));
+        // Finished and released from every thread: the totals follow.
+        let tokens: Vec<_> = results
+            .iter()
+            .filter_map(|(key, _, r)| match r {
+                Ok(Claim::Started(token)) => Some((key.clone(), *token)),
+                _ => None,
+            })
+            .collect();
+        let done = response("{}");
+        std::thread::scope(|s| {
+            for part in tokens.chunks(tokens.len().div_ceil(THREADS)) {
+                let (store, done) = (&store, &done);
+                s.spawn(move || {
+                    for (i, (key, token)) in part.iter().enumerate() {
+                        let ok = if i % 2 == 0 {
+                            store.complete_now(key, *token, done, Duration::from_secs(60))
+                        } else {
+                            store.release_now(key, *token)
+                        };
+                        assert_eq!(ok, Ok(true));
+                    }
+                });
+            }
+        });
+        let kept: Vec<_> = tokens.chunks(tokens.len().div_ceil(THREADS)).flat_map(|c| c.iter().step_by(2)).collect();
+        let bytes: usize = kept.iter().map(|(k, _)| k.len() + RECORD_OVERHEAD + done.size()).sum();
+        assert_eq!((store.len(), store.bytes()), (kept.len(), bytes));
+
+        // Four callers sharing every thread: each starts exactly its quota.
+        let store = MemoryIdempotencyStore::new(1_000_000, usize::MAX).per_caller(25, usize::MAX);
+        let results = each(&|t| {
+            (0..200)
+                .map(|i| {
+                    let (key, owner) = (format!("k{t}-{i}"), format!("caller{}", i % 4));
+                    let result = store.claim_now(&request(&key, &owner, 60_000, 30_000));
+                    (key, owner, result)
+                })
+                .collect()
+        });
+        assert_eq!(
+            started_per(&results, true),
+            (0..4).map(|o| (format!("caller{o}"), 25)).collect::<std::collections::BTreeMap<_, _>>()
+        );
+        assert!(results.iter().all(|(_, _, r)| matches!(r, Ok(Claim::Started(_) | Claim::OverQuota))));
+        assert_eq!(store.len(), 100);
+
+        // The whole store's bound: exactly that many keys start.
+        let store = MemoryIdempotencyStore::new(300, usize::MAX).per_caller(usize::MAX, usize::MAX);
+        let results = each(&|t| {
+            (0..200)
+                .map(|i| {
+                    let key = format!("k{t}-{i}");
+                    let result = store.claim_now(&request(&key, "alice", 60_000, 30_000));
+                    (key, "alice".to_owned(), result)
+                })
+                .collect()
+        });
+        assert_eq!(started_per(&results, false).len(), 300);
+        assert_eq!(results.iter().filter(|(_, _, r)| r.is_err()).count(), THREADS * 200 - 300);
+        assert_eq!(store.len(), 300);
+    }
+
+    /// The store's decisions, written plainly: one map, expired records
+    /// dropped before every operation.
+    #[derive(Debug, Default)]
+    struct Model {
+        records: HashMap<String, ModelRecord>,
+    }
+
+    #[derive(Debug)]
+    struct ModelRecord {
+        owner: String,
+        fingerprint: u8,
+        expires: u64,
+        lock: Option<(LockToken, u64)>,
+        response: Option<StoredResponse>,
+        bytes: usize,
+    }
+
+    const MAX_RECORDS: usize = 5;
+    const MAX_BYTES: usize = 1_200;
+    const CALLER_RECORDS: usize = 3;
+    const CALLER_BYTES: usize = 700;
+
+    impl Model {
+        fn usage<'a>(&'a self, owner: Option<&'a str>) -> (usize, usize) {
+            let mine = self.records.values().filter(|r| owner.is_none_or(|o| r.owner == o));
+            mine.fold((0, 0), |(n, b), r| (n + 1, b + r.bytes))
+        }
+
+        fn forget_expired(&mut self, now: u64) {
+            self.records.retain(|_, r| r.expires > now);
+        }
+
+        /// `Err(())`: the store is full. `token` is the one a start takes.
+        fn claim(&mut self, now: u64, op: &ClaimOp, token: LockToken) -> Result<Claim, ()> {
+            self.forget_expired(now);
+            let key = KEYS[op.key];
+            if let Some(r) = self.records.get_mut(key) {
+                if r.fingerprint != op.fingerprint {
+                    return Ok(Claim::Mismatch);
+                }
+                if let Some(response) = &r.response {
+                    return Ok(Claim::Replay(response.clone()));
+                }
+                match r.lock {
+                    Some((_, lock_expires)) if lock_expires > now => return Ok(Claim::InProgress),
+                    _ if !op.rerun => return Ok(Claim::Abandoned),
+                    _ => {}
+                }
+                r.lock = Some((token, now + op.lock_ms));
+                r.expires = now + op.ttl_ms.max(op.lock_ms);
+                return Ok(Claim::Started(token));
+            }
+            let bytes = key.len() + RECORD_OVERHEAD;
+            let (n, b) = self.usage(None);
+            if n >= MAX_RECORDS || b + bytes > MAX_BYTES {
+                return Err(());
+            }
+            let (n, b) = self.usage(Some(OWNERS[op.owner]));
+            if n >= CALLER_RECORDS || b + bytes > CALLER_BYTES {
+                return Ok(Claim::OverQuota);
+            }
+            let record = ModelRecord {
+                owner: OWNERS[op.owner].to_owned(),
+                fingerprint: op.fingerprint,
+                expires: now + op.ttl_ms.max(op.lock_ms),
+                lock: Some((token, now + op.lock_ms)),
+                response: None,
+                bytes,
+            };
+            self.records.insert(key.to_owned(), record);
+            Ok(Claim::Started(token))
+        }
+
+        fn held(&mut self, now: u64, key: &str, token: LockToken) -> Option<&mut ModelRecord> {
+            self.forget_expired(now);
+            self.records.get_mut(key).filter(|r| r.response.is_none() && r.lock.is_some_and(|(t, _)| t == token))
+        }
+    }
+
+    const KEYS: [&str; 6] = ["a", "bb", "ccc", "dddd", "eeeee", "ffffff"];
+    const OWNERS: [&str; 3] = ["alice", "bob", "carol"];
+
+    #[derive(Debug, Clone)]
+    struct ClaimOp {
+        key: usize,
+        owner: usize,
+        fingerprint: u8,
+        lock_ms: u64,
+        ttl_ms: u64,
+        rerun: bool,
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Claim(ClaimOp),
+        /// With the key's last token, or another one.
+        Complete {
+            key: usize,
+            right_token: bool,
+            body: usize,
+            ttl_ms: u64,
+        },
+        Release {
+            key: usize,
+            right_token: bool,
+        },
+        Renew {
+            key: usize,
+            right_token: bool,
+            lock_ms: u64,
+        },
+        Advance(u64),
+        /// Forget every expired record now: then the store holds what the
+        /// model does.
+        Settle,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let key = 0..KEYS.len();
+        prop_oneof![
+            4 => (key.clone(), 0..OWNERS.len(), 0..2u8, 0..40u64, 0..80u64, any::<bool>()).prop_map(
+                |(key, owner, fingerprint, lock_ms, ttl_ms, rerun)| {
+                    Op::Claim(ClaimOp { key, owner, fingerprint, lock_ms, ttl_ms, rerun })
+                }
+            ),
+            2 => (key.clone(), prop::bool::weighted(0.8), 0..300usize, 0..80u64)
+                .prop_map(|(key, right_token, body, ttl_ms)| Op::Complete { key, right_token, body, ttl_ms }),
+            1 => (key.clone(), prop::bool::weighted(0.8)).prop_map(|(key, right_token)| Op::Release { key, right_token }),
+            1 => (key, prop::bool::weighted(0.8), 0..60u64)
+                .prop_map(|(key, right_token, lock_ms)| Op::Renew { key, right_token, lock_ms }),
+            2 => (0..50u64).prop_map(Op::Advance),
+            1 => Just(Op::Settle),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn the_sharded_store_decides_as_a_plain_map_does(ops in prop::collection::vec(op(), 1..120)) {
+            let clock = ManualClock::new(1_000_000);
+            let store = MemoryIdempotencyStore::new(MAX_RECORDS, MAX_BYTES)
+                .per_caller(CALLER_RECORDS, CALLER_BYTES)
+                .clock(clock.clone());
+            let mut model = Model::default();
+            let mut tokens: HashMap<usize, LockToken> = HashMap::new();
+            for op in ops {
+                let now = clock.now_ms();
+                let token = |key: usize, right: bool| {
+                    let token = tokens.get(&key).copied().unwrap_or(LockToken(u128::MAX));
+                    if right { token } else { LockToken(token.0 ^ 1) }
+                };
+                match op {
+                    Op::Claim(op) => {
+                        let request = ClaimRequest {
+                            key: KEYS[op.key],
+                            owner: OWNERS[op.owner],
+                            fingerprint: [op.fingerprint; 32],
+                            lock_ttl: Duration::from_millis(op.lock_ms),
+                            ttl: Duration::from_millis(op.ttl_ms),
+                            rerun_abandoned: op.rerun,
+                        };
+                        let got = store.claim_now(&request);
+                        let taken = match got {
+                            Ok(Claim::Started(token)) => token,
+                            _ => LockToken(0),
+                        };
+                        let want = model.claim(now, &op, taken);
+                        prop_assert_eq!(got.as_ref().map_err(|_| ()), want.as_ref().map_err(|_| ()), "{:?}", op);
+                        if let Ok(Claim::Started(token)) = got {
+                            tokens.insert(op.key, token);
+                        }
+                    }
+                    Op::Complete { key, right_token, body, ttl_ms } => {
+                        let token = token(key, right_token);
+                        let response = StoredResponse { status: 200, headers: vec![], body: Some(vec![b'x'; body]) };
+                        let got = store.complete_now(KEYS[key], token, &response, Duration::from_millis(ttl_ms));
+                        let size = KEYS[key].len() + RECORD_OVERHEAD + response.size();
+                        let want = model.held(now, KEYS[key], token).map(|r| {
+                            (r.response, r.lock, r.expires, r.bytes) = (Some(response), None, now + ttl_ms, size);
+                        });
+                        prop_assert_eq!(got, Ok(want.is_some()));
+                    }
+                    Op::Release { key, right_token } => {
+                        let token = token(key, right_token);
+                        let got = store.release_now(KEYS[key], token);
+                        let want = model.held(now, KEYS[key], token).is_some();
+                        if want {
+                            model.records.remove(KEYS[key]);
+                        }
+                        prop_assert_eq!(got, Ok(want));
+                    }
+                    Op::Renew { key, right_token, lock_ms } => {
+                        let token = token(key, right_token);
+                        let got = store.renew_now(KEYS[key], token, Duration::from_millis(lock_ms));
+                        let want = model.held(now, KEYS[key], token).map(|r| {
+                            r.lock = Some((token, now + lock_ms));
+                            r.expires = r.expires.max(now + lock_ms);
+                        });
+                        prop_assert_eq!(got, Ok(want.is_some()));
+                    }
+                    Op::Advance(ms) => clock.advance(Duration::from_millis(ms)),
+                    Op::Settle => {
+                        store.expire_all(now).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                        model.forget_expired(now);
+                        prop_assert_eq!((store.len(), store.bytes()), model.usage(None));
+                    }
+                }
+                // Expired records not forgotten yet are the only difference.
+                model.forget_expired(clock.now_ms());
+                prop_assert!(store.len() >= model.records.len() && store.len() <= MAX_RECORDS);
+            }
+        }
     }
 }
