@@ -30,3 +30,39 @@ use std::pin::Pin;
 /// The future of a store's async method: boxed, `Send`, borrowing the store
 /// and the method's arguments for `'a`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A `BuildHasher` for maps keyed by bits that are already a keyed hash
+/// (a rate-limit key's fingerprint, an idempotency record's name): it
+/// passes them through, so a lookup hashes nothing again and a growing map
+/// moves its entries without rehashing a key. The memory stores use it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PassThrough;
+
+#[derive(Debug, Default)]
+pub(crate) struct PassThroughHasher(u64);
+
+impl std::hash::BuildHasher for PassThrough {
+    type Hasher = PassThroughHasher;
+    #[inline]
+    fn build_hasher(&self) -> PassThroughHasher {
+        PassThroughHasher(0)
+    }
+}
+
+impl std::hash::Hasher for PassThroughHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is ever called; fold anything else rather than
+        // drop it.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+}

@@ -19,7 +19,7 @@ use siphasher::sip128::SipHasher13;
 use super::store::{
     Claim, ClaimRequest, Fingerprint, IdempotencyStore, IdempotencyStoreError, LockToken, StoredResponse,
 };
-use crate::store::BoxFuture;
+use crate::store::{BoxFuture, PassThrough};
 use crate::time::{Clock, SharedClock};
 
 /// Records kept at most, by default.
@@ -106,40 +106,6 @@ impl Hash for Name {
     #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
         state.write_u64(self.lo);
-    }
-}
-
-/// Passes a [`Name`]'s already uniform bits through: a map growing moves
-/// its entries without hashing anything again.
-#[derive(Debug, Clone, Copy, Default)]
-struct PassThrough;
-
-#[derive(Debug, Default)]
-struct PassThroughHasher(u64);
-
-impl BuildHasher for PassThrough {
-    type Hasher = PassThroughHasher;
-    #[inline]
-    fn build_hasher(&self) -> PassThroughHasher {
-        PassThroughHasher(0)
-    }
-}
-
-impl Hasher for PassThroughHasher {
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is ever called; fold anything else rather than
-        // drop it.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
     }
 }
 

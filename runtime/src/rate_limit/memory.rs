@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -12,7 +11,7 @@ use super::decision::RateLimitDecision;
 use super::key::{Fingerprint, RateLimitKey};
 use super::policy::{Algorithm, RateLimitPolicy};
 use super::{RateLimitError, RateLimiter};
-use crate::store::BoxFuture;
+use crate::store::{BoxFuture, PassThrough};
 use crate::time::{Clock, MonotonicClock};
 
 /// Default [`MemoryOptions::max_keys`]: 1,048,576 keys.
@@ -78,40 +77,6 @@ impl MemoryOptions {
         }
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         cores.saturating_mul(32).next_power_of_two().clamp(64, 1024)
-    }
-}
-
-/// Passes a fingerprint's already uniform bits through: hashing it again
-/// (as the default SipHash would) buys nothing.
-#[derive(Debug, Clone, Copy, Default)]
-struct PassThrough;
-
-#[derive(Debug, Default)]
-struct PassThroughHasher(u64);
-
-impl BuildHasher for PassThrough {
-    type Hasher = PassThroughHasher;
-    #[inline]
-    fn build_hasher(&self) -> PassThroughHasher {
-        PassThroughHasher(0)
-    }
-}
-
-impl Hasher for PassThroughHasher {
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is ever called; fold anything else rather than
-        // drop it.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
     }
 }
 
