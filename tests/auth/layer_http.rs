@@ -610,6 +610,39 @@ async fn two_servers_share_the_failure_budget_through_redis() {
     let _: i64 = redis::cmd("DEL").arg(&keys).query_async(&mut conn).await.unwrap();
 }
 
+/// The throttle skips its budget reads while a process-local limiter knows
+/// nothing was spent (`RateLimiter::untouched`). A server that has refused
+/// nothing itself must still refuse a client whose budget another server
+/// spent through Redis, a valid credential included.
+#[tokio::test]
+async fn a_server_that_refused_nothing_still_sees_the_budget_spent_through_redis() {
+    let Some(url) = apishield_tests::redis_url() else { return };
+    let prefix = apishield_tests::unique_prefix("authfail-quiet");
+    let options = RedisOptions::default().timeout(std::time::Duration::from_secs(5));
+    let policy = RateLimitPolicy::new(Default::default(), [Window::per_minute(3)]).unwrap();
+    let mut servers = Vec::new();
+    for _ in 0..2 {
+        let limiter = RedisRateLimiter::connect(&url, policy.clone(), options.clone()).await.unwrap().prefix(&prefix);
+        let limit = FailedAuthLimit::new().per_client(limiter).without_per_key();
+        servers.push(serve_counting(move |a| a.failed_attempts(limit)).await);
+    }
+    let client = client_from("127.0.0.8");
+    let first = format!("{}/me", servers[0].base);
+    for _ in 0..3 {
+        assert_eq!(send(&client, &first, &[("authorization", &forged_jwt())]).await.status, 401);
+    }
+    let second = format!("{}/me", servers[1].base);
+    assert_eq!(send(&client, &second, &[("authorization", &forged_jwt())]).await.status, 429);
+    let token = format!("Bearer {}", servers[1].jwt.issue("user-42").unwrap().expose_secret());
+    assert_eq!(send(&client, &second, &[("authorization", &token)]).await.status, 429, "not even a valid token");
+
+    let mut conn = redis::Client::open(url.as_str()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut conn).await.unwrap();
+    if !keys.is_empty() {
+        let _: i64 = redis::cmd("DEL").arg(&keys).query_async(&mut conn).await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn behind_trusted_proxies_the_reported_client_is_counted() {
     // The test client connects from 127.0.0.1: a proxy in a trusted network.

@@ -427,19 +427,9 @@ mod http_impl {
         }
 
         /// Writes `n` in decimal, and returns where.
-        fn number(&mut self, mut n: u64) -> Range<usize> {
-            let mut digits = [0u8; 20];
-            let mut at = digits.len();
-            loop {
-                at -= 1;
-                digits[at] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
+        fn number(&mut self, n: u64) -> Range<usize> {
             let start = self.len;
-            self.push(&digits[at..]);
+            self.push(super::decimal(n, &mut [0; 20]));
             start..self.len
         }
     }
@@ -556,8 +546,14 @@ mod tests {
 }
 
 /// `n` in decimal, without the formatting machinery.
-fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
+fn push_u64(out: &mut String, n: u64) {
+    for &d in decimal(n, &mut [0; 20]) {
+        out.push(char::from(d));
+    }
+}
+
+/// `n`'s decimal digits, written at the end of `digits` (20 hold any `u64`).
+fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
     let mut at = digits.len();
     loop {
         at -= 1;
@@ -567,9 +563,7 @@ fn push_u64(out: &mut String, mut n: u64) {
             break;
         }
     }
-    for &d in &digits[at..] {
-        out.push(char::from(d));
-    }
+    &digits[at..]
 }
 
 #[cfg(test)]

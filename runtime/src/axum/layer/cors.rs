@@ -89,7 +89,7 @@ impl fmt::Debug for CorsLayer {
 
 /// The answer to a preflight: 204 with the CORS headers, or 403
 /// problem+json without them.
-pub(crate) fn preflight(shared: &CorsHeaders, headers: &HeaderMap) -> Response {
+fn preflight(shared: &CorsHeaders, headers: &HeaderMap) -> Response {
     match shared.preflight(headers) {
         Ok(cors) => {
             let mut response = Response::new(Body::empty());
@@ -147,18 +147,35 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
-        let headers = req.headers();
-        if CorsHeaders::is_preflight(req.method(), headers) {
-            let answer = preflight(&self.shared, headers);
-            return ResponseFuture { state: State::Preflight { answer: Some(answer) } };
-        }
-        let allowed = self.shared.allowed_origin(headers);
-        if allowed.is_none() && headers.contains_key(ORIGIN) {
-            telemetry::cors_refusal(CorsRequest::Simple, "origin");
-        }
+        let allowed = match before_route(&self.shared, &req) {
+            BeforeRoute::Route { allowed } => allowed,
+            BeforeRoute::Preflight(answer) => {
+                return ResponseFuture { state: State::Preflight { answer: Some(answer) } };
+            }
+        };
         let future = self.inner.call(req);
         ResponseFuture { state: State::Route { future, allowed: Some(allowed), shared: Arc::clone(&self.shared) } }
     }
+}
+
+/// What CORS decides before the route.
+pub(crate) enum BeforeRoute {
+    /// A preflight, answered here.
+    Preflight(Response),
+    /// To the route; its answer allows this origin, if any.
+    Route { allowed: Option<HeaderValue> },
+}
+
+pub(crate) fn before_route<B>(shared: &CorsHeaders, req: &Request<B>) -> BeforeRoute {
+    let headers = req.headers();
+    if CorsHeaders::is_preflight(req.method(), headers) {
+        return BeforeRoute::Preflight(preflight(shared, headers));
+    }
+    let allowed = shared.allowed_origin(headers);
+    if allowed.is_none() && headers.contains_key(ORIGIN) {
+        telemetry::cors_refusal(CorsRequest::Simple, "origin");
+    }
+    BeforeRoute::Route { allowed }
 }
 
 pin_project! {

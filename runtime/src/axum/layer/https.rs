@@ -193,6 +193,13 @@ impl HttpsLayer {
 
 /// The protocol the nearest proxy reports: the rightmost value of the
 /// header, so a value the client sent ahead of it never counts.
+/// A route's answer that goes over plain HTTP: no HSTS (RFC 6797 section
+/// 7.2), and marked for the security headers outside.
+pub(crate) fn mark_plain(response: &mut Response) {
+    response.headers_mut().remove(STRICT_TRANSPORT_SECURITY);
+    response.extensions_mut().insert(PlainHttpAnswer);
+}
+
 fn forwarded_proto(request: &Request, header: crate::client_addr::ForwardedHeader) -> Option<&str> {
     use crate::client_addr::ForwardedHeader;
     let headers = request.headers();
@@ -281,8 +288,7 @@ where
             StateProj::Route { future, https } => {
                 let mut response = ready!(future.poll(cx))?.into_response();
                 if !*https {
-                    response.headers_mut().remove(STRICT_TRANSPORT_SECURITY);
-                    response.extensions_mut().insert(PlainHttpAnswer);
+                    mark_plain(&mut response);
                 }
                 Poll::Ready(Ok(response))
             }

@@ -284,16 +284,28 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let _entered = this.span.enter();
-        let polled = {
-            let _scope = Scope::enter(this.id);
-            this.future.poll(cx)
-        };
-        let mut response = ready!(polled)?.into_response();
-        if let Some(id) = this.id.take() {
-            // The last use of the id: moved, not cloned.
-            response.headers_mut().insert(this.header.clone(), id.0);
-        }
+        let mut response = ready!(poll_in_request(this.future, this.id, cx))?.into_response();
+        answer_with_id(this.header, this.id, &mut response);
         Poll::Ready(Ok(response))
+    }
+}
+
+/// Polls the route's `future` with the request's id current (the caller
+/// has entered its span).
+pub(crate) fn poll_in_request<F: Future>(
+    future: Pin<&mut F>,
+    id: &mut Option<RequestId>,
+    cx: &mut Context<'_>,
+) -> Poll<F::Output> {
+    let _scope = Scope::enter(id);
+    future.poll(cx)
+}
+
+/// Puts the request's id on its answer, in `header`.
+pub(crate) fn answer_with_id(header: &HeaderName, id: &mut Option<RequestId>, response: &mut Response) {
+    if let Some(id) = id.take() {
+        // The last use of the id: moved, not cloned.
+        response.headers_mut().insert(header.clone(), id.0);
     }
 }
 

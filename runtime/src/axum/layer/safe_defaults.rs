@@ -17,20 +17,18 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use axum::extract::Request;
-use axum::http::header::{ORIGIN, STRICT_TRANSPORT_SECURITY};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use super::cors::preflight;
-use super::https::PlainHttpAnswer;
-use super::request_id::Scope;
+use super::cors::{BeforeRoute, before_route};
+use super::https::mark_plain;
+use super::request_id::{Scope, answer_with_id, poll_in_request};
+use super::security_headers::apply_to_answer;
 use super::{CorsLayer, HttpsLayer, RequestIdLayer};
-use crate::cors::CorsHeaders;
 use crate::headers::SecurityHeaders;
 use crate::headers::request_id::RequestId;
-use crate::telemetry::{self, CorsRequest};
 
 /// The decisions of the four layers, shared by every route's service.
 pub(crate) struct Outer {
@@ -105,25 +103,16 @@ where
     if !https && let Some(refusal) = outer.https.refuse(&req) {
         return State::Answered { answer: Some(refusal) };
     }
-    let cors = outer.cors.shared();
-    let headers = req.headers();
-    if CorsHeaders::is_preflight(req.method(), headers) {
-        return State::Answered { answer: Some(plain_if(preflight(cors, headers), https)) };
+    match before_route(outer.cors.shared(), &req) {
+        BeforeRoute::Route { allowed } => State::Route { future: inner.call(req), allowed, https },
+        BeforeRoute::Preflight(mut preflight) => {
+            // Answered inside the HTTPS layer, as a route's answer is.
+            if !https {
+                mark_plain(&mut preflight);
+            }
+            State::Answered { answer: Some(preflight) }
+        }
     }
-    let allowed = cors.allowed_origin(headers);
-    if allowed.is_none() && headers.contains_key(ORIGIN) {
-        telemetry::cors_refusal(CorsRequest::Simple, "origin");
-    }
-    State::Route { future: inner.call(req), allowed, https }
-}
-
-/// A preflight answered over plain HTTP is marked as the HTTPS layer marks
-/// a route's plain answer.
-fn plain_if(mut response: Response, https: bool) -> Response {
-    if !https {
-        response.extensions_mut().insert(PlainHttpAnswer);
-    }
-    response
 }
 
 pin_project! {
@@ -168,26 +157,16 @@ where
                 answer.take().unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
             }
             StateProj::Route { future, allowed, https } => {
-                let polled = {
-                    let _scope = Scope::enter(this.id);
-                    future.poll(cx)
-                };
-                let mut response = ready!(polled)?.into_response();
+                let mut response = ready!(poll_in_request(future, this.id, cx))?.into_response();
                 this.outer.cors.shared().decorate(response.headers_mut(), allowed.take());
                 if !*https {
-                    response.headers_mut().remove(STRICT_TRANSPORT_SECURITY);
-                    response.extensions_mut().insert(PlainHttpAnswer);
+                    mark_plain(&mut response);
                 }
                 response
             }
         };
-        // HSTS travels over HTTPS only (RFC 6797 section 7.2).
-        let plain = response.extensions().get::<PlainHttpAnswer>().is_some();
-        this.outer.headers.apply_over(response.headers_mut(), !plain);
-        if let Some(id) = this.id.take() {
-            // The last use of the id: moved, not cloned.
-            response.headers_mut().insert(this.outer.request_id.header_name().clone(), id.0);
-        }
+        apply_to_answer(&this.outer.headers, &mut response);
+        answer_with_id(this.outer.request_id.header_name(), this.id, &mut response);
         Poll::Ready(Ok(response))
     }
 }

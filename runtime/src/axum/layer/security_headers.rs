@@ -117,9 +117,14 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut response = ready!(this.future.poll(cx))?.into_response();
-        // HSTS travels over HTTPS only (RFC 6797 section 7.2).
-        let plain = response.extensions().get::<super::https::PlainHttpAnswer>().is_some();
-        this.headers.apply_over(response.headers_mut(), !plain);
+        apply_to_answer(this.headers, &mut response);
         Poll::Ready(Ok(response))
     }
+}
+
+/// Puts `headers` on an answer; HSTS only if the HTTPS layer did not mark
+/// it as going over plain HTTP (RFC 6797 section 7.2).
+pub(crate) fn apply_to_answer(headers: &SecurityHeaders, response: &mut Response) {
+    let plain = response.extensions().get::<super::https::PlainHttpAnswer>().is_some();
+    headers.apply_over(response.headers_mut(), !plain);
 }
