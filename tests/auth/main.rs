@@ -15,4 +15,5 @@ mod jwks;
 mod jwt;
 mod jwt_attacks;
 mod jwt_gaps;
+mod jwt_verified_cache;
 mod layer_http;

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use super::source::JwtKeySource;
 use super::validator::{Config, JwtValidator, TrustedIssuer};
+use super::verified::VerifiedTokens;
 use crate::auth::token::AccessTokenDenylist;
 use crate::auth::token::SharedDenylist;
 use crate::time::{Clock, SharedClock, secs};
@@ -36,6 +37,11 @@ pub(crate) const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
 
 /// The default name of the roles claim: `roles`.
 pub(crate) const DEFAULT_ROLES_CLAIM: &str = "roles";
+
+/// How many verified tokens a validator remembers unless told otherwise
+/// ([`JwtValidatorBuilder::verified_token_cache`]): 4096 clients' tokens of
+/// about 1 KiB take 4 MiB.
+pub const DEFAULT_VERIFIED_TOKEN_CACHE: usize = 4096;
 
 /// The builder's type states.
 pub mod state {
@@ -159,6 +165,7 @@ pub struct JwtValidatorBuilder<I = NoIssuer, A = NoAudience> {
     roles_claim: String,
     clock: SharedClock,
     denylist: Option<SharedDenylist>,
+    verified_token_cache: usize,
     state: PhantomData<(I, A)>,
 }
 
@@ -176,6 +183,7 @@ impl JwtValidatorBuilder {
             roles_claim: DEFAULT_ROLES_CLAIM.to_owned(),
             clock: SharedClock::system(),
             denylist: None,
+            verified_token_cache: DEFAULT_VERIFIED_TOKEN_CACHE,
             state: PhantomData,
         }
     }
@@ -195,6 +203,7 @@ impl<I, A> JwtValidatorBuilder<I, A> {
             roles_claim: self.roles_claim,
             clock: self.clock,
             denylist: self.denylist,
+            verified_token_cache: self.verified_token_cache,
             state: PhantomData,
         }
     }
@@ -284,6 +293,28 @@ impl<I, A> JwtValidatorBuilder<I, A> {
         self
     }
 
+    /// How many verified tokens to remember (default
+    /// [`DEFAULT_VERIFIED_TOKEN_CACHE`]; 0 turns the cache off).
+    ///
+    /// A client presents the same access token on every request until it
+    /// expires. The first time, the validator decodes it and checks all of
+    /// it: shape, header, issuer, key, signature and claims. It then keeps
+    /// the token's exact bytes, with the key set that verified it. When the
+    /// same bytes come again, only the time checks run (`exp`, `nbf`, `iat`
+    /// against the clock, on every request), and so does the denylist.
+    /// A token verified under keys that have since been replaced
+    /// ([`JwtValidator::replace_keys`], a refetched remote JWK set) is
+    /// verified again in full. Refused tokens are never kept. The stored
+    /// token is compared with the presented one in full, in constant time.
+    ///
+    /// Each entry holds the token (at most [`max_token_size`](Self::max_token_size))
+    /// and its claims. When the cache is full, expired tokens are forgotten
+    /// first, then arbitrary ones.
+    pub fn verified_token_cache(mut self, entries: usize) -> Self {
+        self.verified_token_cache = entries;
+        self
+    }
+
     /// The validator. Compiles only after [`issuer`](Self::issuer) and
     /// [`audience`](Self::audience).
     pub fn build(self) -> JwtValidator
@@ -314,6 +345,7 @@ impl<I, A> JwtValidatorBuilder<I, A> {
             roles_claim: Arc::from(self.roles_claim),
             clock: self.clock,
             denylist: self.denylist,
+            verified: VerifiedTokens::new(self.verified_token_cache),
         })
     }
 }

@@ -1,5 +1,6 @@
 //! A validated token's claims, and the [`Principal`] they make.
 
+use std::fmt;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
@@ -14,10 +15,17 @@ use crate::auth::Principal;
 /// validator makes one, so a function that takes `&ValidatedToken` cannot be
 /// handed an unchecked token.
 ///
+/// Cheap to clone: the claims are shared (the validator's cache of verified
+/// tokens hands out the same ones to every request that presents the token).
+///
 /// Its `Debug` shows the claims (who the caller is), never the token or its
 /// signature.
-#[derive(Debug, Clone)]
-pub struct ValidatedToken {
+#[derive(Clone)]
+pub struct ValidatedToken(pub(super) Arc<TokenClaims>);
+
+/// What a [`ValidatedToken`] holds.
+#[derive(Debug)]
+pub(super) struct TokenClaims {
     pub(super) claims: Map<String, Value>,
     pub(super) subject: String,
     pub(super) issuer: Arc<str>,
@@ -34,98 +42,118 @@ pub struct ValidatedToken {
     pub(super) trust_roles: bool,
 }
 
+impl fmt::Debug for ValidatedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = &*self.0;
+        f.debug_struct("ValidatedToken")
+            .field("claims", &t.claims)
+            .field("subject", &t.subject)
+            .field("issuer", &t.issuer)
+            .field("audience", &t.audience)
+            .field("expires_at", &t.expires_at)
+            .field("issued_at", &t.issued_at)
+            .field("not_before", &t.not_before)
+            .field("algorithm", &t.algorithm)
+            .field("kid", &t.kid)
+            .field("roles_claim", &t.roles_claim)
+            .field("external", &t.external)
+            .field("trust_roles", &t.trust_roles)
+            .finish()
+    }
+}
+
 impl ValidatedToken {
     /// `sub`: the caller's user or service id.
     pub fn subject(&self) -> &str {
-        &self.subject
+        &self.0.subject
     }
 
     /// `iss`: who issued the token (one of the configured issuers).
     pub fn issuer(&self) -> &str {
-        &self.issuer
+        &self.0.issuer
     }
 
     /// Whether the issuer is an [`ExternalIssuer`](super::ExternalIssuer),
     /// not the home one.
     pub fn is_external(&self) -> bool {
-        self.external
+        self.0.external
     }
 
     /// `aud`: the audiences, as a list even when the token had one string.
     pub fn audience(&self) -> &[String] {
-        &self.audience
+        &self.0.audience
     }
 
     /// `exp`, in Unix seconds.
     pub fn expires_at(&self) -> i64 {
-        self.expires_at
+        self.0.expires_at
     }
 
     /// `iat`, in Unix seconds.
     pub fn issued_at(&self) -> i64 {
-        self.issued_at
+        self.0.issued_at
     }
 
     /// `nbf`, in Unix seconds, if the token had one.
     pub fn not_before(&self) -> Option<i64> {
-        self.not_before
+        self.0.not_before
     }
 
     /// `jti`, the token id, if any: the key for a revocation list.
     pub fn token_id(&self) -> Option<&str> {
-        self.claims.get("jti").and_then(Value::as_str)
+        self.0.claims.get("jti").and_then(Value::as_str)
     }
 
     /// The algorithm that verified the signature.
     pub fn algorithm(&self) -> JwtAlgorithm {
-        self.algorithm
+        self.0.algorithm
     }
 
     /// The `kid` of the key that verified the signature, if it had one.
     pub fn kid(&self) -> Option<&str> {
-        self.kid.as_deref()
+        self.0.kid.as_deref()
     }
 
     /// One claim, registered or custom.
     pub fn claim(&self, name: &str) -> Option<&Value> {
-        self.claims.get(name)
+        self.0.claims.get(name)
     }
 
     /// Every claim.
     pub fn claims(&self) -> &Map<String, Value> {
-        &self.claims
+        &self.0.claims
     }
 
     /// The claims as your own type (custom claims: tenant, plan, ...).
     /// Fails with [`JwtError::Json`] if they do not fit it.
     pub fn deserialize_claims<T: DeserializeOwned>(&self) -> Result<T, JwtError> {
-        T::deserialize(&Value::Object(self.claims.clone())).map_err(|_| JwtError::Json)
+        T::deserialize(&Value::Object(self.0.claims.clone())).map_err(|_| JwtError::Json)
     }
 
     /// The roles: the roles claim (`roles` unless the validator was
     /// configured with another name), an array of strings or one string.
     pub fn roles(&self) -> impl Iterator<Item = &str> {
-        strings(self.claims.get(&*self.roles_claim), false)
+        strings(self.0.claims.get(&*self.0.roles_claim), false)
     }
 
     /// The scopes: `scope` (a space-separated string, RFC 8693 and RFC 9068)
     /// and `scp` (an array, or a space-separated string as some providers
     /// send it), together.
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        strings(self.claims.get("scope"), true).chain(strings(self.claims.get("scp"), true))
+        strings(self.0.claims.get("scope"), true).chain(strings(self.0.claims.get("scp"), true))
     }
 
     /// The authenticated caller: issuer, subject, roles and scopes. A home
     /// issuer's token makes a home principal; an external issuer's an
     /// external one, with roles only if that issuer's roles are trusted.
     pub fn principal(&self) -> Principal {
-        let principal = if self.external {
-            Principal::external(Arc::clone(&self.issuer), self.subject.clone())
+        let principal = if self.0.external {
+            Principal::external(Arc::clone(&self.0.issuer), self.0.subject.clone())
         } else {
-            Principal::home(Arc::clone(&self.issuer), self.subject.clone())
+            Principal::home(Arc::clone(&self.0.issuer), self.0.subject.clone())
         };
         let principal = principal.with_scopes(self.scopes());
-        if self.trust_roles { principal.with_roles(self.roles()) } else { principal }
+        if self.0.trust_roles { principal.with_roles(self.roles()) } else { principal }
     }
 }
 

@@ -51,9 +51,12 @@ mod secret;
 mod settings;
 mod source;
 mod validator;
+mod verified;
 
 pub use algorithm::JwtAlgorithm;
-pub use builder::{DEFAULT_MAX_LIFETIME, ExternalIssuer, JwtValidatorBuilder, MAX_LEEWAY, state};
+pub use builder::{
+    DEFAULT_MAX_LIFETIME, DEFAULT_VERIFIED_TOKEN_CACHE, ExternalIssuer, JwtValidatorBuilder, MAX_LEEWAY, state,
+};
 pub use claims::ValidatedToken;
 pub use error::{Claim, JwtError, JwtIssueError, JwtKeyError};
 pub use issuer::{JwtIssuer, JwtSigningKey, TokenBuilder};

@@ -26,6 +26,7 @@ use super::validator::JwtValidator;
 /// max_token_size = 8192              # bytes; default 8 KiB
 /// token_type = "at+jwt"              # default: not checked
 /// roles_claim = "roles"              # default "roles"
+/// verified_token_cache = 4096        # tokens remembered; 0 turns it off
 /// ```
 ///
 /// ```
@@ -62,6 +63,10 @@ pub struct JwtValidatorSettings {
     /// [`JwtValidatorBuilder::roles_claim`] (default `roles`).
     #[serde(default)]
     pub roles_claim: Option<String>,
+    /// [`JwtValidatorBuilder::verified_token_cache`] (default
+    /// [`DEFAULT_VERIFIED_TOKEN_CACHE`](super::DEFAULT_VERIFIED_TOKEN_CACHE); 0: off).
+    #[serde(default)]
+    pub verified_token_cache: Option<usize>,
 }
 
 /// Why [`JwtValidatorSettings::builder`] refused the settings.
@@ -112,6 +117,9 @@ impl JwtValidatorSettings {
         if let Some(name) = self.roles_claim {
             builder = builder.roles_claim(name);
         }
+        if let Some(entries) = self.verified_token_cache {
+            builder = builder.verified_token_cache(entries);
+        }
         Ok(builder)
     }
 }
@@ -135,6 +143,7 @@ mod tests {
             max_token_size = 4096
             token_type = "at+jwt"
             roles_claim = "https://example.com/roles"
+            verified_token_cache = 100
             "#,
         )
         .unwrap();
@@ -148,6 +157,7 @@ mod tests {
             .max_token_size(4096)
             .token_type("at+jwt")
             .roles_claim("https://example.com/roles")
+            .verified_token_cache(100)
             .build();
         assert_eq!(format!("{configured:?}"), format!("{built:?}"));
 

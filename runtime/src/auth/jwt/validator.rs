@@ -25,13 +25,14 @@ use serde_json::{Map, Value};
 
 use super::algorithm::JwtAlgorithm;
 use super::builder::{JwtValidatorBuilder, normalize_type};
-use super::claims::{ValidatedToken, check_string_or_list};
+use super::claims::{TokenClaims, ValidatedToken, check_string_or_list};
 use super::error::{Claim, JwtError};
 use super::json::{StrictJsonError, parse_object};
 use super::keys::{JwtKeys, is_valid_kid};
 #[cfg(feature = "jwks")]
 use super::remote::RemoteJwks;
 use super::source::{JwtKeySource, SourceKind};
+use super::verified::VerifiedTokens;
 use crate::auth::token::MAX_JTI_LEN;
 use crate::auth::token::SharedDenylist;
 use crate::time::{Clock, SharedClock};
@@ -84,6 +85,9 @@ pub(super) struct Config {
     pub(super) clock: SharedClock,
     /// Revoked `jti`s, asked by `validate_async` after every other check.
     pub(super) denylist: Option<SharedDenylist>,
+    /// Tokens that passed, with the keys that verified them; `None` when
+    /// turned off.
+    pub(super) verified: Option<VerifiedTokens>,
 }
 
 /// An accepted issuer and the keys that verify its tokens.
@@ -129,7 +133,7 @@ impl TrustedIssuer {
     /// The keys that verify this issuer's tokens: none if they were
     /// discovered for another issuer (a configuration mistake that must not
     /// let one provider's keys vouch for another's tokens).
-    fn keys_for_tokens(&self) -> Result<Arc<JwtKeys>, JwtError> {
+    pub(super) fn keys_for_tokens(&self) -> Result<Arc<JwtKeys>, JwtError> {
         #[cfg(feature = "jwks")]
         if let IssuerKeys::Remote(remote) = &self.keys
             && remote.issuer().is_some_and(|discovered| discovered != self.name)
@@ -194,6 +198,12 @@ impl JwtValidator {
     /// Validates a token without asking the denylist: to revoke it.
     pub(crate) fn validate_ignoring_denylist(&self, token: &str) -> Result<ValidatedToken, JwtError> {
         self.validate_at(token, self.config.clock.now_secs())
+    }
+
+    /// The cache of verified tokens, for this module's tests.
+    #[cfg(test)]
+    pub(super) fn verified_tokens(&self) -> Option<&VerifiedTokens> {
+        self.config.verified.as_ref()
     }
 
     /// Whether the validator asks a denylist.
@@ -317,6 +327,29 @@ impl JwtValidator {
         if token.len() > config.max_token_size {
             return Err(JwtError::TooLarge);
         }
+        // These bytes passed every check under the keys their issuer still
+        // has: only the time checks can tell otherwise now.
+        if let Some(valid) = config.verified.as_ref().and_then(|cache| cache.get(token, &config.issuers)) {
+            self.check_claims(&valid, now)?;
+            return Ok(valid);
+        }
+        let (valid, issuer, keys) = self.verify(token, unknown_kid_of)?;
+        self.check_claims(&valid, now)?;
+        if let Some(cache) = &config.verified {
+            cache.insert(token, issuer, keys, &valid, now, config.leeway);
+        }
+        Ok(valid)
+    }
+
+    /// Every check but the time checks: shape, header policy, issuer, key,
+    /// signature, claims. Also returns the issuer's index and the key set
+    /// that verified the signature.
+    fn verify(
+        &self,
+        token: &str,
+        unknown_kid_of: &mut Option<usize>,
+    ) -> Result<(ValidatedToken, usize, Arc<JwtKeys>), JwtError> {
+        let config = &*self.config;
 
         // Shape.
         let (signing_input, signature_b64) = token.rsplit_once('.').ok_or(JwtError::Malformed)?;
@@ -390,8 +423,7 @@ impl JwtValidator {
 
         // Claims.
         let token = self.read_claims(claims, algorithm, key.kid(), trusted)?;
-        self.check_claims(&token, now)?;
-        Ok(token)
+        Ok((token, index, keys))
     }
 
     fn read_claims(
@@ -431,7 +463,7 @@ impl JwtValidator {
         if claims.get("scope").is_some_and(Value::is_array) {
             return Err(JwtError::InvalidClaim(Claim::Scope));
         }
-        Ok(ValidatedToken {
+        Ok(ValidatedToken(Arc::new(TokenClaims {
             claims,
             subject,
             issuer,
@@ -444,11 +476,12 @@ impl JwtValidator {
             roles_claim: Arc::clone(&config.roles_claim),
             external: trusted.external,
             trust_roles: trusted.trust_roles,
-        })
+        })))
     }
 
     fn check_claims(&self, token: &ValidatedToken, now: i64) -> Result<(), JwtError> {
         let config = &*self.config;
+        let token = &*token.0;
         if !token.audience.iter().any(|aud| config.audiences.contains(aud)) {
             return Err(JwtError::WrongAudience);
         }
@@ -487,6 +520,7 @@ impl fmt::Debug for JwtValidator {
             .field("token_type", &config.token_type)
             .field("roles_claim", &config.roles_claim)
             .field("denylist", &config.denylist.is_some())
+            .field("verified_token_cache", &config.verified.as_ref().map_or(0, VerifiedTokens::capacity))
             .finish()
     }
 }
