@@ -21,6 +21,8 @@
 //! cargo bench -p apishield-benches --bench http_stack -- instructions  # or: wrk
 //! APISHIELD_HTTP_ROUNDS=5 APISHIELD_HTTP_SECONDS=10 cargo bench ... -- wrk
 //! APISHIELD_STACK_SERVER=/tmp/stack_server_before cargo bench ... -- instructions
+//! APISHIELD_HTTP_CASES=full_jwt_hs256,idempotent_fresh cargo bench ...  # some cases
+//! APISHIELD_CALLGRIND_KEEP=1 cargo bench ... -- instructions  # keep the profiles
 //! ```
 //!
 //! The last form measures another build's server (e.g. the commit before a
@@ -67,10 +69,25 @@ const CASES: &[Case] = &[
     Case { name: "full_api_key_one_layer", variant: "api_key_one_layer", keys: Keys::None, baseline: "bare" },
     Case { name: "full_jwt_hs256", variant: "jwt_hs256", keys: Keys::None, baseline: "bare" },
     Case { name: "full_jwt_rs256", variant: "jwt_rs256", keys: Keys::None, baseline: "bare" },
+    Case { name: "full_jwt_hs256_no_cache", variant: "jwt_hs256_no_cache", keys: Keys::None, baseline: "bare" },
+    Case { name: "full_jwt_rs256_no_cache", variant: "jwt_rs256_no_cache", keys: Keys::None, baseline: "bare" },
     Case { name: "post_bare", variant: "post_bare", keys: Keys::None, baseline: "post_bare" },
     Case { name: "idempotent_fresh", variant: "post_idempotent", keys: Keys::Fresh, baseline: "post_bare" },
     Case { name: "idempotent_replay", variant: "post_idempotent", keys: Keys::Replay, baseline: "post_bare" },
 ];
+
+/// The cases to run: all, or those named in `APISHIELD_HTTP_CASES`
+/// (comma-separated; their baselines are always run too). An older build's
+/// server may lack the newer variants.
+fn cases() -> Vec<Case> {
+    let Ok(names) = std::env::var("APISHIELD_HTTP_CASES") else { return CASES.to_vec() };
+    let wanted: Vec<&str> = names.split(',').map(str::trim).collect();
+    CASES
+        .iter()
+        .filter(|c| wanted.contains(&c.name) || CASES.iter().any(|w| wanted.contains(&w.name) && w.baseline == c.name))
+        .copied()
+        .collect()
+}
 
 /// What the server printed about the route it serves.
 struct Target {
@@ -208,7 +225,12 @@ fn callgrind_total(case: &Case, requests: usize) -> u64 {
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
         .unwrap_or_else(|| panic!("no total in callgrind's output"));
     let calibration = once_per_process(&out);
-    let _ = std::fs::remove_file(&out);
+    if std::env::var_os("APISHIELD_CALLGRIND_KEEP").is_some() {
+        // For a profile: `callgrind_annotate --inclusive=yes` of both files.
+        println!("  kept {}", out.display());
+    } else {
+        let _ = std::fs::remove_file(&out);
+    }
     total.saturating_sub(calibration)
 }
 
@@ -233,9 +255,9 @@ fn instructions() -> Vec<(&'static str, f64)> {
     const N1: usize = 200;
     const N2: usize = 2_200;
     let mut results = Vec::new();
-    for case in CASES {
-        let low = callgrind_total(case, N1);
-        let high = callgrind_total(case, N2);
+    for case in cases() {
+        let low = callgrind_total(&case, N1);
+        let high = callgrind_total(&case, N2);
         let per_request = high.saturating_sub(low) as f64 / (N2 - N1) as f64;
         println!("  {:24} {:>9.0} instructions per request", case.name, per_request);
         results.push((case.name, per_request));
@@ -324,10 +346,11 @@ fn throughput() -> Vec<(&'static str, Run)> {
     let seconds: u64 = std::env::var("APISHIELD_HTTP_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
     let script = std::env::temp_dir().join(format!("apishield-wrk-{}.lua", std::process::id()));
     std::fs::write(&script, WRK_SCRIPT).unwrap_or_else(|e| panic!("{}: {e}", script.display()));
-    let mut runs: Vec<Vec<Run>> = vec![Vec::new(); CASES.len()];
+    let cases = cases();
+    let mut runs: Vec<Vec<Run>> = vec![Vec::new(); cases.len()];
     for round in 0..rounds {
         // Alternating: every case once per round, so drift hits all alike.
-        for (i, case) in CASES.iter().enumerate() {
+        for (i, case) in cases.iter().enumerate() {
             let run = wrk_once(case, &script, seconds);
             println!(
                 "  round {round} {:24} {:>9.0} req/s  p50 {:>6.0} µs  p99 {:>6.0} µs  p99.9 {:>6.0} µs",
@@ -338,7 +361,7 @@ fn throughput() -> Vec<(&'static str, Run)> {
         }
     }
     let _ = std::fs::remove_file(&script);
-    CASES
+    cases
         .iter()
         .zip(runs)
         .map(|(case, runs)| {

