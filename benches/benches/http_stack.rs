@@ -23,6 +23,7 @@
 //! APISHIELD_STACK_SERVER=/tmp/stack_server_before cargo bench ... -- instructions
 //! APISHIELD_HTTP_CASES=full_jwt_hs256,idempotent_fresh cargo bench ...  # some cases
 //! APISHIELD_CALLGRIND_KEEP=1 cargo bench ... -- instructions  # keep the profiles
+//! REDIS_URL=redis://127.0.0.1:6379 cargo bench ... -- soak  # 60 s of fresh keys each
 //! ```
 //!
 //! The last form measures another build's server (e.g. the commit before a
@@ -284,8 +285,9 @@ end
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.status + summary.errors.timeout
-  io.write(string.format("RESULT %d %d %d %d %d %d\n", summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(99), latency:percentile(99.9), errors))
+  io.write(string.format("RESULT %d %d %d %d %d %d %d %d\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), latency:percentile(99.9), errors,
+    latency:percentile(99.99), latency.max))
 end
 "#;
 
@@ -295,6 +297,11 @@ struct Run {
     p50: f64,
     p99: f64,
     p999: f64,
+    p9999: f64,
+    max: f64,
+    requests: f64,
+    /// The server's peak resident memory, in MiB.
+    peak_mib: f64,
 }
 
 fn wrk_once(case: &Case, script: &std::path::Path, seconds: u64) -> Run {
@@ -322,7 +329,12 @@ fn wrk_once(case: &Case, script: &std::path::Path, seconds: u64) -> Run {
         .env("APISHIELD_BODY", &target.body)
         .output()
         .unwrap_or_else(|e| panic!("wrk: {e}"));
+    let peak_mib = peak_resident_mib(server.child.id());
+    let pid = server.child.id();
     server.stop();
+    if case.variant.ends_with("redis") {
+        forget_redis_records(pid);
+    }
     let stdout = String::from_utf8_lossy(&output.stdout);
     let fields: Vec<f64> = stdout
         .lines()
@@ -331,9 +343,81 @@ fn wrk_once(case: &Case, script: &std::path::Path, seconds: u64) -> Run {
         .split_whitespace()
         .map(|v| v.parse().unwrap_or(f64::NAN))
         .collect();
-    let [requests, duration_us, p50, p99, p999, errors] = fields[..] else { panic!("wrk: {stdout}") };
+    let [requests, duration_us, p50, p99, p999, errors, p9999, max] = fields[..] else { panic!("wrk: {stdout}") };
     assert!(errors == 0.0, "{}: {errors} requests failed or were not 2xx", case.name);
-    Run { rps: requests / (duration_us / 1e6), p50, p99, p999 }
+    Run { rps: requests / (duration_us / 1e6), p50, p99, p999, p9999, max, requests, peak_mib }
+}
+
+/// Deletes the records a Redis variant's server left (its prefix names its
+/// process): a soak leaves millions.
+fn forget_redis_records(pid: u32) {
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let Ok(mut connection) = redis::Client::open(url).and_then(|client| client.get_connection()) else { return };
+    let pattern = format!("apishield:bench:{pid}:*");
+    let mut cursor: u64 = 0;
+    loop {
+        let Ok((next, keys)): redis::RedisResult<(u64, Vec<String>)> =
+            redis::cmd("SCAN").arg(cursor).arg("MATCH").arg(&pattern).arg("COUNT").arg(10_000).query(&mut connection)
+        else {
+            return;
+        };
+        if !keys.is_empty() {
+            let _: redis::RedisResult<u64> = redis::cmd("UNLINK").arg(&keys).query(&mut connection);
+        }
+        if next == 0 {
+            return;
+        }
+        cursor = next;
+    }
+}
+
+/// `VmHWM` of a process, from `/proc`.
+fn peak_resident_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?.to_owned();
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+/// Fresh idempotency keys for a long run (`APISHIELD_SOAK_SECONDS`, default
+/// 60): millions of records, so a sweep, a rehash or a lock held too long
+/// shows as a latency outlier. The bare POST, run the same way, is the
+/// floor: the outliers the machine and `wrk` make by themselves.
+fn soak() {
+    let seconds: u64 = std::env::var("APISHIELD_SOAK_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
+    let script = std::env::temp_dir().join(format!("apishield-wrk-soak-{}.lua", std::process::id()));
+    std::fs::write(&script, WRK_SCRIPT).unwrap_or_else(|e| panic!("{}: {e}", script.display()));
+    let redis = std::env::var_os("REDIS_URL").is_some();
+    let cases = [
+        Case { name: "post_bare", variant: "post_bare", keys: Keys::None, baseline: "post_bare" },
+        Case { name: "idempotent_fresh", variant: "post_idempotent", keys: Keys::Fresh, baseline: "post_bare" },
+        Case {
+            name: "idempotent_fresh_redis",
+            variant: "post_idempotent_redis",
+            keys: Keys::Fresh,
+            baseline: "post_bare",
+        },
+    ];
+    println!("\nsoak: {seconds} s each, wrk -t1 -c32, a fresh idempotency key per request");
+    println!(
+        "\n  {:24} {:>10} {:>9} {:>7} {:>7} {:>8} {:>9} {:>8} {:>8}",
+        "case", "requests", "req/s", "p50 µs", "p99 µs", "p99.9 µs", "p99.99 µs", "max µs", "peak MiB"
+    );
+    for case in &cases {
+        if case.variant.ends_with("redis") && !redis {
+            println!("  {:24} skipped: REDIS_URL is not set", case.name);
+            continue;
+        }
+        let run = wrk_once(case, &script, seconds);
+        println!(
+            "  {:24} {:>10.0} {:>9.0} {:>7.0} {:>7.0} {:>8.0} {:>9.0} {:>8.0} {:>8.0}",
+            case.name, run.requests, run.rps, run.p50, run.p99, run.p999, run.p9999, run.max, run.peak_mib
+        );
+    }
+    let _ = std::fs::remove_file(&script);
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -368,7 +452,13 @@ fn throughput() -> Vec<(&'static str, Run)> {
             let pick = |f: fn(&Run) -> f64| median(runs.iter().map(f).collect());
             (
                 case.name,
-                Run { rps: pick(|r| r.rps), p50: pick(|r| r.p50), p99: pick(|r| r.p99), p999: pick(|r| r.p999) },
+                Run {
+                    rps: pick(|r| r.rps),
+                    p50: pick(|r| r.p50),
+                    p99: pick(|r| r.p99),
+                    p999: pick(|r| r.p999),
+                    ..Run::default()
+                },
             )
         })
         .collect()
@@ -393,6 +483,13 @@ fn main() {
             }
         } else {
             println!("instructions: skipped, valgrind is not installed");
+        }
+    }
+    if mode == "soak" {
+        if available("wrk", "--version") && available("taskset", "--version") {
+            soak();
+        } else {
+            println!("soak: skipped, wrk or taskset is not installed");
         }
     }
     if matches!(mode.as_str(), "all" | "wrk") {

@@ -28,7 +28,7 @@ use apishield::axum::{
 use apishield::client_addr::TrustedProxies;
 use apishield::cors::CorsPolicy;
 use apishield::headers::SecurityHeaders;
-use apishield::idempotency::MemoryIdempotencyStore;
+use apishield::idempotency::{MemoryIdempotencyStore, RedisIdempotencyStore};
 use apishield::prelude::*;
 use apishield::rate_limit::{Algorithm, MemoryRateLimiter, Window};
 use axum::Router;
@@ -60,6 +60,7 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("tower_http", "GET, tower-http's CORS + one SetResponseHeader per security header + request id"),
     ("post_bare", "POST /payments: axum alone (a JSON body, a caller put in by a tiny layer)"),
     ("post_idempotent", "POST /payments: the same with #[idempotent] (memory store)"),
+    ("post_idempotent_redis", "POST /payments: #[idempotent] on Redis (`REDIS_URL`, a prefix of its own)"),
     // To attribute the safe defaults' cost, layer by layer (not in the benchmark's table).
     ("noop_layer", "GET, one `Router::layer` call of a layer that does nothing"),
     ("defaults_outside", "GET, SafeDefaults around the router (a service), not through `Router::layer`"),
@@ -284,6 +285,25 @@ async fn variant(name: &str) -> Option<Served> {
         "post_idempotent" => {
             // Room for every fresh key of a long run: the path is measured, not eviction.
             let store = MemoryIdempotencyStore::new(usize::MAX, usize::MAX).per_caller(usize::MAX, usize::MAX);
+            let app = Router::new()
+                .route("/payments", post(pay_idempotent))
+                .with_state(Idempotency::new(store))
+                .layer(middleware::from_fn(caller));
+            Served {
+                app: app.into(),
+                method: "POST",
+                path: "/payments",
+                headers: vec!["content-type: application/json".into()],
+                body: post_body,
+            }
+        }
+        "post_idempotent_redis" => {
+            let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+            let client = redis::Client::open(url).unwrap_or_else(|e| panic!("REDIS_URL: {e}"));
+            let connection = redis::aio::ConnectionManager::new(client).await.unwrap_or_else(|e| panic!("redis: {e}"));
+            let prefix = format!("apishield:bench:{}:", std::process::id());
+            println!("REDIS_PREFIX {prefix}");
+            let store = RedisIdempotencyStore::new(connection).prefix(prefix);
             let app = Router::new()
                 .route("/payments", post(pay_idempotent))
                 .with_state(Idempotency::new(store))
