@@ -69,7 +69,14 @@ fn jwt_group(c: &mut Criterion, name: &str, alg: JwtAlgorithm, private: &str, pu
     let token = issuer.token("user-42").roles(["editor"]).scopes(["orders:read", "orders:write"]).sign().unwrap();
     let token = token.expose_secret().as_str();
 
+    // The full check, as jsonwebtoken does it: the verified-token cache off.
     let ours = JwtValidator::builder(JwtKey::from_pem(alg, &key_file(public)).unwrap().with_kid("k1").unwrap())
+        .issuer(ISS)
+        .audience(AUD)
+        .verified_token_cache(0)
+        .build();
+    // The default: the same token again is a hit of the cache.
+    let cached = JwtValidator::builder(JwtKey::from_pem(alg, &key_file(public)).unwrap().with_kid("k1").unwrap())
         .issuer(ISS)
         .audience(AUD)
         .build();
@@ -96,6 +103,7 @@ fn jwt_group(c: &mut Criterion, name: &str, alg: JwtAlgorithm, private: &str, pu
     g.bench_function("c_apishield_validate_principal", |b| {
         b.iter(|| ours.validate(black_box(token)).map(|t| t.principal()))
     });
+    g.bench_function("d_apishield_validate_seen_before", |b| b.iter(|| cached.validate(black_box(token))));
     g.finish();
 }
 
@@ -138,7 +146,7 @@ fn remote_es256_validator() -> JwtValidator {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let remote = RemoteJwks::jwks_uri(url, [JwtAlgorithm::ES256]).allow_loopback_http().background_refresh(false);
     let remote = runtime.block_on(remote.fetch()).unwrap();
-    JwtValidator::builder(remote).issuer(ISS).audience(AUD).build()
+    JwtValidator::builder(remote).issuer(ISS).audience(AUD).verified_token_cache(0).build()
 }
 
 fn jwks(c: &mut Criterion) {
@@ -150,6 +158,7 @@ fn jwks(c: &mut Criterion) {
     let fixed = JwtValidator::builder(JwtKey::from_pem(JwtAlgorithm::ES256, &public).unwrap().with_kid("k1").unwrap())
         .issuer(ISS)
         .audience(AUD)
+        .verified_token_cache(0)
         .build();
     let fetched = remote_es256_validator();
     assert!(fixed.validate(token).is_ok());
@@ -283,10 +292,12 @@ mod callgrind {
                 .scopes(["orders:read", "orders:write"])
                 .sign()
                 .unwrap();
+            // The full check each time, as jsonwebtoken's.
             let validator =
                 JwtValidator::builder(JwtKey::from_pem(alg, &key_file(public)).unwrap().with_kid("k1").unwrap())
                     .issuer(ISS)
                     .audience(AUD)
+                    .verified_token_cache(0)
                     .build();
             let (bare_alg, bare_key) = match alg {
                 JwtAlgorithm::RS256 => (Algorithm::RS256, DecodingKey::from_rsa_pem(&key_file(public)).unwrap()),
