@@ -70,6 +70,7 @@ const CASES: &[Case] = &[
     Case { name: "full_api_key_one_layer", variant: "api_key_one_layer", keys: Keys::None, baseline: "bare" },
     Case { name: "full_jwt_hs256", variant: "jwt_hs256", keys: Keys::None, baseline: "bare" },
     Case { name: "full_jwt_rs256", variant: "jwt_rs256", keys: Keys::None, baseline: "bare" },
+    Case { name: "full_jwt_hs256_one_layer", variant: "jwt_hs256_one_layer", keys: Keys::None, baseline: "bare" },
     Case { name: "full_jwt_hs256_no_cache", variant: "jwt_hs256_no_cache", keys: Keys::None, baseline: "bare" },
     Case { name: "full_jwt_rs256_no_cache", variant: "jwt_rs256_no_cache", keys: Keys::None, baseline: "bare" },
     Case { name: "post_bare", variant: "post_bare", keys: Keys::None, baseline: "post_bare" },

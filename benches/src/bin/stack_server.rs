@@ -55,6 +55,7 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ),
     ("jwt_hs256", "GET, SafeDefaults + JWT (HS256) Authentication + memory RateLimit"),
     ("jwt_rs256", "GET, SafeDefaults + JWT (RS256) Authentication + memory RateLimit"),
+    ("jwt_hs256_one_layer", "the same as jwt_hs256 in one `Router::layer` call (`SafeDefaults::around`)"),
     ("jwt_hs256_no_cache", "jwt_hs256 with the verified-token cache off: every token checked in full"),
     ("jwt_rs256_no_cache", "jwt_rs256 with the verified-token cache off: every token checked in full"),
     ("tower_http", "GET, tower-http's CORS + one SetResponseHeader per security header + request id"),
@@ -256,6 +257,11 @@ async fn variant(name: &str) -> Option<Served> {
             let (validator, header) = jwt(algorithm, cache);
             let app = get_route().layer(rate_limit()).layer(AuthenticationLayer::new().jwt(validator));
             get(safe_defaults().apply(app), vec![format!("authorization: {header}")])
+        }
+        "jwt_hs256_one_layer" => {
+            let (validator, header) = jwt(JwtAlgorithm::HS256, DEFAULT_VERIFIED_TOKEN_CACHE);
+            let stack = safe_defaults().around(AuthenticationLayer::new().jwt(validator), rate_limit());
+            get(get_route().layer(stack), vec![format!("authorization: {header}")])
         }
         "tower_http" => get(tower_http(), vec![]),
         // One layer of the safe defaults each, to attribute their cost.

@@ -36,6 +36,12 @@
 //! jsonwebtoken 12 refuses them too, 11 did not), and of course bad
 //! signatures. Every reason is its own
 //! [`JwtError`] variant; none echoes the token.
+//!
+//! A token that passed is remembered, with the key set that verified it
+//! ([`JwtValidatorBuilder::verified_token_cache`]): the same bytes again
+//! skip decoding and signature, while the time checks and the denylist run
+//! on every request, and a replaced key set sends every remembered token
+//! through the full check again.
 
 mod algorithm;
 mod builder;
