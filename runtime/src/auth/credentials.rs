@@ -90,9 +90,11 @@ fn is_b64token(token: &str) -> bool {
 
 #[inline(always)]
 fn is_b64token_byte(b: u8) -> bool {
-    let lower = b | 0x20;
-    (lower >= b'a') & (lower <= b'z')
-        | (b >= b'0') & (b <= b'9')
+    // Letters of either case and digits as one unsigned comparison each.
+    let letter = (b | 0x20).wrapping_sub(b'a') < 26;
+    let digit = b.wrapping_sub(b'0') < 10;
+    letter
+        | digit
         | (b == b'-')
         | (b == b'.')
         | (b == b'_')

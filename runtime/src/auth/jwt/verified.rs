@@ -45,7 +45,10 @@ const TAIL: usize = 32;
 pub(super) struct VerifiedTokens {
     shards: Box<[RwLock<Shard>]>,
     per_shard: usize,
-    /// Keyed at random per cache: nobody can aim two tokens at one slot.
+    /// Keyed at random per cache: a token's slot cannot be predicted, so
+    /// only one who knows a remembered token's last bytes (its signature's)
+    /// can send a request to its slot, and that request still has to be
+    /// the whole token to be a hit.
     hasher: RandomState,
 }
 
