@@ -93,14 +93,7 @@ fn is_b64token_byte(b: u8) -> bool {
     // Letters of either case and digits as one unsigned comparison each.
     let letter = (b | 0x20).wrapping_sub(b'a') < 26;
     let digit = b.wrapping_sub(b'0') < 10;
-    letter
-        | digit
-        | (b == b'-')
-        | (b == b'.')
-        | (b == b'_')
-        | (b == b'~')
-        | (b == b'+')
-        | (b == b'/')
+    letter | digit | (b == b'-') | (b == b'.') | (b == b'_') | (b == b'~') | (b == b'+') | (b == b'/')
 }
 
 impl fmt::Debug for Credentials<'_> {
