@@ -387,21 +387,24 @@ fn peak_resident_mib(pid: u32) -> f64 {
 /// 60): millions of records, so a sweep, a rehash or a lock held too long
 /// shows as a latency outlier. The bare POST, run the same way, is the
 /// floor: the outliers the machine and `wrk` make by themselves.
+fn fresh_case() -> Case {
+    CASES.iter().copied().find(|c| c.name == "idempotent_fresh").unwrap_or_else(|| panic!("no idempotent_fresh case"))
+}
+
 fn soak() {
     let seconds: u64 = std::env::var("APISHIELD_SOAK_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
     let script = std::env::temp_dir().join(format!("apishield-wrk-soak-{}.lua", std::process::id()));
     std::fs::write(&script, WRK_SCRIPT).unwrap_or_else(|e| panic!("{}: {e}", script.display()));
     let redis = std::env::var_os("REDIS_URL").is_some();
-    let cases = [
-        Case { name: "post_bare", variant: "post_bare", keys: Keys::None, baseline: "post_bare" },
-        Case { name: "idempotent_fresh", variant: "post_idempotent", keys: Keys::Fresh, baseline: "post_bare" },
-        Case {
-            name: "idempotent_fresh_redis",
-            variant: "post_idempotent_redis",
-            keys: Keys::Fresh,
-            baseline: "post_bare",
-        },
-    ];
+    // The bare POST and the memory store's fresh keys as in the other
+    // modes, and the same on Redis.
+    let on_redis = Case { name: "idempotent_fresh_redis", variant: "post_idempotent_redis", ..fresh_case() };
+    let cases: Vec<Case> = CASES
+        .iter()
+        .filter(|c| matches!(c.name, "post_bare" | "idempotent_fresh"))
+        .copied()
+        .chain([on_redis])
+        .collect();
     println!("\nsoak: {seconds} s each, wrk -t1 -c32, a fresh idempotency key per request");
     println!(
         "\n  {:24} {:>10} {:>9} {:>7} {:>7} {:>8} {:>9} {:>8} {:>8}",

@@ -9,7 +9,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use apishield::auth::jwt::{HmacSecret, JwtAlgorithm, JwtError, JwtIssuer, JwtKey, JwtSigningKey, JwtValidator};
+use apishield::auth::jwt::{
+    ExternalIssuer, HmacSecret, JwtAlgorithm, JwtError, JwtIssuer, JwtKey, JwtSigningKey, JwtValidator,
+};
 use apishield::auth::token::{AccessTokenDenylist, MemoryDenylist};
 use apishield::time::ManualClock;
 use proptest::prelude::*;
@@ -112,6 +114,40 @@ fn a_token_one_byte_away_from_a_remembered_one_is_checked_in_full() {
         assert!(validator.validate(forged).is_err(), "accepted a token one byte from a remembered one");
     }
     assert!(validator.validate(token).is_ok());
+}
+
+/// Two issuers with a user `user-42` each: remembered tokens stay two
+/// callers, and replacing one issuer's keys re-checks that issuer's tokens
+/// only.
+#[test]
+fn two_issuers_tokens_stay_apart_in_the_cache() {
+    const PARTNER: &str = "https://partner.example";
+    let keys = Keys::new(2);
+    let clock = ManualClock::from_secs(NOW);
+    let validator = JwtValidator::builder(keys.verifying(0))
+        .issuer(ISS)
+        .audience(AUD)
+        .external_issuer(ExternalIssuer::new(PARTNER, keys.verifying(1)))
+        .clock(clock.clone())
+        .build();
+    let home = keys.issuer(0, &clock).issue("user-42").unwrap();
+    let partner = JwtIssuer::new(JwtSigningKey::hmac(JwtAlgorithm::HS256, &keys.secrets[1]).unwrap(), PARTNER, AUD)
+        .clock(clock.clone())
+        .issue("user-42")
+        .unwrap();
+    for _ in 0..2 {
+        let (home, partner) = (
+            validator.validate(home.expose_secret()).unwrap().principal(),
+            validator.validate(partner.expose_secret()).unwrap().principal(),
+        );
+        assert_ne!(home.caller(), partner.caller());
+        assert!(partner.is_external() && !home.is_external());
+    }
+
+    // The partner rotates to a key that did not sign its remembered token.
+    assert!(validator.replace_external_keys(PARTNER, keys.verifying(0)));
+    assert_eq!(validator.validate(partner.expose_secret()).unwrap_err(), JwtError::BadSignature);
+    assert!(validator.validate(home.expose_secret()).is_ok(), "the home issuer's keys did not change");
 }
 
 #[tokio::test]

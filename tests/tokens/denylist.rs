@@ -111,3 +111,42 @@ async fn family_revocation_denies_the_access_token_in_redis() {
     .await;
     cleanup(&mut conn, &prefix).await;
 }
+
+/// Two server instances, each with its own validator (and its own cache of
+/// verified tokens), on one Redis denylist: a token both have verified and
+/// remembered is refused by both once either revokes it.
+#[tokio::test]
+async fn a_token_two_instances_remember_is_refused_by_both_once_revoked_through_redis() {
+    use apishield::auth::jwt::{HmacSecret, JwtAlgorithm, JwtIssuer, JwtKey, JwtSigningKey, JwtValidator};
+
+    use crate::support::{AUDIENCE, ISSUER};
+
+    let Some(mut conn) = redis_connection().await else { return };
+    let Some(other_conn) = redis_connection().await else { return };
+    let prefix = apishield_tests::unique_prefix("jti-two");
+    let clock = crate::support::clock();
+    let secret = HmacSecret::generate().unwrap();
+    let instance = |conn| {
+        JwtValidator::builder(JwtKey::hmac(JwtAlgorithm::HS256, &secret).unwrap())
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .clock(clock.clone())
+            .denylist(RedisDenylist::new(conn).prefix(&prefix))
+            .build()
+    };
+    let (first, second) = (instance(conn.clone()), instance(other_conn));
+    let issuer = JwtIssuer::new(JwtSigningKey::hmac(JwtAlgorithm::HS256, &secret).unwrap(), ISSUER, AUDIENCE)
+        .clock(clock.clone());
+    let token = issuer.token("user-42").token_id("two-instances").sign().unwrap();
+    let token = token.expose_secret();
+    // Each verifies it, then serves it from its cache.
+    for _ in 0..3 {
+        assert_eq!(first.validate_async(token).await.unwrap().subject(), "user-42");
+        assert_eq!(second.validate_async(token).await.unwrap().subject(), "user-42");
+    }
+
+    RedisDenylist::new(conn.clone()).prefix(&prefix).deny("two-instances", clock.now_secs() + 900).await.unwrap();
+    assert_eq!(first.validate_async(token).await.unwrap_err(), JwtError::Revoked);
+    assert_eq!(second.validate_async(token).await.unwrap_err(), JwtError::Revoked);
+    cleanup(&mut conn, &prefix).await;
+}

@@ -281,27 +281,11 @@ async fn variant(name: &str) -> Option<Served> {
             served.app = App::Wrapped(tower::Layer::layer(&safe_defaults().into_layer(), get_route()));
             served
         }
-        "post_bare" => Served {
-            app: Router::new().route("/payments", post(pay_bare)).layer(middleware::from_fn(caller)).into(),
-            method: "POST",
-            path: "/payments",
-            headers: vec!["content-type: application/json".into()],
-            body: post_body,
-        },
+        "post_bare" => payments(Router::new().route("/payments", post(pay_bare)), post_body),
         "post_idempotent" => {
             // Room for every fresh key of a long run: the path is measured, not eviction.
             let store = MemoryIdempotencyStore::new(usize::MAX, usize::MAX).per_caller(usize::MAX, usize::MAX);
-            let app = Router::new()
-                .route("/payments", post(pay_idempotent))
-                .with_state(Idempotency::new(store))
-                .layer(middleware::from_fn(caller));
-            Served {
-                app: app.into(),
-                method: "POST",
-                path: "/payments",
-                headers: vec!["content-type: application/json".into()],
-                body: post_body,
-            }
+            payments(idempotent_payments(Idempotency::new(store)), post_body)
         }
         "post_idempotent_redis" => {
             let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
@@ -310,20 +294,26 @@ async fn variant(name: &str) -> Option<Served> {
             let prefix = format!("apishield:bench:{}:", std::process::id());
             println!("REDIS_PREFIX {prefix}");
             let store = RedisIdempotencyStore::new(connection).prefix(prefix);
-            let app = Router::new()
-                .route("/payments", post(pay_idempotent))
-                .with_state(Idempotency::new(store))
-                .layer(middleware::from_fn(caller));
-            Served {
-                app: app.into(),
-                method: "POST",
-                path: "/payments",
-                headers: vec!["content-type: application/json".into()],
-                body: post_body,
-            }
+            payments(idempotent_payments(Idempotency::new(store)), post_body)
         }
         _ => return None,
     })
+}
+
+/// `POST /payments` with a JSON body, the caller put in.
+fn payments(routes: Router, body: Option<&'static str>) -> Served {
+    Served {
+        app: routes.layer(middleware::from_fn(caller)).into(),
+        method: "POST",
+        path: "/payments",
+        headers: vec!["content-type: application/json".into()],
+        body,
+    }
+}
+
+/// The `#[idempotent]` payment route on `idempotency`'s store.
+fn idempotent_payments(idempotency: Idempotency) -> Router {
+    Router::new().route("/payments", post(pay_idempotent)).with_state(idempotency)
 }
 
 async fn shutdown() {

@@ -23,8 +23,8 @@ use crate::auth::Principal;
 #[derive(Clone)]
 pub struct ValidatedToken(pub(super) Arc<TokenClaims>);
 
-/// What a [`ValidatedToken`] holds.
-#[derive(Debug)]
+/// What a [`ValidatedToken`] holds (its `Debug` lists these fields under
+/// the token's own name).
 pub(super) struct TokenClaims {
     pub(super) claims: Map<String, Value>,
     pub(super) subject: String,
