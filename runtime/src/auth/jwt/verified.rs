@@ -207,7 +207,7 @@ mod tests {
 
     use super::{VerifiedTokens, same_bytes};
     use crate::auth::jwt::{HmacSecret, JwtAlgorithm, JwtIssuer, JwtKey, JwtSigningKey, JwtValidator};
-    use crate::time::ManualClock;
+    use crate::time::{Clock as _, ManualClock};
 
     const NOW: i64 = 1_704_067_200;
 
@@ -251,35 +251,45 @@ mod tests {
     }
 
     #[test]
-    fn a_full_cache_forgets_expired_tokens_first_and_never_grows_past_its_bound() {
-        // 16 shards of 16, filled with short-lived tokens, then long-lived ones.
-        let (validator, issuer, clock) = setup(256);
-        let mint = |name: String, secs: u64| issuer.token(name).lifetime(Duration::from_secs(secs)).sign().unwrap();
-        for i in 0..128 {
-            assert!(validator.validate(mint(format!("short-{i}"), 60).expose_secret()).is_ok());
+    fn a_full_shard_forgets_expired_tokens_first() {
+        // One shard of 32, so the test decides what shares it: 16 live
+        // tokens and 16 that expire. Arbitrary eviction would drop a live
+        // one with near certainty (all 16 victims expired: 1 in 6e8).
+        let (validator, issuer, clock) = setup(0);
+        let cache =
+            VerifiedTokens { shards: vec![Default::default()].into(), per_shard: 32, hasher: Default::default() };
+        let leeway = 30;
+        let remember = |lifetime: u64, name: String| {
+            let token = issuer.token(name).lifetime(Duration::from_secs(lifetime)).sign().unwrap();
+            let valid = validator.validate(token.expose_secret()).unwrap();
+            cache.insert(token.expose_secret(), 0, validator.keys(), &valid, clock.now_secs(), leeway);
+            token
+        };
+        let live: Vec<_> = (0..16).map(|i| remember(900, format!("live-{i}"))).collect();
+        for i in 0..16 {
+            remember(60, format!("short-{i}"));
         }
-        let long: Vec<_> = (0..128).map(|i| mint(format!("long-{i}"), 900)).collect();
-        for token in &long {
-            assert!(validator.validate(token.expose_secret()).is_ok());
-        }
-        assert!(cached(&validator) > 128 && cached(&validator) <= 256);
-        let kept = validator.verified_tokens().unwrap();
-        let held: Vec<_> = long.iter().filter(|t| kept.holds(t.expose_secret())).collect();
+        assert_eq!(cache.len(), 32);
 
-        // Past the short ones' expiry (and the leeway), new tokens take the
-        // expired ones' places, not those of live tokens. (Arbitrary
-        // eviction would drop a live one about every other time.)
         clock.set_secs(NOW + 120);
         for i in 0..16 {
-            assert!(validator.validate(mint(format!("new-{i}"), 900).expose_secret()).is_ok());
+            remember(900, format!("new-{i}"));
         }
-        let dropped = held.iter().filter(|t| !kept.holds(t.expose_secret())).count();
-        assert_eq!(dropped, 0, "a live token was forgotten while expired ones were kept");
+        assert_eq!(cache.len(), 32);
+        assert!(
+            live.iter().all(|t| cache.holds(t.expose_secret())),
+            "a live token was forgotten before an expired one"
+        );
+    }
 
+    #[test]
+    fn a_full_cache_never_grows_past_its_bound() {
+        let (validator, issuer, _clock) = setup(256);
         for i in 0..1000 {
             assert!(validator.validate(issuer.issue(format!("many-{i}")).unwrap().expose_secret()).is_ok());
             assert!(cached(&validator) <= 256);
         }
+        assert!(cached(&validator) > 128);
     }
 
     #[test]
