@@ -22,6 +22,7 @@
 //! APISHIELD_HTTP_ROUNDS=5 APISHIELD_HTTP_SECONDS=10 cargo bench ... -- wrk
 //! APISHIELD_STACK_SERVER=/tmp/stack_server_before cargo bench ... -- instructions
 //! APISHIELD_HTTP_CASES=full_jwt_hs256,idempotent_fresh cargo bench ...  # some cases
+//! APISHIELD_HTTP_CASES=noop_layer,only_cors cargo bench ... -- instructions  # any GET variant
 //! APISHIELD_CALLGRIND_KEEP=1 cargo bench ... -- instructions  # keep the profiles
 //! REDIS_URL=redis://127.0.0.1:6379 cargo bench ... -- soak  # 60 s of fresh keys each
 //! ```
@@ -66,6 +67,7 @@ const CASES: &[Case] = &[
     Case { name: "bare", variant: "bare", keys: Keys::None, baseline: "bare" },
     Case { name: "safe_defaults", variant: "defaults", keys: Keys::None, baseline: "bare" },
     Case { name: "tower_http_equivalent", variant: "tower_http", keys: Keys::None, baseline: "bare" },
+    Case { name: "floor_defaults", variant: "floor_defaults", keys: Keys::None, baseline: "bare" },
     Case { name: "full_api_key", variant: "api_key", keys: Keys::None, baseline: "bare" },
     Case { name: "full_api_key_one_layer", variant: "api_key_one_layer", keys: Keys::None, baseline: "bare" },
     Case { name: "full_jwt_hs256", variant: "jwt_hs256", keys: Keys::None, baseline: "bare" },
@@ -84,11 +86,27 @@ const CASES: &[Case] = &[
 fn cases() -> Vec<Case> {
     let Ok(names) = std::env::var("APISHIELD_HTTP_CASES") else { return CASES.to_vec() };
     let wanted: Vec<&str> = names.split(',').map(str::trim).collect();
-    CASES
+    let mut cases: Vec<Case> = CASES
         .iter()
-        .filter(|c| wanted.contains(&c.name) || CASES.iter().any(|w| wanted.contains(&w.name) && w.baseline == c.name))
+        .filter(|c| {
+            wanted.contains(&c.name)
+                || CASES.iter().any(|w| wanted.contains(&w.name) && w.baseline == c.name)
+                || (c.name == "bare" && wanted.iter().any(|name| is_attribution_variant(name)))
+        })
         .copied()
-        .collect()
+        .collect();
+    // The server's GET variants that attribute the safe defaults' cost layer
+    // by layer (`noop_layer`, `only_cors`, ...) run as GET cases against bare.
+    for name in wanted.into_iter().filter(|name| is_attribution_variant(name)) {
+        let name: &'static str = Box::leak(name.to_owned().into_boxed_str());
+        cases.push(Case { name, variant: name, keys: Keys::None, baseline: "bare" });
+    }
+    cases
+}
+
+/// A GET variant of the server that is not one of the table's cases.
+fn is_attribution_variant(name: &str) -> bool {
+    !name.is_empty() && !CASES.iter().any(|c| c.name == name || c.variant == name)
 }
 
 /// What the server printed about the route it serves.

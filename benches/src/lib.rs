@@ -17,6 +17,7 @@
 //! every validating contender accepts [`inputs::VALID`] and rejects
 //! [`inputs::INVALID`], so the comparison is like for like.
 
+pub mod floor;
 pub mod hand_written;
 pub mod inputs;
 pub mod plain;

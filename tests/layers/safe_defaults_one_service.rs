@@ -30,6 +30,24 @@ fn routes() -> Router {
         .route("/id", get(|id: RequestId| async move { id.to_string() }))
         .route("/cached", get(|| async { ([(header::CACHE_CONTROL, "max-age=60"), (header::SERVER, "x")], "{}") }))
         .route("/fails", get(|| async { StatusCode::INTERNAL_SERVER_ERROR.into_response() }))
+        // As many headers as the rate limit adds, one of them the CORS
+        // layer's and one a security header's: merged in another order.
+        .route(
+            "/many",
+            get(|| async {
+                (
+                    [
+                        ("ratelimit-limit", "10"),
+                        ("ratelimit-remaining", "9"),
+                        ("ratelimit-reset", "60"),
+                        ("vary", "accept"),
+                        ("access-control-allow-origin", "*"),
+                        ("x-frame-options", "SAMEORIGIN"),
+                    ],
+                    "{}",
+                )
+            }),
+        )
 }
 
 /// The four layers one by one, as `SafeDefaults` stacked them before.
@@ -105,6 +123,9 @@ async fn same_answers(https: fn() -> HttpsLayer, headers: fn() -> SecurityHeader
         ("GET", "/id", vec![("x-request-id", "client-chosen-1")]),
         ("GET", "/id", vec![("x-request-id", "not valid!")]),
         ("GET", "/cached", vec![ORIGIN]),
+        ("GET", "/many", vec![ORIGIN]),
+        ("GET", "/many", vec![OTHER_ORIGIN]),
+        ("GET", "/many", vec![]),
         ("GET", "/fails", vec![ORIGIN]),
         ("GET", "/missing", vec![ORIGIN]),
         ("OPTIONS", "/id", preflight.to_vec()),

@@ -59,6 +59,7 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("jwt_hs256_no_cache", "jwt_hs256 with the verified-token cache off: every token checked in full"),
     ("jwt_rs256_no_cache", "jwt_rs256 with the verified-token cache off: every token checked in full"),
     ("tower_http", "GET, tower-http's CORS + one SetResponseHeader per security header + request id"),
+    ("floor_defaults", "GET, the safe defaults' answer by a hand-written layer that does only that (the floor)"),
     ("post_bare", "POST /payments: axum alone (a JSON body, a caller put in by a tiny layer)"),
     ("post_idempotent", "POST /payments: the same with #[idempotent] (memory store)"),
     ("post_idempotent_redis", "POST /payments: #[idempotent] on Redis (`REDIS_URL`, a prefix of its own)"),
@@ -264,6 +265,7 @@ async fn variant(name: &str) -> Option<Served> {
             get(get_route().layer(stack), vec![format!("authorization: {header}")])
         }
         "tower_http" => get(tower_http(), vec![]),
+        "floor_defaults" => get(get_route().layer(apishield_benches::floor::FloorLayer), vec![]),
         // One layer of the safe defaults each, to attribute their cost.
         "noop_layer" => get(get_route().layer(tower::layer::util::Identity::new()), vec![]),
         "only_security_headers" => get(get_route().layer(SecurityHeaders::api().layer()), vec![]),

@@ -1,7 +1,8 @@
 //! The authenticated caller.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use super::caller::Caller;
 use super::owner::{Forbidden, Owned, OwnerId};
@@ -44,16 +45,51 @@ pub const LOCAL_ISSUER: &str = "local";
 /// assert_ne!(alice.caller(), partner.caller());
 /// assert!(alice.owns(&42u64) && !partner.owns(&42u64));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Principal {
+///
+/// A principal is shared, not copied: cloning it (into the request's
+/// extensions, into a handler's extractor, into a spawned task) costs one
+/// reference count, and a validator that remembers a token hands out the
+/// principal it made for it the first time.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Principal(Arc<Identity>);
+
+/// What a [`Principal`] says, behind one `Arc`.
+#[derive(Clone, PartialEq, Eq)]
+struct Identity {
     issuer: Arc<str>,
     external: bool,
-    subject: String,
+    subject: Arc<str>,
     roles: BTreeSet<String>,
-    scopes: BTreeSet<String>,
+    // Shared with the API-key record the principal was made from.
+    scopes: Arc<BTreeSet<String>>,
+}
+
+impl fmt::Debug for Principal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let id = &*self.0;
+        f.debug_struct("Principal")
+            .field("issuer", &id.issuer)
+            .field("external", &id.external)
+            .field("subject", &id.subject)
+            .field("roles", &id.roles)
+            .field("scopes", &id.scopes)
+            .finish()
+    }
 }
 
 impl Principal {
+    fn made(issuer: Arc<str>, external: bool, subject: Arc<str>) -> Self {
+        static NO_SCOPES: OnceLock<Arc<BTreeSet<String>>> = OnceLock::new();
+        let scopes = Arc::clone(NO_SCOPES.get_or_init(Arc::default));
+        Principal(Arc::new(Identity { issuer, external, subject, roles: BTreeSet::new(), scopes }))
+    }
+
+    /// A home principal with these scopes, sharing the strings it is made
+    /// of (an API key's owner and scopes, on every request).
+    pub(crate) fn home_with_shared_scopes(issuer: Arc<str>, subject: Arc<str>, scopes: Arc<BTreeSet<String>>) -> Self {
+        Principal(Arc::new(Identity { issuer, external: false, subject, roles: BTreeSet::new(), scopes }))
+    }
+
     /// A home principal ([`LOCAL_ISSUER`]) with this subject and no roles or
     /// scopes: a user of this service's own user base.
     pub fn new(subject: impl Into<String>) -> Self {
@@ -64,20 +100,14 @@ impl Principal {
     /// authenticated by `issuer` (the home identity provider's `iss`, or the
     /// API-key store).
     pub fn home(issuer: impl Into<Arc<str>>, subject: impl Into<String>) -> Self {
-        Principal {
-            issuer: issuer.into(),
-            external: false,
-            subject: subject.into(),
-            roles: BTreeSet::new(),
-            scopes: BTreeSet::new(),
-        }
+        Principal::made(issuer.into(), false, subject.into().into())
     }
 
     /// A principal of an external issuer: its identity is the pair
     /// (`issuer`, `subject`) everywhere, and it owns no resource by a plain
     /// owner id.
     pub fn external(issuer: impl Into<Arc<str>>, subject: impl Into<String>) -> Self {
-        Principal { external: true, ..Principal::home(issuer, subject) }
+        Principal::made(issuer.into(), true, subject.into().into())
     }
 
     /// Adds roles.
@@ -87,7 +117,7 @@ impl Principal {
         I: IntoIterator<Item = R>,
         R: Into<String>,
     {
-        self.roles.extend(roles.into_iter().map(Into::into));
+        Arc::make_mut(&mut self.0).roles.extend(roles.into_iter().map(Into::into));
         self
     }
 
@@ -98,26 +128,29 @@ impl Principal {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.scopes.extend(scopes.into_iter().map(Into::into));
+        let mut scopes = scopes.into_iter().peekable();
+        if scopes.peek().is_some() {
+            Arc::make_mut(&mut Arc::make_mut(&mut self.0).scopes).extend(scopes.map(Into::into));
+        }
         self
     }
 
     /// The subject: the caller's user or service id, unique only within its
     /// issuer (see [`caller`](Self::caller)).
     pub fn subject(&self) -> &str {
-        &self.subject
+        &self.0.subject
     }
 
     /// Who vouched for this principal: the JWT's `iss`, the API-key store's
     /// name, or [`LOCAL_ISSUER`].
     pub fn issuer(&self) -> &str {
-        &self.issuer
+        &self.0.issuer
     }
 
     /// Whether the principal comes from an external issuer (not this
     /// service's own user base).
     pub fn is_external(&self) -> bool {
-        self.external
+        self.0.external
     }
 
     /// The caller's identity: what state is keyed by. Home principals (the
@@ -125,27 +158,27 @@ impl Principal {
     /// namespace, so a user is one caller whichever of them authenticated
     /// it; an external principal is its (issuer, subject) pair.
     pub fn caller(&self) -> Caller<'_> {
-        if self.external { Caller::external(&self.issuer, &self.subject) } else { Caller::home(&self.subject) }
+        if self.0.external { Caller::external(&self.0.issuer, &self.0.subject) } else { Caller::home(&self.0.subject) }
     }
 
     /// The roles, sorted.
     pub fn roles(&self) -> impl Iterator<Item = &str> {
-        self.roles.iter().map(String::as_str)
+        self.0.roles.iter().map(String::as_str)
     }
 
     /// The scopes, sorted.
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        self.scopes.iter().map(String::as_str)
+        self.0.scopes.iter().map(String::as_str)
     }
 
     /// Whether the principal has this role.
     pub fn has_role(&self, role: &str) -> bool {
-        self.roles.contains(role)
+        self.0.roles.contains(role)
     }
 
     /// Whether the principal has this scope.
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.contains(scope)
+        self.0.scopes.contains(scope)
     }
 
     /// Whether the principal has the [`ADMIN_ROLE`].

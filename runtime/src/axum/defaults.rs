@@ -145,8 +145,7 @@ impl SafeDefaults {
     /// layers stacked, without four futures nested per request).
     pub fn into_layer(self) -> SafeDefaultsLayer {
         let limits = Stack::new(Extension(BodyLimit(self.body_limit)), DefaultBodyLimit::max(self.body_limit));
-        let outer =
-            Outer { request_id: self.request_id, headers: self.headers, https: self.https, cors: self.cors.layer() };
+        let outer = Outer::new(self.request_id, self.headers, self.https, self.cors.layer());
         SafeDefaultsLayer { outer: Arc::new(outer), limits }
     }
 }

@@ -150,7 +150,9 @@ impl ApiKeyRecord {
     /// as subject, the key's scopes, no roles (an API key acts for its owner
     /// only within its scopes).
     pub fn principal(&self) -> Principal {
-        Principal::home(API_KEY_ISSUER, self.owner.to_string()).with_scopes(self.scopes.iter().cloned())
+        static ISSUER: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
+        let issuer = Arc::clone(ISSUER.get_or_init(|| Arc::from(API_KEY_ISSUER)));
+        Principal::home_with_shared_scopes(issuer, Arc::clone(&self.owner), Arc::clone(&self.scopes))
     }
 }
 

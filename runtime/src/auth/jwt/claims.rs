@@ -40,6 +40,8 @@ pub(super) struct TokenClaims {
     pub(super) external: bool,
     /// Whether the issuer's roles claim makes roles here.
     pub(super) trust_roles: bool,
+    /// The principal of [`ValidatedToken::principal`], once made.
+    pub(super) principal: std::sync::OnceLock<Principal>,
 }
 
 impl fmt::Debug for ValidatedToken {
@@ -147,6 +149,11 @@ impl ValidatedToken {
     /// issuer's token makes a home principal; an external issuer's an
     /// external one, with roles only if that issuer's roles are trusted.
     pub fn principal(&self) -> Principal {
+        // Made once per token: a remembered token's requests share it.
+        self.0.principal.get_or_init(|| self.make_principal()).clone()
+    }
+
+    fn make_principal(&self) -> Principal {
         let principal = if self.0.external {
             Principal::external(Arc::clone(&self.0.issuer), self.0.subject.clone())
         } else {

@@ -476,6 +476,7 @@ impl JwtValidator {
             roles_claim: Arc::clone(&config.roles_claim),
             external: trusted.external,
             trust_roles: trusted.trust_roles,
+            principal: std::sync::OnceLock::new(),
         })))
     }
 

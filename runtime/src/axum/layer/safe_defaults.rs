@@ -17,7 +17,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::header::{
+    ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, VARY,
+};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use pin_project_lite::pin_project;
 use tower_service::Service;
@@ -36,7 +39,28 @@ pub(crate) struct Outer {
     pub(crate) headers: SecurityHeaders,
     pub(crate) https: HttpsLayer,
     pub(crate) cors: CorsLayer,
+    /// The security headers may be merged before the CORS headers are
+    /// added: no header is both set or removed by the one and owned by the
+    /// other, so the answer is the same as in the layers' order.
+    headers_before_cors: bool,
 }
+
+impl Outer {
+    pub(crate) fn new(
+        request_id: RequestIdLayer,
+        headers: SecurityHeaders,
+        https: HttpsLayer,
+        cors: CorsLayer,
+    ) -> Self {
+        let headers_before_cors =
+            !headers.headers().map(|(name, _)| name).chain(headers.removed()).any(|name| CORS_OWNED.contains(name));
+        Outer { request_id, headers, https, cors, headers_before_cors }
+    }
+}
+
+/// The headers the CORS layer sets, removes or adds to.
+const CORS_OWNED: [HeaderName; 4] =
+    [ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_EXPOSE_HEADERS, VARY];
 
 /// The service of [`SafeDefaultsLayer`](crate::axum::SafeDefaultsLayer)
 /// around the body limits and the routes.
@@ -158,11 +182,22 @@ where
             }
             StateProj::Route { future, allowed, https } => {
                 let mut response = ready!(poll_in_request(future, this.id, cx))?.into_response();
-                this.outer.cors.shared().decorate(response.headers_mut(), allowed.take());
                 if !*https {
                     mark_plain(&mut response);
                 }
-                response
+                let cors = this.outer.cors.shared();
+                if this.outer.headers_before_cors {
+                    // The security headers' map is made with room for the
+                    // CORS headers and the id; the route's map, full with
+                    // the rate limit's headers, would grow for them.
+                    apply_to_answer(&this.outer.headers, &mut response);
+                    cors.decorate(response.headers_mut(), allowed.take());
+                } else {
+                    cors.decorate(response.headers_mut(), allowed.take());
+                    apply_to_answer(&this.outer.headers, &mut response);
+                }
+                answer_with_id(this.outer.request_id.header_name(), this.id, &mut response);
+                return Poll::Ready(Ok(response));
             }
         };
         apply_to_answer(&this.outer.headers, &mut response);
