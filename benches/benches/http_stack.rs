@@ -68,6 +68,7 @@ const CASES: &[Case] = &[
     Case { name: "safe_defaults", variant: "defaults", keys: Keys::None, baseline: "bare" },
     Case { name: "tower_http_equivalent", variant: "tower_http", keys: Keys::None, baseline: "bare" },
     Case { name: "floor_defaults", variant: "floor_defaults", keys: Keys::None, baseline: "bare" },
+    Case { name: "floor_full", variant: "floor_full", keys: Keys::None, baseline: "bare" },
     Case { name: "full_api_key", variant: "api_key", keys: Keys::None, baseline: "bare" },
     Case { name: "full_api_key_one_layer", variant: "api_key_one_layer", keys: Keys::None, baseline: "bare" },
     Case { name: "full_jwt_hs256", variant: "jwt_hs256", keys: Keys::None, baseline: "bare" },

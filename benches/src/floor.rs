@@ -14,13 +14,15 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use axum::extract::{ConnectInfo, Request};
 use axum::http::header::{
-    ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, CONTENT_SECURITY_POLICY, ORIGIN, PRAGMA, REFERRER_POLICY, SERVER,
-    STRICT_TRANSPORT_SECURITY, VARY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, X_XSS_PROTECTION,
+    ACCESS_CONTROL_ALLOW_ORIGIN, AUTHORIZATION, CACHE_CONTROL, CONTENT_SECURITY_POLICY, ORIGIN, PRAGMA,
+    REFERRER_POLICY, SERVER, STRICT_TRANSPORT_SECURITY, VARY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    X_XSS_PROTECTION,
 };
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -139,6 +141,118 @@ where
                 headers.insert(VARY, VARY_ORIGIN);
                 if let Some(id) = id.take() {
                     headers.insert(REQUEST_ID, id);
+                }
+                Poll::Ready(Ok(response))
+            }
+        }
+    }
+}
+
+/// The floor of authentication and a rate limit, for `floor_full`: the one
+/// credential compared without early exit (what any check ends with), the
+/// caller put in the request's extensions, one shared counter as the limit,
+/// and the five rate-limit headers apishield sends. No store, no key
+/// derivation, no per-caller budget: no real layer does less.
+#[derive(Clone, Debug)]
+pub struct FloorGuardLayer {
+    authorization: Arc<[u8]>,
+    caller: apishield::Principal,
+}
+
+impl FloorGuardLayer {
+    /// Accepts exactly this `Authorization` value, as `caller`.
+    pub fn new(authorization: &str, caller: apishield::Principal) -> Self {
+        FloorGuardLayer { authorization: authorization.as_bytes().into(), caller }
+    }
+}
+
+impl<S> Layer<S> for FloorGuardLayer {
+    type Service = FloorGuard<S>;
+
+    fn layer(&self, inner: S) -> FloorGuard<S> {
+        FloorGuard { layer: self.clone(), inner }
+    }
+}
+
+/// The service of [`FloorGuardLayer`].
+#[derive(Clone, Debug)]
+pub struct FloorGuard<S> {
+    layer: FloorGuardLayer,
+    inner: S,
+}
+
+const LIMIT: u64 = 1_000_000_000;
+const LIMIT_NAME: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+const REMAINING_NAME: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+const RESET_NAME: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+const POLICY_NAME: HeaderName = HeaderName::from_static("ratelimit-policy");
+const RATE_LIMIT_NAME: HeaderName = HeaderName::from_static("ratelimit");
+const LIMIT_VALUE: HeaderValue = HeaderValue::from_static("1000000000");
+const POLICY_VALUE: HeaderValue = HeaderValue::from_static("\"1s\";q=1000000000;w=1");
+
+impl<S> Service<Request> for FloorGuard<S>
+where
+    S: Service<Request, Response = Response>,
+    S::Future: Unpin,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = GuardFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        let sent = req.headers().get(AUTHORIZATION).map_or(&[][..], HeaderValue::as_bytes);
+        if !same_bytes(sent, &self.layer.authorization) {
+            return GuardFuture::Refused;
+        }
+        req.extensions_mut().insert(self.layer.caller.clone());
+        static SPENT: AtomicU64 = AtomicU64::new(0);
+        let spent = SPENT.fetch_add(1, Ordering::Relaxed) % LIMIT;
+        GuardFuture::Route { future: self.inner.call(req), remaining: LIMIT - spent - 1 }
+    }
+}
+
+/// Equal bytes, by a fold without early exit (the compiler compares 16
+/// bytes at a time).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+/// The future of [`FloorGuard`].
+#[derive(Debug)]
+pub enum GuardFuture<F> {
+    /// Not the credential.
+    Refused,
+    /// The route's answer, to which the rate-limit headers are added.
+    Route { future: F, remaining: u64 },
+}
+
+impl<F, E> Future for GuardFuture<F>
+where
+    F: Future<Output = Result<Response, E>> + Unpin,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            GuardFuture::Refused => Poll::Ready(Ok(StatusCode::UNAUTHORIZED.into_response())),
+            GuardFuture::Route { future, remaining } => {
+                let mut response = match Pin::new(future).poll(cx) {
+                    Poll::Ready(Ok(response)) => response,
+                    other => return other,
+                };
+                let headers = response.headers_mut();
+                let remaining = *remaining;
+                headers.insert(LIMIT_NAME, LIMIT_VALUE);
+                headers.insert(REMAINING_NAME, HeaderValue::from(remaining));
+                headers.insert(RESET_NAME, HeaderValue::from(1u64));
+                headers.insert(POLICY_NAME, POLICY_VALUE);
+                let rate_limit = format!("\"1s\";r={remaining};t=1");
+                if let Ok(value) = HeaderValue::try_from(rate_limit) {
+                    headers.insert(RATE_LIMIT_NAME, value);
                 }
                 Poll::Ready(Ok(response))
             }

@@ -60,6 +60,7 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("jwt_rs256_no_cache", "jwt_rs256 with the verified-token cache off: every token checked in full"),
     ("tower_http", "GET, tower-http's CORS + one SetResponseHeader per security header + request id"),
     ("floor_defaults", "GET, the safe defaults' answer by a hand-written layer that does only that (the floor)"),
+    ("floor_full", "floor_defaults + one credential compared + one shared counter and its five headers"),
     ("post_bare", "POST /payments: axum alone (a JSON body, a caller put in by a tiny layer)"),
     ("post_idempotent", "POST /payments: the same with #[idempotent] (memory store)"),
     ("post_idempotent_redis", "POST /payments: #[idempotent] on Redis (`REDIS_URL`, a prefix of its own)"),
@@ -266,6 +267,13 @@ async fn variant(name: &str) -> Option<Served> {
         }
         "tower_http" => get(tower_http(), vec![]),
         "floor_defaults" => get(get_route().layer(apishield_benches::floor::FloorLayer), vec![]),
+        "floor_full" => {
+            // The JWT stack's header, as the one credential accepted.
+            let (_, header) = jwt(JwtAlgorithm::HS256, 0);
+            let guard = apishield_benches::floor::FloorGuardLayer::new(&header, Principal::new("alice"));
+            let stack = ServiceBuilder::new().layer(apishield_benches::floor::FloorLayer).layer(guard);
+            get(get_route().layer(stack), vec![format!("authorization: {header}")])
+        }
         // One layer of the safe defaults each, to attribute their cost.
         "noop_layer" => get(get_route().layer(tower::layer::util::Identity::new()), vec![]),
         "only_security_headers" => get(get_route().layer(SecurityHeaders::api().layer()), vec![]),
