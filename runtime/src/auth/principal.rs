@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::caller::Caller;
 use super::owner::{Forbidden, Owned, OwnerId};
+use crate::rate_limit::RateLimitKey;
 use crate::response::Authorized;
 use crate::telemetry::Check;
 
@@ -54,7 +55,7 @@ pub const LOCAL_ISSUER: &str = "local";
 pub struct Principal(Arc<Identity>);
 
 /// What a [`Principal`] says, behind one `Arc`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 struct Identity {
     issuer: Arc<str>,
     external: bool,
@@ -62,7 +63,24 @@ struct Identity {
     roles: BTreeSet<String>,
     // Shared with the API-key record the principal was made from.
     scopes: Arc<BTreeSet<String>>,
+    /// The caller's rate-limit key, made on first use: a remembered token's
+    /// principal serves every request of that token.
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    rate_limit_key: OnceLock<RateLimitKey>,
 }
+
+impl PartialEq for Identity {
+    fn eq(&self, other: &Self) -> bool {
+        // The key is derived from the caller: not part of the identity.
+        self.issuer == other.issuer
+            && self.external == other.external
+            && self.subject == other.subject
+            && self.roles == other.roles
+            && self.scopes == other.scopes
+    }
+}
+
+impl Eq for Identity {}
 
 impl fmt::Debug for Principal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -81,13 +99,22 @@ impl Principal {
     fn made(issuer: Arc<str>, external: bool, subject: Arc<str>) -> Self {
         static NO_SCOPES: OnceLock<Arc<BTreeSet<String>>> = OnceLock::new();
         let scopes = Arc::clone(NO_SCOPES.get_or_init(Arc::default));
-        Principal(Arc::new(Identity { issuer, external, subject, roles: BTreeSet::new(), scopes }))
+        let rate_limit_key = OnceLock::new();
+        Principal(Arc::new(Identity { issuer, external, subject, roles: BTreeSet::new(), scopes, rate_limit_key }))
     }
 
     /// A home principal with these scopes, sharing the strings it is made
     /// of (an API key's owner and scopes, on every request).
     pub(crate) fn home_with_shared_scopes(issuer: Arc<str>, subject: Arc<str>, scopes: Arc<BTreeSet<String>>) -> Self {
-        Principal(Arc::new(Identity { issuer, external: false, subject, roles: BTreeSet::new(), scopes }))
+        let rate_limit_key = OnceLock::new();
+        Principal(Arc::new(Identity {
+            issuer,
+            external: false,
+            subject,
+            roles: BTreeSet::new(),
+            scopes,
+            rate_limit_key,
+        }))
     }
 
     /// A home principal ([`LOCAL_ISSUER`]) with this subject and no roles or
@@ -157,6 +184,13 @@ impl Principal {
     /// home identity provider and this service's API keys) share one
     /// namespace, so a user is one caller whichever of them authenticated
     /// it; an external principal is its (issuer, subject) pair.
+    /// The caller's key in a rate limiter, [`RateLimitKey::caller`], made
+    /// once per principal.
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    pub(crate) fn rate_limit_key(&self) -> &RateLimitKey {
+        self.0.rate_limit_key.get_or_init(|| RateLimitKey::caller(self.caller()))
+    }
+
     pub fn caller(&self) -> Caller<'_> {
         if self.0.external { Caller::external(&self.0.issuer, &self.0.subject) } else { Caller::home(&self.0.subject) }
     }
@@ -227,5 +261,37 @@ impl Principal {
     fn denied(&self, check: Check) -> Forbidden {
         crate::telemetry::access_denied(check, self);
         Forbidden
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_remembered_rate_limit_key_is_the_callers() {
+        let home = Principal::new("42");
+        let partner = Principal::external("https://partner.example", "42");
+        for p in [&home, &partner] {
+            assert_eq!(p.rate_limit_key(), &RateLimitKey::caller(p.caller()));
+            // Asked again, and after roles were added to a copy: the same.
+            assert_eq!(p.rate_limit_key(), &RateLimitKey::caller(p.caller()));
+            let promoted = p.clone().with_roles(["admin"]);
+            assert_eq!(promoted.rate_limit_key(), &RateLimitKey::caller(p.caller()));
+        }
+        assert_ne!(home.rate_limit_key(), partner.rate_limit_key(), "two issuers' user 42 are two budgets");
+    }
+
+    #[test]
+    fn a_shared_principal_compares_and_prints_as_its_identity() {
+        let a = Principal::new("7").with_scopes(["orders:read"]);
+        let b = Principal::new("7").with_scopes(["orders:read"]);
+        let _ = a.rate_limit_key();
+        assert_eq!(a, b, "the remembered key is not part of the identity");
+        assert_ne!(a, b.clone().with_roles(["admin"]));
+        assert_eq!(
+            format!("{a:?}"),
+            r#"Principal { issuer: "local", external: false, subject: "7", roles: {}, scopes: {"orders:read"} }"#
+        );
     }
 }

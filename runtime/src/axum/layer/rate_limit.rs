@@ -179,13 +179,14 @@ impl RateLimitLayer {
     /// Decides one request: which limiter and key, then the limiter's word.
     pub async fn decide(&self, headers: &HeaderMap, peer: Option<IpAddr>, principal: Option<&Principal>) -> Decided {
         let config = &*self.inner;
+        let anonymous;
         let (limiter, kind, key) = match principal {
             Some(p) => {
                 let (limiter, kind) = match config.roles.iter().find(|(role, _)| p.has_role(role)) {
                     Some((_, limiter)) => (limiter, LimiterKind::Role),
                     None => (&config.default, LimiterKind::Default),
                 };
-                (limiter, kind, RateLimitKey::caller(p.caller()))
+                (limiter, kind, p.rate_limit_key())
             }
             None => {
                 let (limiter, kind) = match &config.anonymous {
@@ -193,7 +194,10 @@ impl RateLimitLayer {
                     None => (&config.default, LimiterKind::Default),
                 };
                 match config.proxies.resolve_headers(peer, headers) {
-                    Ok(client) => (limiter, kind, client_key(&client)),
+                    Ok(client) => {
+                        anonymous = client_key(&client);
+                        (limiter, kind, &anonymous)
+                    }
                     Err(_) => {
                         telemetry::rate_limit(telemetry::RateLimit::InvalidForwarded, kind);
                         return Decided::new(Verdict::BadForwarded, None);
@@ -201,7 +205,7 @@ impl RateLimitLayer {
                 }
             }
         };
-        match crate::rate_limit::decide(&*limiter.limiter, &key, config.cost).await {
+        match crate::rate_limit::decide(&*limiter.limiter, key, config.cost).await {
             Ok(decision) => {
                 telemetry::rate_limit(telemetry::RateLimit::Decided(&decision), kind);
                 Decided::new(Verdict::Decision(decision), Some(limiter.policy.clone()))
