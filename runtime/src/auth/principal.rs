@@ -120,7 +120,9 @@ impl Principal {
     /// A home principal ([`LOCAL_ISSUER`]) with this subject and no roles or
     /// scopes: a user of this service's own user base.
     pub fn new(subject: impl Into<String>) -> Self {
-        Principal::home(LOCAL_ISSUER, subject)
+        static LOCAL: OnceLock<Arc<str>> = OnceLock::new();
+        let issuer = Arc::clone(LOCAL.get_or_init(|| Arc::from(LOCAL_ISSUER)));
+        Principal::made(issuer, false, subject.into().into())
     }
 
     /// A home principal: a user of this service's own user base,

@@ -76,7 +76,7 @@ where
     F: FnOnce(Option<Request>) -> Fut + Send + 'static,
     Fut: Future<Output = Response> + Send + 'static,
 {
-    let config = key.config.clone();
+    let config = key.config().clone();
     let (parts, body) = match request {
         Some(request) => {
             let limit = BodyLimit::of(request.extensions());
@@ -92,8 +92,8 @@ where
         None => (None, Bytes::new()),
     };
     let claim = ClaimRequest {
-        key: &key.record,
-        owner: &key.owner,
+        key: key.record(),
+        owner: key.owner(),
         fingerprint: key.fingerprint(&body),
         lock_ttl: options.lock_ttl,
         ttl: options.ttl,
@@ -180,7 +180,7 @@ async fn catch_unwind<T>(future: impl Future<Output = T>) -> Result<T, ()> {
 /// that a handler slower than the lock still holds it. A renewal in flight
 /// does not hold the handler up: both are polled together.
 async fn renewing<T>(key: &IdempotencyKey, token: LockToken, lock_ttl: Duration, work: impl Future<Output = T>) -> T {
-    let store = &*key.config.store;
+    let store = &*key.config().store;
     let period = lock_ttl / 3;
     let mut work = pin!(work);
     let mut timer = pin!(tokio::time::sleep(period));
@@ -201,7 +201,7 @@ async fn renewing<T>(key: &IdempotencyKey, token: LockToken, lock_ttl: Duration,
                 timer.as_mut().reset(tokio::time::Instant::now() + period);
             }
             match timer.as_mut().poll(cx) {
-                Poll::Ready(()) => renewal = Some(store.renew(&key.record, token, lock_ttl)),
+                Poll::Ready(()) => renewal = Some(store.renew(key.record(), token, lock_ttl)),
                 Poll::Pending => return Poll::Pending,
             }
         }
@@ -218,10 +218,10 @@ fn releases_key(status: StatusCode, options: RouteOptions) -> bool {
 
 /// Keeps the outcome (or releases the key), and returns the response to send.
 async fn finish(key: &IdempotencyKey, options: RouteOptions, token: LockToken, response: Response) -> Response {
-    let config = &key.config;
+    let config = key.config();
     let status = response.status();
     if releases_key(status, options) {
-        match config.store.release(&key.record, token).await {
+        match config.store.release(key.record(), token).await {
             Ok(_) => {}
             Err(e) => {
                 tracing::warn!(error = %e, "idempotency key not released; a retry gets 409 until its lock expires")
@@ -241,11 +241,11 @@ async fn finish(key: &IdempotencyKey, options: RouteOptions, token: LockToken, r
         Collected::Failed(e) => (None, Err(e)),
     };
     let stored = StoredResponse { status: status.as_u16(), headers, body: kept };
-    let mut result = config.store.complete(&key.record, token, &stored, ttl).await;
+    let mut result = config.store.complete(key.record(), token, &stored, ttl).await;
     if result.is_err() {
         // One more try: an outcome not kept leaves retries with 409
         // `idempotency_outcome_unknown` once the lock expires.
-        result = config.store.complete(&key.record, token, &stored, ttl).await;
+        result = config.store.complete(key.record(), token, &stored, ttl).await;
     }
     match result {
         Ok(true) => {}

@@ -1,5 +1,8 @@
 //! The `IdempotencyKey` extractor: the client's key, scoped to its caller.
 
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
+
 use axum::extract::{FromRef, FromRequestParts, MatchedPath, OriginalUri};
 use axum::http::Method;
 use axum::http::request::Parts;
@@ -20,33 +23,66 @@ use crate::telemetry;
 /// a principal (idempotent endpoints are mutations of someone's resources).
 /// The store and limits come from the router's state
 /// (`Idempotency: FromRef<S>`, see [`Idempotency`]).
-#[derive(Debug, Clone)]
-pub struct IdempotencyKey {
+#[derive(Clone)]
+pub struct IdempotencyKey(Arc<KeyParts>);
+
+/// What [`IdempotencyKey`] holds, behind one `Arc`: the `#[idempotent]`
+/// flow and the handler both hold the key, and a copy costs a count, not
+/// five strings.
+struct KeyParts {
     key: String,
-    /// The record's name in the store.
-    pub(super) record: String,
-    /// The caller's key: what per-caller quotas count.
-    pub(super) owner: String,
+    record: String,
+    owner: String,
     method: Method,
-    /// The concrete path, as requested (not the route template).
     path: String,
     query: Option<String>,
-    pub(super) config: Idempotency,
+    config: Idempotency,
+}
+
+impl fmt::Debug for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let k = &*self.0;
+        f.debug_struct("IdempotencyKey")
+            .field("key", &k.key)
+            .field("record", &k.record)
+            .field("owner", &k.owner)
+            .field("method", &k.method)
+            .field("path", &k.path)
+            .field("query", &k.query)
+            .field("config", &k.config)
+            .finish()
+    }
 }
 
 impl IdempotencyKey {
     /// The key as the client sent it.
     pub fn as_str(&self) -> &str {
-        &self.key
+        &self.0.key
+    }
+
+    /// The record's name in the store.
+    pub(super) fn record(&self) -> &str {
+        &self.0.record
+    }
+
+    /// The caller's key, who owns the record.
+    pub(super) fn owner(&self) -> &str {
+        &self.0.owner
+    }
+
+    /// The route's idempotency configuration.
+    pub(super) fn config(&self) -> &Idempotency {
+        &self.0.config
     }
 
     /// The request's fingerprint: its method, concrete path, query string
     /// and body. The same key with any of them different is 422.
     pub(super) fn fingerprint(&self, body: &[u8]) -> Fingerprint {
+        let k = &*self.0;
         let mut hasher = Sha256::new();
-        length_prefixed(&mut hasher, self.method.as_str().as_bytes());
-        length_prefixed(&mut hasher, self.path.as_bytes());
-        match &self.query {
+        length_prefixed(&mut hasher, k.method.as_str().as_bytes());
+        length_prefixed(&mut hasher, k.path.as_bytes());
+        match &k.query {
             // `/a` and `/a?` are different targets.
             None => hasher.update([0]),
             Some(query) => {
@@ -97,8 +133,8 @@ where
         let mut record = String::with_capacity(32 + owner.len() + route.len() + key.len());
         record.push_str(&owner);
         for part in [parts.method.as_str(), route, key] {
-            record.push_str(&part.len().to_string());
-            record.push(':');
+            // Written in place: `to_string` was an allocation per part.
+            let _ = write!(record, "{}:", part.len());
             record.push_str(part);
             record.push('|');
         }
@@ -106,7 +142,7 @@ where
         // A nested router sees its path without the prefix; the request's
         // target is the whole one.
         let target = parts.extensions.get::<OriginalUri>().map_or(&parts.uri, |original| &original.0);
-        Ok(IdempotencyKey {
+        Ok(IdempotencyKey(Arc::new(KeyParts {
             key: key.to_owned(),
             record,
             owner,
@@ -114,6 +150,6 @@ where
             path: target.path().to_owned(),
             query: target.query().map(str::to_owned),
             config,
-        })
+        })))
     }
 }
