@@ -239,6 +239,8 @@ fn insert_each(config: &Config, headers: &mut HeaderMap, https: bool) {
         if config.enforce {
             headers.insert(name, value.clone());
         } else if !(route_caches && name == PRAGMA) {
+            // (Marking the route's own names in one pass and inserting the
+            // rest measured no cheaper than asking the map.)
             headers.entry(name).or_insert_with(|| value.clone());
         }
     }
@@ -487,19 +489,25 @@ mod tests {
         /// one to three values) merges as inserting each default does.
         #[test]
         fn merging_equals_inserting_for_any_route_map(
-            headers in proptest::collection::vec((0usize..8, 1usize..4), 0..8),
-            config in 0usize..4,
+            headers in proptest::collection::vec((0usize..10, 1usize..4), 0..8),
+            config in 0usize..5,
             https: bool,
         ) {
-            const NAMES: [&str; 8] = [
+            const NAMES: [&str; 10] = [
                 "content-type", "cache-control", "pragma", "x-frame-options",
                 "strict-transport-security", "server", "x-extra", "set-cookie",
+                "x-many-0", "x-many-33",
             ];
+            // A long set of defaults.
+            let many = (0..34).fold(SecurityHeaders::api(), |headers, i| {
+                headers.header(HeaderName::try_from(format!("x-many-{i}")).unwrap(), HeaderValue::from(i))
+            });
             let configs = [
                 SecurityHeaders::api(),
                 SecurityHeaders::api().enforce(),
                 SecurityHeaders::api().without(STRICT_TRANSPORT_SECURITY).remove(HeaderName::from_static("x-extra")),
                 SecurityHeaders::api().enforce().header(HeaderName::from_static("x-extra"), HeaderValue::from_static("1")),
+                many,
             ];
             let mut route = HeaderMap::new();
             for (i, (name, values)) in headers.into_iter().enumerate() {
