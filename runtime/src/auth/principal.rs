@@ -182,10 +182,6 @@ impl Principal {
         self.0.external
     }
 
-    /// The caller's identity: what state is keyed by. Home principals (the
-    /// home identity provider and this service's API keys) share one
-    /// namespace, so a user is one caller whichever of them authenticated
-    /// it; an external principal is its (issuer, subject) pair.
     /// The caller's key in a rate limiter, [`RateLimitKey::caller`], made
     /// once per principal.
     #[cfg_attr(not(feature = "axum"), allow(dead_code))]
@@ -193,6 +189,16 @@ impl Principal {
         self.0.rate_limit_key.get_or_init(|| RateLimitKey::caller(self.caller()))
     }
 
+    /// Whether both are copies of one principal (shared, not only equal).
+    #[cfg(test)]
+    pub(crate) fn is_same_as(&self, other: &Principal) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// The caller's identity: what state is keyed by. Home principals (the
+    /// home identity provider and this service's API keys) share one
+    /// namespace, so a user is one caller whichever of them authenticated
+    /// it; an external principal is its (issuer, subject) pair.
     pub fn caller(&self) -> Caller<'_> {
         if self.0.external { Caller::external(&self.0.issuer, &self.0.subject) } else { Caller::home(&self.0.subject) }
     }

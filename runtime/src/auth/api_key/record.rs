@@ -2,7 +2,8 @@
 //! grants.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::error::ApiKeyError;
@@ -28,7 +29,7 @@ pub const MAX_OWNER_LEN: usize = 256;
 ///
 /// Made by [`ApiKeyIssuer`](super::ApiKeyIssuer) (which enforces the limits)
 /// or read back from a store ([`StoredApiKey`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct ApiKeyRecord {
     pub(super) hash: ApiKeyHash,
     // Shared, so a store hands out a record per request without copying
@@ -42,7 +43,47 @@ pub struct ApiKeyRecord {
     pub(super) expires_at: i64,
     pub(super) revoked_at: Option<i64>,
     pub(super) rotated_at: Option<i64>,
+    /// The principal of [`principal`](Self::principal), made on first use
+    /// and shared by the record's copies (a store's lookup is a copy): a
+    /// key's requests share one principal and its rate-limit key. Owner and
+    /// scopes never change after the record is made.
+    principal: Arc<OnceLock<Principal>>,
 }
+
+impl fmt::Debug for ApiKeyRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiKeyRecord")
+            .field("hash", &self.hash)
+            .field("display_prefix", &self.display_prefix)
+            .field("kind", &self.kind)
+            .field("environment", &self.environment)
+            .field("owner", &self.owner)
+            .field("scopes", &self.scopes)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .field("revoked_at", &self.revoked_at)
+            .field("rotated_at", &self.rotated_at)
+            .finish()
+    }
+}
+
+impl PartialEq for ApiKeyRecord {
+    fn eq(&self, other: &Self) -> bool {
+        // The remembered principal is derived: not part of the record.
+        self.hash == other.hash
+            && self.display_prefix == other.display_prefix
+            && self.kind == other.kind
+            && self.environment == other.environment
+            && self.owner == other.owner
+            && self.scopes == other.scopes
+            && self.created_at == other.created_at
+            && self.expires_at == other.expires_at
+            && self.revoked_at == other.revoked_at
+            && self.rotated_at == other.rotated_at
+    }
+}
+
+impl Eq for ApiKeyRecord {}
 
 impl ApiKeyRecord {
     /// The scopes as a set.
@@ -75,6 +116,7 @@ impl ApiKeyRecord {
             expires_at: created_at.saturating_add(crate::time::secs(lifetime)),
             revoked_at: None,
             rotated_at: None,
+            principal: Arc::default(),
         })
     }
 
@@ -150,9 +192,12 @@ impl ApiKeyRecord {
     /// as subject, the key's scopes, no roles (an API key acts for its owner
     /// only within its scopes).
     pub fn principal(&self) -> Principal {
-        static ISSUER: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
-        let issuer = Arc::clone(ISSUER.get_or_init(|| Arc::from(API_KEY_ISSUER)));
-        Principal::home_with_shared_scopes(issuer, Arc::clone(&self.owner), Arc::clone(&self.scopes))
+        let made = || {
+            static ISSUER: OnceLock<Arc<str>> = OnceLock::new();
+            let issuer = Arc::clone(ISSUER.get_or_init(|| Arc::from(API_KEY_ISSUER)));
+            Principal::home_with_shared_scopes(issuer, Arc::clone(&self.owner), Arc::clone(&self.scopes))
+        };
+        self.principal.get_or_init(made).clone()
     }
 }
 
@@ -239,6 +284,7 @@ impl TryFrom<StoredApiKey> for ApiKeyRecord {
             expires_at: stored.expires_at,
             revoked_at: stored.revoked_at,
             rotated_at: stored.rotated_at,
+            principal: Arc::default(),
         })
     }
 }
@@ -266,7 +312,23 @@ fn check_scopes(scopes: &BTreeSet<String>) -> Result<(), ApiKeyError> {
 
 #[cfg(test)]
 mod tests {
-    use super::is_scope_token;
+    use super::*;
+
+    #[test]
+    fn a_records_copies_share_one_principal() {
+        let key = ApiKey::generate(ApiKeyKind::Secret, ApiKeyEnvironment::Live).unwrap();
+        let scopes: BTreeSet<String> = ["orders:read".to_owned()].into();
+        let record = ApiKeyRecord::new(&key, "alice", scopes, 0, Duration::from_secs(60)).unwrap();
+        let looked_up = record.clone();
+        let (first, again) = (record.principal(), looked_up.principal());
+        assert!(first.is_same_as(&again), "made once, shared by the store's copies");
+        assert_eq!(first, Principal::home(API_KEY_ISSUER, "alice").with_scopes(["orders:read"]));
+        // The remembered principal is not part of the record.
+        let fresh = ApiKeyRecord { principal: Arc::default(), ..record.clone() };
+        assert_eq!(fresh, record);
+        assert_eq!(format!("{fresh:?}"), format!("{record:?}"));
+        assert!(!format!("{record:?}").contains("principal"));
+    }
 
     #[test]
     fn scope_tokens() {
