@@ -2,7 +2,7 @@
 //! hand with nothing to configure, for `stack_server`'s `floor_defaults`.
 //!
 //! What apishield's `SafeDefaults` costs over bare axum is partly the job
-//! itself: fourteen more response headers to insert and for hyper to write,
+//! itself: twelve more response headers to insert and for hyper to write,
 //! a request id to make and hand to the route, the HTTPS and CORS decisions.
 //! This layer does exactly that job and nothing else (no configuration, no
 //! span, no task-local id, a counter for an id, the policy's values as
