@@ -1,24 +1,26 @@
 //! The rate-limit layer: one decision per request, per principal or per
 //! client address, with the decision's headers on every answer.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::auth::Principal;
 use crate::axum::ApiError;
 use crate::client_addr::{ClientAddr, TrustedProxies};
-use crate::rate_limit::{Outcome, RateLimitDecision, RateLimitKey, RateLimiter};
+use crate::rate_limit::{Outcome, RateLimitDecision, RateLimitError, RateLimitKey, RateLimiter};
 use crate::telemetry::{self, Limiter as LimiterKind};
 
 /// The code of the 400 answered when a trusted proxy's forwarding header
@@ -178,15 +180,44 @@ impl RateLimitLayer {
 
     /// Decides one request: which limiter and key, then the limiter's word.
     pub async fn decide(&self, headers: &HeaderMap, peer: Option<IpAddr>, principal: Option<&Principal>) -> Decided {
+        let Some((limiter, kind, key)) = self.choose(headers, peer, principal) else {
+            return Decided::new(Verdict::BadForwarded, None);
+        };
+        let result = crate::rate_limit::decide(&*limiter.limiter, &key, self.inner.cost).await;
+        decided(limiter, kind, result)
+    }
+
+    /// [`decide`](Self::decide) without waiting, when the limiter decides
+    /// in place (a memory limiter); `None` when it must be asked (Redis).
+    fn decide_in_place(
+        &self,
+        headers: &HeaderMap,
+        peer: Option<IpAddr>,
+        principal: Option<&Principal>,
+    ) -> Option<Decided> {
+        let Some((limiter, kind, key)) = self.choose(headers, peer, principal) else {
+            return Some(Decided::new(Verdict::BadForwarded, None));
+        };
+        let result = limiter.limiter.check_in_place(&key, self.inner.cost)?;
+        Some(decided(limiter, kind, result))
+    }
+
+    /// The limiter and key of a request; `None` for a forwarding header
+    /// that names no client (answered 400 without a decision).
+    fn choose<'a>(
+        &'a self,
+        headers: &HeaderMap,
+        peer: Option<IpAddr>,
+        principal: Option<&'a Principal>,
+    ) -> Option<(&'a Limiter, LimiterKind, Cow<'a, RateLimitKey>)> {
         let config = &*self.inner;
-        let anonymous;
-        let (limiter, kind, key) = match principal {
+        match principal {
             Some(p) => {
                 let (limiter, kind) = match config.roles.iter().find(|(role, _)| p.has_role(role)) {
                     Some((_, limiter)) => (limiter, LimiterKind::Role),
                     None => (&config.default, LimiterKind::Default),
                 };
-                (limiter, kind, p.rate_limit_key())
+                Some((limiter, kind, Cow::Borrowed(p.rate_limit_key())))
             }
             None => {
                 let (limiter, kind) = match &config.anonymous {
@@ -194,26 +225,27 @@ impl RateLimitLayer {
                     None => (&config.default, LimiterKind::Default),
                 };
                 match config.proxies.resolve_headers(peer, headers) {
-                    Ok(client) => {
-                        anonymous = client_key(&client);
-                        (limiter, kind, &anonymous)
-                    }
+                    Ok(client) => Some((limiter, kind, Cow::Owned(client_key(&client)))),
                     Err(_) => {
                         telemetry::rate_limit(telemetry::RateLimit::InvalidForwarded, kind);
-                        return Decided::new(Verdict::BadForwarded, None);
+                        None
                     }
                 }
             }
-        };
-        match crate::rate_limit::decide(&*limiter.limiter, key, config.cost).await {
-            Ok(decision) => {
-                telemetry::rate_limit(telemetry::RateLimit::Decided(&decision), kind);
-                Decided::new(Verdict::Decision(decision), Some(limiter.policy.clone()))
-            }
-            Err(_) => {
-                telemetry::rate_limit(telemetry::RateLimit::Misconfigured, kind);
-                Decided::new(Verdict::Misconfigured, None)
-            }
+        }
+    }
+}
+
+/// The limiter's word as a [`Decided`], counted.
+fn decided(limiter: &Limiter, kind: LimiterKind, result: Result<RateLimitDecision, RateLimitError>) -> Decided {
+    match result {
+        Ok(decision) => {
+            telemetry::rate_limit(telemetry::RateLimit::Decided(&decision), kind);
+            Decided::new(Verdict::Decision(decision), Some(limiter.policy.clone()))
+        }
+        Err(_) => {
+            telemetry::rate_limit(telemetry::RateLimit::Misconfigured, kind);
+            Decided::new(Verdict::Misconfigured, None)
         }
     }
 }
@@ -342,18 +374,27 @@ where
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Error>;
+    type Future = ResponseFuture<S::Future, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
+        let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        // A memory limiter decides here: the route's future is polled as
+        // it is, without a box, an async block or a copy of the service.
+        if let Some(decided) = self.limit.decide_in_place(req.headers(), peer, req.extensions().get::<Principal>()) {
+            let state = match decided.refusal() {
+                Some(refusal) => State::Refused { refusal: Some(refusal) },
+                None => State::Route { future: self.inner.call(req), decided: Some(decided) },
+            };
+            return ResponseFuture { state };
+        }
         let limit = self.limit.clone();
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        ResponseFuture::new(async move {
-            let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let asked = async move {
             let decided = limit.decide(req.headers(), peer, req.extensions().get::<Principal>()).await;
             if let Some(refusal) = decided.refusal() {
                 return Ok(refusal);
@@ -361,31 +402,58 @@ where
             let mut response = inner.call(req).await?.into_response();
             decided.write_headers(response.headers_mut());
             Ok(response)
-        })
+        };
+        ResponseFuture { state: State::Asked { future: Box::pin(asked) } }
     }
 }
 
-/// The future of [`RateLimit`]: the route's answer with the decision's
-/// headers, or the refusal. Boxed: the decision awaits the limiter.
-pub struct ResponseFuture<E> {
-    inner: Pin<Box<dyn Future<Output = Result<Response, E>> + Send>>,
-}
-
-impl<E> ResponseFuture<E> {
-    fn new(future: impl Future<Output = Result<Response, E>> + Send + 'static) -> Self {
-        ResponseFuture { inner: Box::pin(future) }
+pin_project! {
+    /// The future of [`RateLimit`]: the route's answer with the decision's
+    /// headers, or the refusal. Boxed only when the limiter is asked over
+    /// the network.
+    pub struct ResponseFuture<F, E> {
+        #[pin]
+        state: State<F, E>,
     }
 }
 
-impl<E> Future for ResponseFuture<E> {
+pin_project! {
+    #[project = StateProj]
+    enum State<F, E> {
+        /// Decided in place: the route runs.
+        Route { #[pin] future: F, decided: Option<Decided> },
+        /// Decided in place: refused.
+        Refused { refusal: Option<Response> },
+        /// The limiter is asked (Redis): the decision, then the route.
+        Asked { future: Pin<Box<dyn Future<Output = Result<Response, E>> + Send>> },
+    }
+}
+
+impl<F, R, E> Future for ResponseFuture<F, E>
+where
+    F: Future<Output = Result<R, E>>,
+    R: IntoResponse,
+{
     type Output = Result<Response, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.get_mut().inner.as_mut().poll(cx)
+        match self.project().state.project() {
+            StateProj::Route { future, decided } => {
+                let mut response = ready!(future.poll(cx))?.into_response();
+                if let Some(decided) = decided.take() {
+                    decided.write_headers(response.headers_mut());
+                }
+                Poll::Ready(Ok(response))
+            }
+            StateProj::Refused { refusal } => Poll::Ready(Ok(refusal
+                .take()
+                .unwrap_or_else(|| ApiError::internal("rate limit answer polled twice").into_response()))),
+            StateProj::Asked { future } => future.as_mut().poll(cx),
+        }
     }
 }
 
-impl<E> fmt::Debug for ResponseFuture<E> {
+impl<F, E> fmt::Debug for ResponseFuture<F, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
