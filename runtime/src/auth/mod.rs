@@ -16,6 +16,7 @@
 pub mod api_key;
 mod caller;
 pub mod credentials;
+mod derived;
 pub(crate) mod guard;
 #[cfg(feature = "jwt")]
 pub mod jwt;
@@ -26,6 +27,7 @@ mod secret;
 pub mod token;
 
 pub use caller::{Caller, CallerId};
+pub(crate) use derived::Derived;
 pub use guard::FromForbidden;
 pub use owner::{Forbidden, Owned, OwnerId};
 pub use principal::{ADMIN_ROLE, LOCAL_ISSUER, Principal};

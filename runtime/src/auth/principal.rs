@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+use super::Derived;
 use super::caller::Caller;
 use super::owner::{Forbidden, Owned, OwnerId};
 use crate::rate_limit::RateLimitKey;
@@ -55,7 +56,7 @@ pub const LOCAL_ISSUER: &str = "local";
 pub struct Principal(Arc<Identity>);
 
 /// What a [`Principal`] says, behind one `Arc`.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 struct Identity {
     issuer: Arc<str>,
     external: bool,
@@ -66,21 +67,8 @@ struct Identity {
     /// The caller's rate-limit key, made on first use: a remembered token's
     /// principal serves every request of that token.
     #[cfg_attr(not(feature = "axum"), allow(dead_code))]
-    rate_limit_key: OnceLock<RateLimitKey>,
+    rate_limit_key: Derived<RateLimitKey>,
 }
-
-impl PartialEq for Identity {
-    fn eq(&self, other: &Self) -> bool {
-        // The key is derived from the caller: not part of the identity.
-        self.issuer == other.issuer
-            && self.external == other.external
-            && self.subject == other.subject
-            && self.roles == other.roles
-            && self.scopes == other.scopes
-    }
-}
-
-impl Eq for Identity {}
 
 impl fmt::Debug for Principal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -99,14 +87,14 @@ impl Principal {
     fn made(issuer: Arc<str>, external: bool, subject: Arc<str>) -> Self {
         static NO_SCOPES: OnceLock<Arc<BTreeSet<String>>> = OnceLock::new();
         let scopes = Arc::clone(NO_SCOPES.get_or_init(Arc::default));
-        let rate_limit_key = OnceLock::new();
+        let rate_limit_key = Derived::default();
         Principal(Arc::new(Identity { issuer, external, subject, roles: BTreeSet::new(), scopes, rate_limit_key }))
     }
 
     /// A home principal with these scopes, sharing the strings it is made
     /// of (an API key's owner and scopes, on every request).
     pub(crate) fn home_with_shared_scopes(issuer: Arc<str>, subject: Arc<str>, scopes: Arc<BTreeSet<String>>) -> Self {
-        let rate_limit_key = OnceLock::new();
+        let rate_limit_key = Derived::default();
         Principal(Arc::new(Identity {
             issuer,
             external: false,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::error::ApiKeyError;
 use super::hash::ApiKeyHash;
 use super::key::{ApiKey, ApiKeyEnvironment, ApiKeyKind};
-use crate::auth::Principal;
+use crate::auth::{Derived, Principal};
 
 /// The longest lifetime of a key: 90 days (the security reference's
 /// "rotate regularly (90 days max)").
@@ -29,7 +29,7 @@ pub const MAX_OWNER_LEN: usize = 256;
 ///
 /// Made by [`ApiKeyIssuer`](super::ApiKeyIssuer) (which enforces the limits)
 /// or read back from a store ([`StoredApiKey`]).
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ApiKeyRecord {
     pub(super) hash: ApiKeyHash,
     // Shared, so a store hands out a record per request without copying
@@ -47,7 +47,7 @@ pub struct ApiKeyRecord {
     /// and shared by the record's copies (a store's lookup is a copy): a
     /// key's requests share one principal and its rate-limit key. Owner and
     /// scopes never change after the record is made.
-    principal: Arc<OnceLock<Principal>>,
+    principal: Arc<Derived<Principal>>,
 }
 
 impl fmt::Debug for ApiKeyRecord {
@@ -66,24 +66,6 @@ impl fmt::Debug for ApiKeyRecord {
             .finish()
     }
 }
-
-impl PartialEq for ApiKeyRecord {
-    fn eq(&self, other: &Self) -> bool {
-        // The remembered principal is derived: not part of the record.
-        self.hash == other.hash
-            && self.display_prefix == other.display_prefix
-            && self.kind == other.kind
-            && self.environment == other.environment
-            && self.owner == other.owner
-            && self.scopes == other.scopes
-            && self.created_at == other.created_at
-            && self.expires_at == other.expires_at
-            && self.revoked_at == other.revoked_at
-            && self.rotated_at == other.rotated_at
-    }
-}
-
-impl Eq for ApiKeyRecord {}
 
 impl ApiKeyRecord {
     /// The scopes as a set.

@@ -187,19 +187,17 @@ impl RateLimitLayer {
         decided(limiter, kind, result)
     }
 
-    /// [`decide`](Self::decide) without waiting, when the limiter decides
-    /// in place (a memory limiter); `None` when it must be asked (Redis).
-    fn decide_in_place(
-        &self,
-        headers: &HeaderMap,
-        peer: Option<IpAddr>,
-        principal: Option<&Principal>,
-    ) -> Option<Decided> {
+    /// [`decide`](Self::decide) without waiting when the limiter decides
+    /// in place (a memory limiter); otherwise what to ask it (Redis), the
+    /// limiter and key chosen once.
+    fn decide_now_or_ask(&self, headers: &HeaderMap, peer: Option<IpAddr>, principal: Option<&Principal>) -> Deciding {
         let Some((limiter, kind, key)) = self.choose(headers, peer, principal) else {
-            return Some(Decided::new(Verdict::BadForwarded, None));
+            return Deciding::Now(Decided::new(Verdict::BadForwarded, None));
         };
-        let result = limiter.limiter.check_in_place(&key, self.inner.cost)?;
-        Some(decided(limiter, kind, result))
+        match limiter.limiter.check_in_place(&key, self.inner.cost) {
+            Some(result) => Deciding::Now(decided(limiter, kind, result)),
+            None => Deciding::Ask { limiter: limiter.clone(), kind, key: key.into_owned(), cost: self.inner.cost },
+        }
     }
 
     /// The limiter and key of a request; `None` for a forwarding header
@@ -234,6 +232,15 @@ impl RateLimitLayer {
             }
         }
     }
+}
+
+/// A request's decision, or the limiter to ask for it.
+// The decision made in place is the common case: boxing it would allocate
+// per request.
+#[allow(clippy::large_enum_variant)]
+enum Deciding {
+    Now(Decided),
+    Ask { limiter: Limiter, kind: LimiterKind, key: RateLimitKey, cost: u32 },
 }
 
 /// The limiter's word as a [`Decided`], counted.
@@ -382,20 +389,24 @@ where
 
     fn call(&mut self, req: Request) -> Self::Future {
         let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        // A memory limiter decides here: the route's future is polled as
-        // it is, without a box, an async block or a copy of the service.
-        if let Some(decided) = self.limit.decide_in_place(req.headers(), peer, req.extensions().get::<Principal>()) {
-            let state = match decided.refusal() {
-                Some(refusal) => State::Refused { refusal: Some(refusal) },
-                None => State::Route { future: self.inner.call(req), decided: Some(decided) },
+        let (limiter, kind, key, cost) =
+            match self.limit.decide_now_or_ask(req.headers(), peer, req.extensions().get::<Principal>()) {
+                // A memory limiter decides here: the route's future is
+                // polled as it is, without a box, an async block or a copy
+                // of the service.
+                Deciding::Now(decided) => {
+                    let state = match decided.refusal() {
+                        Some(refusal) => State::Refused { refusal: Some(refusal) },
+                        None => State::Route { future: self.inner.call(req), decided: Some(decided) },
+                    };
+                    return ResponseFuture { state };
+                }
+                Deciding::Ask { limiter, kind, key, cost } => (limiter, kind, key, cost),
             };
-            return ResponseFuture { state };
-        }
-        let limit = self.limit.clone();
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let asked = async move {
-            let decided = limit.decide(req.headers(), peer, req.extensions().get::<Principal>()).await;
+            let decided = decided(&limiter, kind, limiter.limiter.check(&key, cost).await);
             if let Some(refusal) = decided.refusal() {
                 return Ok(refusal);
             }
