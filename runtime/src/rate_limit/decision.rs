@@ -429,7 +429,7 @@ mod http_impl {
         /// Writes `n` in decimal, and returns where.
         fn number(&mut self, n: u64) -> Range<usize> {
             let start = self.len;
-            self.push(super::decimal(n, &mut [0; 20]));
+            self.push(itoa::Buffer::new().format(n).as_bytes());
             start..self.len
         }
     }
@@ -547,33 +547,5 @@ mod tests {
 
 /// `n` in decimal, without the formatting machinery.
 fn push_u64(out: &mut String, n: u64) {
-    for &d in decimal(n, &mut [0; 20]) {
-        out.push(char::from(d));
-    }
-}
-
-/// `n`'s decimal digits, written at the end of `digits` (20 hold any `u64`).
-fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    &digits[at..]
-}
-
-#[cfg(test)]
-mod push_u64_tests {
-    proptest::proptest! {
-        #[test]
-        fn writes_what_display_writes(n: u64) {
-            let mut out = String::from("x");
-            super::push_u64(&mut out, n);
-            proptest::prop_assert_eq!(out, format!("x{n}"));
-        }
-    }
+    out.push_str(itoa::Buffer::new().format(n));
 }

@@ -1,6 +1,9 @@
 //! What a replay repeats of the first response, and what it never does.
 
 use axum::body::Body;
+use axum::http::header::{
+    CONTENT_DISPOSITION, CONTENT_LANGUAGE, CONTENT_LOCATION, CONTENT_TYPE, ETAG, LAST_MODIFIED, LINK, LOCATION,
+};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -27,6 +30,12 @@ pub const REPLAYED_HEADERS: &[&str] = &[
     "link",
 ];
 
+/// [`REPLAYED_HEADERS`] as header names (the same list, in its order: a
+/// unit test compares them): they are compared as names when a response is
+/// kept, and a replay takes its names from here instead of parsing them.
+const REPLAYED_NAMES: [HeaderName; 8] =
+    [CONTENT_TYPE, CONTENT_LANGUAGE, CONTENT_DISPOSITION, LOCATION, CONTENT_LOCATION, ETAG, LAST_MODIFIED, LINK];
+
 /// Headers that describe a body, dropped when the body was not kept.
 const BODY_HEADERS: &[&str] = &["content-type", "content-language", "content-disposition"];
 
@@ -40,7 +49,7 @@ pub(super) fn credential_like(name: &str) -> bool {
 pub(super) fn kept_headers(headers: &HeaderMap, extra: &[HeaderName]) -> Vec<(String, Vec<u8>)> {
     headers
         .iter()
-        .filter(|(name, _)| REPLAYED_HEADERS.contains(&name.as_str()) || extra.contains(name))
+        .filter(|(name, _)| REPLAYED_NAMES.contains(name) || extra.contains(name))
         .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
         .collect()
 }
@@ -67,7 +76,7 @@ pub(super) fn replay(stored: StoredResponse) -> Response {
         }
         // Stored headers were valid when stored; a corrupt record loses a
         // header rather than failing the replay.
-        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_bytes(&value)) {
+        if let (Some(name), Ok(value)) = (stored_name(&name), HeaderValue::from_bytes(&value)) {
             headers.append(name, value);
         }
     }
@@ -75,9 +84,32 @@ pub(super) fn replay(stored: StoredResponse) -> Response {
     response
 }
 
+/// A stored header's name: one of [`REPLAYED_NAMES`] as it is, any other
+/// (a route's extra header) parsed; `None` if it is not a header name.
+fn stored_name(name: &str) -> Option<HeaderName> {
+    match REPLAYED_NAMES.iter().find(|known| known.as_str() == name) {
+        Some(known) => Some(known.clone()),
+        None => HeaderName::from_bytes(name.as_bytes()).ok(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_names_are_the_documented_list() {
+        let names: Vec<&str> = REPLAYED_NAMES.iter().map(HeaderName::as_str).collect();
+        assert_eq!(names, REPLAYED_HEADERS);
+    }
+
+    #[test]
+    fn stored_names_are_parsed_unless_known() {
+        assert_eq!(stored_name("etag"), Some(ETAG));
+        assert_eq!(stored_name("x-version"), Some(HeaderName::from_static("x-version")));
+        // A corrupt record's name loses its header, it does not fail the replay.
+        assert_eq!(stored_name("not a name"), None);
+    }
 
     #[test]
     fn only_result_headers_are_kept() {
