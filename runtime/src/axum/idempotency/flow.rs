@@ -274,7 +274,7 @@ async fn collect(body: Body, limit: usize) -> Collected {
         return Collected::TooLarge(body);
     }
     let mut body = body;
-    let mut chunks = VecDeque::new();
+    let mut chunks = Chunks::default();
     let mut total = 0usize;
     loop {
         match poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
@@ -284,26 +284,56 @@ async fn collect(body: Body, limit: usize) -> Collected {
                 // Trailers are not kept (nor sent by a replay).
                 let Ok(data) = frame.into_data() else { continue };
                 total = total.saturating_add(data.len());
-                chunks.push_back(data);
+                chunks.push(data);
                 if total > limit {
                     return Collected::TooLarge(Body::new(Prefixed { read: chunks, rest: body }));
                 }
             }
         }
     }
-    if chunks.len() == 1 {
-        return Collected::Whole(chunks.pop_front().unwrap_or_default());
+    Collected::Whole(chunks.into_whole(total))
+}
+
+/// The chunks of a body read so far, in order. One chunk (a handler's
+/// answer, usually) is held without allocating.
+#[derive(Default)]
+struct Chunks {
+    /// The only chunk, while there is one.
+    one: Option<Bytes>,
+    /// All of them, once there are more.
+    more: VecDeque<Bytes>,
+}
+
+impl Chunks {
+    fn push(&mut self, chunk: Bytes) {
+        if self.one.is_none() && self.more.is_empty() {
+            self.one = Some(chunk);
+        } else {
+            self.more.extend(self.one.take());
+            self.more.push_back(chunk);
+        }
     }
-    let mut whole = Vec::with_capacity(total);
-    for chunk in chunks {
-        whole.extend_from_slice(&chunk);
+
+    fn pop_front(&mut self) -> Option<Bytes> {
+        self.one.take().or_else(|| self.more.pop_front())
     }
-    Collected::Whole(Bytes::from(whole))
+
+    /// Every chunk as one buffer of `total` bytes (the one chunk as it is).
+    fn into_whole(self, total: usize) -> Bytes {
+        if let Some(one) = self.one {
+            return one;
+        }
+        let mut whole = Vec::with_capacity(total);
+        for chunk in self.more {
+            whole.extend_from_slice(&chunk);
+        }
+        Bytes::from(whole)
+    }
 }
 
 /// A body whose first chunks were already read.
 struct Prefixed {
-    read: VecDeque<Bytes>,
+    read: Chunks,
     rest: Body,
 }
 
@@ -347,6 +377,25 @@ mod tests {
     use super::*;
     use crate::auth::Principal;
     use crate::axum::Idempotency;
+
+    #[test]
+    fn chunks_come_back_in_order_and_whole() {
+        let chunk = |text: &'static str| Bytes::from_static(text.as_bytes());
+        for parts in [vec![], vec!["a"], vec!["a", "bc"], vec!["a", "bc", "", "def"]] {
+            let mut chunks = Chunks::default();
+            for part in &parts {
+                chunks.push(chunk(part));
+            }
+            let total = parts.iter().map(|p| p.len()).sum();
+            let mut popped = Chunks::default();
+            for part in &parts {
+                popped.push(chunk(part));
+            }
+            let order: Vec<Bytes> = std::iter::from_fn(|| popped.pop_front()).collect();
+            assert_eq!(order, parts.iter().map(|p| chunk(p)).collect::<Vec<_>>());
+            assert_eq!(chunks.into_whole(total), Bytes::from(parts.concat()));
+        }
+    }
 
     /// The flow holds the handler's future behind one pointer: every layer
     /// of the flow (and the task it is spawned as) moved the handler's whole

@@ -4,8 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use axum::extract::{FromRef, FromRequestParts, MatchedPath, OriginalUri};
-use axum::http::Method;
 use axum::http::request::Parts;
+use axum::http::{HeaderName, Method};
 use sha2::{Digest, Sha256};
 
 use super::Idempotency;
@@ -95,6 +95,10 @@ impl IdempotencyKey {
     }
 }
 
+/// The request header, as a name: looked up by a `&str`, it was parsed
+/// again on every request.
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+
 fn length_prefixed(hasher: &mut Sha256, part: &[u8]) {
     hasher.update((part.len() as u64).to_le_bytes());
     hasher.update(part);
@@ -108,7 +112,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let mut values = parts.headers.get_all("idempotency-key").iter();
+        let mut values = parts.headers.get_all(IDEMPOTENCY_KEY).iter();
         let key = match (values.next(), values.next()) {
             (None, _) => Err(KeyError::Missing),
             (Some(_), Some(_)) => Err(KeyError::Malformed),

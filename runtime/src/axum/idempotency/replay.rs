@@ -13,6 +13,9 @@ use crate::idempotency::StoredResponse;
 /// The header that marks a replayed response.
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 
+/// [`REPLAYED_HEADER`] as a name (by its text, it was parsed on every replay).
+const REPLAYED: HeaderName = HeaderName::from_static(REPLAYED_HEADER);
+
 /// The response headers a replay repeats: what a client relies on to use
 /// the result (its type, where the created resource is, its version).
 /// Everything else is left out: `Set-Cookie` and any other credential
@@ -80,7 +83,7 @@ pub(super) fn replay(stored: StoredResponse) -> Response {
             headers.append(name, value);
         }
     }
-    headers.insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
+    headers.insert(REPLAYED, HeaderValue::from_static("true"));
     response
 }
 
