@@ -268,9 +268,10 @@ impl RateLimitDecision {
         value.push('"');
         value.push_str(w.name.as_str());
         value.push_str("\";r=");
-        push_u64(&mut value, c.remaining);
+        let mut digits = itoa::Buffer::new();
+        value.push_str(digits.format(c.remaining));
         value.push_str(";t=");
-        push_u64(&mut value, c.reset_after_ms.div_ceil(1000));
+        value.push_str(digits.format(c.reset_after_ms.div_ceil(1000)));
         Some(value)
     }
 
@@ -543,9 +544,4 @@ mod tests {
         assert_eq!(open.headers(), [(RATELIMIT_POLICY, "\"minute\";q=5;w=60".to_string())]);
         assert_eq!(open.remaining(), None);
     }
-}
-
-/// `n` in decimal, without the formatting machinery.
-fn push_u64(out: &mut String, n: u64) {
-    out.push_str(itoa::Buffer::new().format(n));
 }
