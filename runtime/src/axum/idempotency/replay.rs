@@ -1,6 +1,6 @@
 //! What a replay repeats of the first response, and what it never does.
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::header::{
     CONTENT_DISPOSITION, CONTENT_LANGUAGE, CONTENT_LOCATION, CONTENT_TYPE, ETAG, LAST_MODIFIED, LINK, LOCATION,
 };
@@ -79,7 +79,8 @@ pub(super) fn replay(stored: StoredResponse) -> Response {
         }
         // Stored headers were valid when stored; a corrupt record loses a
         // header rather than failing the replay.
-        if let (Some(name), Ok(value)) = (stored_name(&name), HeaderValue::from_bytes(&value)) {
+        // The stored value becomes the header's, checked, not copied.
+        if let (Some(name), Ok(value)) = (stored_name(&name), HeaderValue::from_maybe_shared(Bytes::from(value))) {
             headers.append(name, value);
         }
     }
@@ -104,6 +105,33 @@ mod tests {
     fn the_names_are_the_documented_list() {
         let names: Vec<&str> = REPLAYED_NAMES.iter().map(HeaderName::as_str).collect();
         assert_eq!(names, REPLAYED_HEADERS);
+    }
+
+    #[test]
+    fn a_replay_repeats_the_stored_headers_and_drops_what_is_not_a_header() {
+        let stored = StoredResponse {
+            status: 201,
+            headers: vec![
+                ("content-type".into(), b"application/json".to_vec()),
+                ("location".into(), b"/payments/7\r\nset-cookie: s=1".to_vec()),
+                ("not a name".into(), b"x".to_vec()),
+                ("x-version".into(), b"3".to_vec()),
+                ("link".into(), b"</a>; rel=\"next\"".to_vec()),
+            ],
+            body: Some(b"{}".to_vec()),
+        };
+        let response = replay(stored);
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let headers: Vec<(&str, &[u8])> = response.headers().iter().map(|(n, v)| (n.as_str(), v.as_bytes())).collect();
+        assert_eq!(
+            headers,
+            [
+                ("content-type", &b"application/json"[..]),
+                ("x-version", b"3"),
+                ("link", b"</a>; rel=\"next\""),
+                ("idempotent-replayed", b"true"),
+            ]
+        );
     }
 
     #[test]
