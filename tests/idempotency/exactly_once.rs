@@ -223,6 +223,29 @@ async fn a_client_that_hangs_up_does_not_make_the_handler_run_twice_with_redis()
     a_client_that_hangs_up_does_not_make_the_handler_run_twice(true).await;
 }
 
+/// A handler that answers at once runs in place, without a task of its
+/// own, and its outcome is recorded (on Redis, after a wait) before or
+/// after the client leaves: the retry on the other server is a replay.
+async fn a_client_that_hangs_up_on_a_quick_handler_gets_its_answer_replayed(redis: bool) {
+    let Some((server, other, runs)) = two_servers(redis).await else { return };
+    hang_up_mid_request(server, &work_body(0)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!((runs.started(), runs.finished()), (1, 1));
+    let retry = send(other, "/refunds", "alice", "hang-up", &work_body(0)).await;
+    assert_eq!((retry.status, retry.replayed, retry.body.as_str()), (201, true, "refund #1"));
+    assert_eq!(runs.started(), 1);
+}
+
+#[tokio::test]
+async fn a_client_that_hangs_up_on_a_quick_handler_gets_its_answer_replayed_in_memory() {
+    a_client_that_hangs_up_on_a_quick_handler_gets_its_answer_replayed(false).await;
+}
+
+#[tokio::test]
+async fn a_client_that_hangs_up_on_a_quick_handler_gets_its_answer_replayed_with_redis() {
+    a_client_that_hangs_up_on_a_quick_handler_gets_its_answer_replayed(true).await;
+}
+
 /// The raw exchange still works when the client stays: the hang-up test
 /// above is about the hang-up, not about a malformed request.
 #[tokio::test]

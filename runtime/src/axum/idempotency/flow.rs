@@ -67,9 +67,11 @@ impl RouteOptions {
 /// fingerprinted first).
 ///
 /// Once the key is claimed, the handler and the recording of its response
-/// run in a task of their own: a client that hangs up drops this future,
-/// not the handler, so a refund is never left half-recorded and then run
-/// again by the retry. (Outside a tokio runtime they run in place.)
+/// run in a task of their own from the first time they wait: a client that
+/// hangs up drops this future, not the handler, so a refund is never left
+/// half-recorded and then run again by the retry. Until they first wait
+/// they run in place (a handler that answers at once needs no task), and
+/// outside a tokio runtime they run in place throughout.
 #[doc(hidden)]
 pub async fn run<F, Fut>(key: IdempotencyKey, options: RouteOptions, request: Option<Request>, handler: F) -> Response
 where
@@ -137,7 +139,17 @@ where
     // would otherwise move the handler's whole future, its largest state
     // included, at each level.
     let handler: Pin<Box<dyn Future<Output = Response> + Send>> = Box::pin(handler(request));
-    let job = Box::pin(in_current_request(execute(key, options, token, handler)));
+    let mut job = Box::pin(in_current_request(execute(key, options, token, handler)));
+    // Polled once in place first: a handler that answers without waiting,
+    // and a store that records in place, need no task of their own, no
+    // wake-up of this one and no second pass through the layers above
+    // (measured: 2.6k instructions of a fresh key's 54k). What waits goes
+    // on in a task. This poll and the spawn below happen in one poll of
+    // this future, with no suspension between them: a client that hangs up
+    // cannot drop the job half done.
+    if let Poll::Ready(response) = poll_fn(|cx| Poll::Ready(job.as_mut().poll(cx))).await {
+        return response;
+    }
     match tokio::runtime::Handle::try_current() {
         Ok(runtime) => match runtime.spawn(job).await {
             Ok(response) => response,
@@ -372,6 +384,9 @@ pub fn typed<T, F: Future<Output = T>>(future: F) -> F {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use axum::extract::FromRequestParts;
 
     use super::*;
@@ -395,6 +410,117 @@ mod tests {
             assert_eq!(order, parts.iter().map(|p| chunk(p)).collect::<Vec<_>>());
             assert_eq!(chunks.into_whole(total), Bytes::from(parts.concat()));
         }
+    }
+
+    /// A store whose `complete` waits until `open` is notified: the
+    /// recording of an outcome in flight, as on Redis.
+    struct SlowToRecord {
+        store: crate::idempotency::MemoryIdempotencyStore,
+        open: Arc<tokio::sync::Notify>,
+    }
+
+    impl crate::idempotency::IdempotencyStore for SlowToRecord {
+        fn claim<'a>(&'a self, request: &'a ClaimRequest<'a>) -> BoxFuture<'a, Result<Claim, IdempotencyStoreError>> {
+            self.store.claim(request)
+        }
+        fn renew<'a>(
+            &'a self,
+            key: &'a str,
+            token: LockToken,
+            lock_ttl: Duration,
+        ) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
+            self.store.renew(key, token, lock_ttl)
+        }
+        fn complete<'a>(
+            &'a self,
+            key: &'a str,
+            token: LockToken,
+            response: &'a StoredResponse,
+            ttl: Duration,
+        ) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
+            Box::pin(async move {
+                self.open.notified().await;
+                self.store.complete(key, token, response, ttl).await
+            })
+        }
+        fn release<'a>(&'a self, key: &'a str, token: LockToken) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
+            self.store.release(key, token)
+        }
+    }
+
+    async fn key_for(config: &Idempotency, name: &str) -> IdempotencyKey {
+        let request = Request::builder()
+            .method("POST")
+            .uri("/refunds")
+            .header("idempotency-key", name)
+            .extension(Principal::new("alice"))
+            .body(Body::empty())
+            .unwrap_or_default();
+        let (mut parts, _) = request.into_parts();
+        match IdempotencyKey::from_request_parts(&mut parts, config).await {
+            Ok(key) => key,
+            Err(_) => panic!("the key is refused"),
+        }
+    }
+
+    /// A handler that answers at once runs in place, in the first poll;
+    /// its outcome's recording waits on the store. The client hangs up
+    /// right then (the flow's future is dropped after that one poll): the
+    /// recording goes on in a task of its own, and the retry is a replay.
+    #[tokio::test]
+    async fn a_flow_dropped_while_its_outcome_is_recorded_still_records_it() {
+        let open = Arc::new(tokio::sync::Notify::new());
+        let store = SlowToRecord { store: crate::idempotency::MemoryIdempotencyStore::default(), open: open.clone() };
+        let config = Idempotency::new(store);
+        let runs = Arc::new(AtomicUsize::new(0));
+        let handler = |runs: Arc<AtomicUsize>| {
+            move |_: Option<Request>| async move {
+                let n = runs.fetch_add(1, Ordering::SeqCst) + 1;
+                format!("refund #{n}").into_response()
+            }
+        };
+        let mut first =
+            Box::pin(run(key_for(&config, "k").await, RouteOptions::new(60, 10), None, handler(runs.clone())));
+        let polled = poll_fn(|cx| Poll::Ready(first.as_mut().poll(cx))).await;
+        assert!(polled.is_pending(), "the outcome's recording waits on the store");
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "the handler ran in the first poll");
+        drop(first);
+        open.notify_one();
+        // The recording task runs once this test's task yields.
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+        let retry = run(key_for(&config, "k").await, RouteOptions::new(60, 10), None, handler(runs.clone())).await;
+        assert_eq!(retry.headers().get("idempotent-replayed").map(|v| v.as_bytes()), Some(&b"true"[..]));
+        let body = axum::body::to_bytes(retry.into_body(), 1024).await.unwrap_or_default();
+        assert_eq!(&body[..], b"refund #1");
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "the retry replayed, it did not run again");
+    }
+
+    /// A handler that waits runs in its task from there: dropped after its
+    /// first poll, the flow's handler still runs to its end.
+    #[tokio::test]
+    async fn a_flow_dropped_while_its_handler_waits_still_runs_it_once() {
+        let config = Idempotency::memory();
+        let finished = Arc::new(AtomicUsize::new(0));
+        let done = finished.clone();
+        let handler = move |_: Option<Request>| async move {
+            tokio::task::yield_now().await;
+            done.fetch_add(1, Ordering::SeqCst);
+            "done".into_response()
+        };
+        let mut flow = Box::pin(run(key_for(&config, "w").await, RouteOptions::new(60, 10), None, handler));
+        assert!(poll_fn(|cx| Poll::Ready(flow.as_mut().poll(cx))).await.is_pending());
+        drop(flow);
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(finished.load(Ordering::SeqCst), 1);
+        let retry = run(key_for(&config, "w").await, RouteOptions::new(60, 10), None, |_| async {
+            "ran again".into_response()
+        })
+        .await;
+        assert_eq!(retry.headers().get("idempotent-replayed").map(|v| v.as_bytes()), Some(&b"true"[..]));
     }
 
     /// The flow holds the handler's future behind one pointer: every layer
