@@ -142,45 +142,7 @@ struct Record {
 
 enum State {
     Running { token: LockToken, lock_expires: u64 },
-    Done(Kept),
-}
-
-/// A kept response in one allocation: its headers as
-/// [`StoredResponse::encode_headers`] writes them, then its body. A
-/// `StoredResponse` as it is was five allocations per record (the list, a
-/// name and a value per header, the body), a third of a record's memory in
-/// a store of millions and most of the cost of keeping it.
-struct Kept {
-    status: u16,
-    /// Where the headers end and the body starts in `blob`.
-    headers_end: usize,
-    body_kept: bool,
-    blob: Box<[u8]>,
-}
-
-impl Kept {
-    fn new(response: &StoredResponse) -> Self {
-        // One allocation of the final size (a `Box<[u8]>` of a `Vec` with
-        // room to spare would be a second).
-        let body = response.body.as_deref().unwrap_or_default();
-        let mut blob = Vec::with_capacity(response.encoded_headers_len() + body.len());
-        response.encode_headers_into(&mut blob);
-        let headers_end = blob.len();
-        blob.extend_from_slice(body);
-        Kept { status: response.status, headers_end, body_kept: response.body.is_some(), blob: blob.into() }
-    }
-
-    /// The response as it was kept.
-    fn response(&self) -> StoredResponse {
-        let (headers, body) = self.blob.split_at(self.headers_end);
-        StoredResponse {
-            status: self.status,
-            // Written by `new` from valid headers; a header it could not
-            // encode (a name over 64 KiB) was left out there already.
-            headers: StoredResponse::decode_headers(headers).unwrap_or_default(),
-            body: self.body_kept.then(|| body.to_vec()),
-        }
-    }
+    Done(StoredResponse),
 }
 
 /// One try at a claim, under the locks.
@@ -452,7 +414,7 @@ impl MemoryIdempotencyStore {
                 return Ok(Attempt::Done(Claim::Mismatch));
             }
             match &record.state {
-                State::Done(kept) => return Ok(Attempt::Done(Claim::Replay(kept.response()))),
+                State::Done(response) => return Ok(Attempt::Done(Claim::Replay(response.clone()))),
                 State::Running { lock_expires, .. } if *lock_expires > now => {
                     return Ok(Attempt::Done(Claim::InProgress));
                 }
@@ -524,7 +486,7 @@ impl MemoryIdempotencyStore {
         let Some(record) = shard.held(name, key, token, now) else { return Ok(false) };
         // Stored whatever the budgets say: the request ran, and forgetting
         // its outcome could run it again. New keys are refused while over.
-        record.state = State::Done(Kept::new(response));
+        record.state = State::Done(response.clone());
         let bytes = key.len() + RECORD_OVERHEAD + response.size();
         let old = std::mem::replace(&mut record.bytes, bytes);
         let owner = record.owner;
@@ -591,21 +553,6 @@ mod tests {
 
     use super::*;
     use crate::time::ManualClock;
-
-    proptest! {
-        /// A record keeps its response in one buffer and gives back the
-        /// same response, headers in order, an empty body apart from a
-        /// body not kept.
-        #[test]
-        fn a_kept_response_is_the_response(
-            status in 100u16..600,
-            headers in proptest::collection::vec(("[a-z-]{1,20}", proptest::collection::vec(any::<u8>(), 0..40)), 0..6),
-            body in proptest::option::of(proptest::collection::vec(any::<u8>(), 0..200)),
-        ) {
-            let response = StoredResponse { status, headers, body };
-            prop_assert_eq!(Kept::new(&response).response(), response);
-        }
-    }
 
     fn block<T>(f: BoxFuture<'_, Result<T, IdempotencyStoreError>>) -> Result<T, IdempotencyStoreError> {
         tokio::runtime::Builder::new_current_thread()

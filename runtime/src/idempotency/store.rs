@@ -33,18 +33,7 @@ impl StoredResponse {
     /// 4-byte value length, the value (big-endian lengths). How the Redis
     /// store keeps them in one hash field.
     pub fn encode_headers(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.encoded_headers_len());
-        self.encode_headers_into(&mut out);
-        out
-    }
-
-    /// The length of [`encode_headers`](Self::encode_headers)' blob, at most.
-    pub(crate) fn encoded_headers_len(&self) -> usize {
-        self.headers.iter().map(|(n, v)| 6 + n.len() + v.len()).sum()
-    }
-
-    /// [`encode_headers`](Self::encode_headers), appended to `out`.
-    pub(crate) fn encode_headers_into(&self, out: &mut Vec<u8>) {
+        let mut out = Vec::with_capacity(self.headers.iter().map(|(n, v)| 6 + n.len() + v.len()).sum());
         for (name, value) in &self.headers {
             // Header names and values that do not fit the prefixes are not
             // HTTP headers hyper would send; skip them rather than truncate.
@@ -56,6 +45,7 @@ impl StoredResponse {
             out.extend_from_slice(&value_len.to_be_bytes());
             out.extend_from_slice(value);
         }
+        out
     }
 
     /// Reads [`encode_headers`](Self::encode_headers)' blob back; `None` if
