@@ -64,6 +64,15 @@ async fn refund(
     (StatusCode::CREATED, format!("refund #{n}"))
 }
 
+/// A refund that answers without waiting: in the flow it runs in place,
+/// in the first poll, with no task of its own.
+#[idempotent(ttl = "1h", lock = "1s")]
+async fn quick_refund(_key: IdempotencyKey, Extension(runs): Extension<Runs>) -> (StatusCode, String) {
+    let n = runs.started.fetch_add(1, Ordering::SeqCst) + 1;
+    runs.finished.fetch_add(1, Ordering::SeqCst);
+    (StatusCode::CREATED, format!("refund #{n}"))
+}
+
 /// The same, safe to repeat: an abandoned request runs again.
 #[idempotent(ttl = "1h", lock = "1s", rerun_abandoned)]
 async fn recount(
@@ -135,6 +144,7 @@ async fn settle(_key: IdempotencyKey, Extension(runs): Extension<Runs>) -> Resul
 fn app(store: Idempotency, runs: Runs) -> Router {
     Router::new()
         .route("/refunds", post(refund))
+        .route("/refunds/quick", post(quick_refund))
         .route("/recounts", post(recount))
         .route("/accounts/{id}/charge", post(charge))
         .route("/exports", post(export))
@@ -189,10 +199,10 @@ async fn two_servers(redis: bool) -> Option<(SocketAddr, SocketAddr, Runs)> {
 
 // 1. A client that hangs up mid-request.
 
-async fn hang_up_mid_request(addr: SocketAddr, body: &str) {
+async fn hang_up_mid_request(addr: SocketAddr, path: &str, body: &str) {
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let request = format!(
-        "POST /refunds HTTP/1.1\r\nhost: test\r\nauthorization: Test alice\r\nidempotency-key: hang-up\r\n\
+        "POST {path} HTTP/1.1\r\nhost: test\r\nauthorization: Test alice\r\nidempotency-key: hang-up\r\n\
          content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     );
@@ -204,7 +214,7 @@ async fn hang_up_mid_request(addr: SocketAddr, body: &str) {
 
 async fn a_client_that_hangs_up_does_not_make_the_handler_run_twice(redis: bool) {
     let Some((server, other, runs)) = two_servers(redis).await else { return };
-    hang_up_mid_request(server, &work_body(600)).await;
+    hang_up_mid_request(server, "/refunds", &work_body(600)).await;
     // Past the handler's end and past its 1 s lock.
     tokio::time::sleep(Duration::from_millis(1700)).await;
     assert_eq!((runs.started(), runs.finished()), (1, 1), "the handler ran to its end although the client left");
@@ -223,15 +233,16 @@ async fn a_client_that_hangs_up_does_not_make_the_handler_run_twice_with_redis()
     a_client_that_hangs_up_does_not_make_the_handler_run_twice(true).await;
 }
 
-/// A handler that answers at once runs in place, without a task of its
-/// own, and its outcome is recorded (on Redis, after a wait) before or
-/// after the client leaves: the retry on the other server is a replay.
+/// A handler that answers without waiting runs in place, in the flow's
+/// first poll, and its outcome is recorded there (memory) or in a task
+/// spawned in that same poll (Redis, where recording waits): the client's
+/// hang-up loses nothing, and the retry on the other server is a replay.
 async fn a_client_that_hangs_up_on_a_quick_handler_gets_its_answer_replayed(redis: bool) {
     let Some((server, other, runs)) = two_servers(redis).await else { return };
-    hang_up_mid_request(server, &work_body(0)).await;
+    hang_up_mid_request(server, "/refunds/quick", "").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!((runs.started(), runs.finished()), (1, 1));
-    let retry = send(other, "/refunds", "alice", "hang-up", &work_body(0)).await;
+    let retry = send(other, "/refunds/quick", "alice", "hang-up", "").await;
     assert_eq!((retry.status, retry.replayed, retry.body.as_str()), (201, true, "refund #1"));
     assert_eq!(runs.started(), 1);
 }

@@ -297,3 +297,33 @@ async fn redis_shared_by_two_servers_and_503_when_it_is_down() {
     assert!(header(&reply, "retry-after").is_some());
     assert_eq!(runs.0.load(Ordering::SeqCst), 0);
 }
+
+/// `RateLimitLayer::decide`, outside a tower stack, asks its limiter as the
+/// layer does: in place (memory), or over the network (Redis), where two
+/// instances' layers on one Redis share one budget.
+#[tokio::test]
+async fn decide_outside_a_stack_counts_as_the_layer_does() {
+    let policy = RateLimitPolicy::new(Default::default(), [Window::per_minute(3)]).unwrap();
+    let alice = apishield::Principal::new("alice");
+    let headers = axum::http::HeaderMap::new();
+    let allowed = |d: apishield::axum::Decided| d.decision().is_some_and(|d| d.is_allowed());
+    let memory = RateLimitLayer::new(MemoryRateLimiter::new(policy.clone()));
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        seen.push(allowed(memory.decide(&headers, None, Some(&alice)).await));
+    }
+    assert_eq!(seen, [true, true, true, false]);
+
+    let Some(url) = redis_url() else { return };
+    let prefix = apishield_tests::unique_prefix("rl-decide");
+    let options = RedisOptions::default().timeout(Duration::from_secs(5));
+    let a = RedisRateLimiter::connect(&url, policy.clone(), options.clone()).await.unwrap().prefix(&prefix);
+    let b = RedisRateLimiter::connect(&url, policy, options).await.unwrap().prefix(&prefix);
+    let (a, b) = (RateLimitLayer::new(a), RateLimitLayer::new(b));
+    let mut seen = Vec::new();
+    for i in 0..4 {
+        let layer = if i % 2 == 0 { &a } else { &b };
+        seen.push(allowed(layer.decide(&headers, None, Some(&alice)).await));
+    }
+    assert_eq!(seen, [true, true, true, false], "one budget across both instances");
+}

@@ -84,25 +84,21 @@ impl fmt::Debug for Principal {
 }
 
 impl Principal {
-    fn made(issuer: Arc<str>, external: bool, subject: Arc<str>) -> Self {
-        static NO_SCOPES: OnceLock<Arc<BTreeSet<String>>> = OnceLock::new();
-        let scopes = Arc::clone(NO_SCOPES.get_or_init(Arc::default));
+    /// A principal with no roles, made of shared strings and scopes.
+    fn made_of(issuer: Arc<str>, external: bool, subject: Arc<str>, scopes: Arc<BTreeSet<String>>) -> Self {
         let rate_limit_key = Derived::default();
         Principal(Arc::new(Identity { issuer, external, subject, roles: BTreeSet::new(), scopes, rate_limit_key }))
+    }
+
+    fn made(issuer: Arc<str>, external: bool, subject: Arc<str>) -> Self {
+        static NO_SCOPES: OnceLock<Arc<BTreeSet<String>>> = OnceLock::new();
+        Principal::made_of(issuer, external, subject, Arc::clone(NO_SCOPES.get_or_init(Arc::default)))
     }
 
     /// A home principal with these scopes, sharing the strings it is made
     /// of (an API key's owner and scopes, on every request).
     pub(crate) fn home_with_shared_scopes(issuer: Arc<str>, subject: Arc<str>, scopes: Arc<BTreeSet<String>>) -> Self {
-        let rate_limit_key = Derived::default();
-        Principal(Arc::new(Identity {
-            issuer,
-            external: false,
-            subject,
-            roles: BTreeSet::new(),
-            scopes,
-            rate_limit_key,
-        }))
+        Principal::made_of(issuer, false, subject, scopes)
     }
 
     /// A home principal ([`LOCAL_ISSUER`]) with this subject and no roles or

@@ -397,18 +397,16 @@ mod tests {
     fn chunks_come_back_in_order_and_whole() {
         let chunk = |text: &'static str| Bytes::from_static(text.as_bytes());
         for parts in [vec![], vec!["a"], vec!["a", "bc"], vec!["a", "bc", "", "def"]] {
-            let mut chunks = Chunks::default();
-            for part in &parts {
-                chunks.push(chunk(part));
-            }
-            let total = parts.iter().map(|p| p.len()).sum();
-            let mut popped = Chunks::default();
-            for part in &parts {
-                popped.push(chunk(part));
-            }
+            let pushed = || {
+                let mut chunks = Chunks::default();
+                parts.iter().for_each(|part| chunks.push(chunk(part)));
+                chunks
+            };
+            let mut popped = pushed();
             let order: Vec<Bytes> = std::iter::from_fn(|| popped.pop_front()).collect();
             assert_eq!(order, parts.iter().map(|p| chunk(p)).collect::<Vec<_>>());
-            assert_eq!(chunks.into_whole(total), Bytes::from(parts.concat()));
+            let total = parts.iter().map(|p| p.len()).sum();
+            assert_eq!(pushed().into_whole(total), Bytes::from(parts.concat()));
         }
     }
 
@@ -530,16 +528,7 @@ mod tests {
     /// cost) before it was boxed.
     #[tokio::test]
     async fn the_flow_does_not_carry_the_handlers_future() {
-        let request = Request::builder()
-            .method("POST")
-            .uri("/payments")
-            .header("idempotency-key", "key-0001")
-            .extension(Principal::new("alice"))
-            .body(Body::empty())
-            .unwrap_or_default();
-        let (mut parts, _) = request.into_parts();
-        let key = IdempotencyKey::from_request_parts(&mut parts, &Idempotency::memory()).await;
-        let Ok(key) = key else { panic!("the key is refused") };
+        let key = key_for(&Idempotency::memory(), "key-0001").await;
         let handler = |_: Option<Request>| async {
             // A handler whose future is large: a buffer held across an await.
             let buffer = [7u8; 16 * 1024];

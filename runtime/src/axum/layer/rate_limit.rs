@@ -180,11 +180,10 @@ impl RateLimitLayer {
 
     /// Decides one request: which limiter and key, then the limiter's word.
     pub async fn decide(&self, headers: &HeaderMap, peer: Option<IpAddr>, principal: Option<&Principal>) -> Decided {
-        let Some((limiter, kind, key)) = self.choose(headers, peer, principal) else {
-            return Decided::new(Verdict::BadForwarded, None);
-        };
-        let result = crate::rate_limit::decide(&*limiter.limiter, &key, self.inner.cost).await;
-        decided(limiter, kind, result)
+        match self.decide_now_or_ask(headers, peer, principal) {
+            Deciding::Now(decided) => decided,
+            Deciding::Ask(ask) => ask.answer().await,
+        }
     }
 
     /// [`decide`](Self::decide) without waiting when the limiter decides
@@ -196,7 +195,7 @@ impl RateLimitLayer {
         };
         match limiter.limiter.check_in_place(&key, self.inner.cost) {
             Some(result) => Deciding::Now(decided(limiter, kind, result)),
-            None => Deciding::Ask { limiter: limiter.clone(), kind, key: key.into_owned(), cost: self.inner.cost },
+            None => Deciding::Ask(Ask { limiter: limiter.clone(), kind, key: key.into_owned(), cost: self.inner.cost }),
         }
     }
 
@@ -240,7 +239,22 @@ impl RateLimitLayer {
 #[allow(clippy::large_enum_variant)]
 enum Deciding {
     Now(Decided),
-    Ask { limiter: Limiter, kind: LimiterKind, key: RateLimitKey, cost: u32 },
+    Ask(Ask),
+}
+
+/// A decision to ask a limiter for (over the network), the limiter and key
+/// chosen: owned, so that it can be asked after the request moved on.
+struct Ask {
+    limiter: Limiter,
+    kind: LimiterKind,
+    key: RateLimitKey,
+    cost: u32,
+}
+
+impl Ask {
+    async fn answer(self) -> Decided {
+        decided(&self.limiter, self.kind, self.limiter.limiter.check(&self.key, self.cost).await)
+    }
 }
 
 /// The limiter's word as a [`Decided`], counted.
@@ -389,24 +403,22 @@ where
 
     fn call(&mut self, req: Request) -> Self::Future {
         let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        let (limiter, kind, key, cost) =
-            match self.limit.decide_now_or_ask(req.headers(), peer, req.extensions().get::<Principal>()) {
-                // A memory limiter decides here: the route's future is
-                // polled as it is, without a box, an async block or a copy
-                // of the service.
-                Deciding::Now(decided) => {
-                    let state = match decided.refusal() {
-                        Some(refusal) => State::Refused { refusal: Some(refusal) },
-                        None => State::Route { future: self.inner.call(req), decided: Some(decided) },
-                    };
-                    return ResponseFuture { state };
-                }
-                Deciding::Ask { limiter, kind, key, cost } => (limiter, kind, key, cost),
-            };
+        let ask = match self.limit.decide_now_or_ask(req.headers(), peer, req.extensions().get::<Principal>()) {
+            // A memory limiter decides here: the route's future is polled as
+            // it is, without a box, an async block or a copy of the service.
+            Deciding::Now(decided) => {
+                let state = match decided.refusal() {
+                    Some(refusal) => State::Refused { refusal: Some(refusal) },
+                    None => State::Route { future: self.inner.call(req), decided: Some(decided) },
+                };
+                return ResponseFuture { state };
+            }
+            Deciding::Ask(ask) => ask,
+        };
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let asked = async move {
-            let decided = decided(&limiter, kind, limiter.limiter.check(&key, cost).await);
+            let decided = ask.answer().await;
             if let Some(refusal) = decided.refusal() {
                 return Ok(refusal);
             }
