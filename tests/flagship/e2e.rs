@@ -5,7 +5,7 @@
 //! rate-limit budget, one idempotency record, one replay store, one key
 //! store).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
@@ -286,9 +286,26 @@ fn small_budget() -> apishield_examples::orders_api::Config {
     config
 }
 
+/// Milliseconds since the Unix epoch, as the limiter (and Redis) read them.
+fn unix_ms() -> u64 {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970");
+    u64::try_from(since.as_millis()).expect("ms fit u64")
+}
+
+/// The `Retry-After` of a day window of `limit` filled at `at_ms`, the
+/// whole budget spent in the current aligned day: the sliding counter
+/// waits for the day to end (it counts whole aligned days), then for the
+/// spent day's weight to fall by one request (a `limit`-th of a day). That
+/// is more than a day when the budget was spent early in the day.
+fn day_window_retry_after_secs(limit: u64, at_ms: u64) -> u64 {
+    const DAY_MS: u64 = 86_400_000;
+    (DAY_MS - at_ms % DAY_MS + DAY_MS.div_ceil(limit)).div_ceil(1000)
+}
+
 async fn rate_limits(env: &Env) {
     let alice = bearer(&env.token("alice", &[]));
     let mut remaining = Vec::new();
+    let started_ms = unix_ms();
     for _ in 0..6 {
         let reply = env.send("GET", "/orders", Some(&alice), None).await;
         assert_eq!(reply.status, 200, "{}", reply.body);
@@ -301,9 +318,19 @@ async fn rate_limits(env: &Env) {
     assert_eq!(remaining, [5, 4, 3, 2, 1, 0]);
     for _ in 0..2 {
         let limited = env.send("GET", "/orders", Some(&alice), None).await;
+        let answered_ms = unix_ms();
         assert_eq!((limited.status, limited.code()), (429, "rate_limited".to_owned()), "{}", limited.body);
         let retry_after: u64 = limited.header("retry-after").expect("Retry-After").parse().expect("seconds");
-        assert!((1..=86_400).contains(&retry_after), "{retry_after}");
+        // The wait depends on the time of day (it ran over a day just after
+        // midnight UTC): between the two readings of the clock when the six
+        // requests all fell in one day; at most a day and a sixth in any case.
+        let day = |ms: u64| ms / 86_400_000;
+        let bounds = if day(started_ms) == day(answered_ms) {
+            day_window_retry_after_secs(6, answered_ms)..=day_window_retry_after_secs(6, started_ms)
+        } else {
+            1..=86_400 + 14_400
+        };
+        assert!(bounds.contains(&retry_after), "Retry-After {retry_after}, expected within {bounds:?}");
         assert_eq!(limited.header("content-type"), Some("application/problem+json"));
         assert_eq!(limited.header("x-content-type-options"), Some("nosniff"));
     }

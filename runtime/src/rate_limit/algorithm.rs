@@ -430,6 +430,25 @@ mod tests {
     }
 
     #[test]
+    fn a_sliding_counter_filled_as_its_window_opens_asks_for_more_than_a_period() {
+        // A day of 6, all spent in the first second of the aligned day: the
+        // day must end, then a sixth of the next must pass.
+        let day = spec(Algorithm::SlidingWindow, Window::per_day(6));
+        let day_start = T0 - T0 % 86_400_000;
+        let mut cells = Cells::<1>::new(day_start);
+        let mut out = Results::default();
+        for _ in 0..6 {
+            assert!(cells.decide(Algorithm::SlidingWindow, &[day], day_start + 1000, 1, &mut out));
+        }
+        assert!(!cells.decide(Algorithm::SlidingWindow, &[day], day_start + 1000, 1, &mut out));
+        assert_eq!(out[0].retry_after_ms, 86_400_000 - 1000 + 14_400_000);
+        // It is exact: refused a millisecond before, allowed at that time.
+        let back = day_start + 1000 + out[0].retry_after_ms;
+        assert!(!cells.decide(Algorithm::SlidingWindow, &[day], back - 1, 1, &mut out));
+        assert!(cells.decide(Algorithm::SlidingWindow, &[day], back, 1, &mut out));
+    }
+
+    #[test]
     fn sliding_log_is_exact() {
         let s = spec(Algorithm::SlidingLog, Window::per_minute(3));
         let mut st = Logs::new(T0, 1);

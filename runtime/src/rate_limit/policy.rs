@@ -47,7 +47,10 @@ pub enum Algorithm {
     /// than `limit` in one aligned window, but, because it assumes the
     /// previous window's requests were spread evenly, up to (just under)
     /// twice `limit` in an unaligned one when they were not. Use
-    /// [`SlidingLog`](Algorithm::SlidingLog) where that matters.
+    /// [`SlidingLog`](Algorithm::SlidingLog) where that matters. A budget
+    /// spent early in an aligned window comes back only once the next window
+    /// has weighed it down, so a refused client can be told to wait longer
+    /// than the period: up to a period and a `limit`-th of one.
     #[default]
     SlidingWindow,
     /// The exact sliding log: the time of every admitted unit in the last
