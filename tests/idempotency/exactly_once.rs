@@ -73,6 +73,18 @@ async fn quick_refund(_key: IdempotencyKey, Extension(runs): Extension<Runs>) ->
     (StatusCode::CREATED, format!("refund #{n}"))
 }
 
+/// A refund whose record lives a second, as long as its lock: a handler
+/// that runs longer must keep its record as well as its lock.
+#[idempotent(ttl = "1s", lock = "1s")]
+async fn short_lived_refund(
+    _key: IdempotencyKey,
+    Extension(runs): Extension<Runs>,
+    SecureJson(req): SecureJson<Work>,
+) -> (StatusCode, String) {
+    let n = work(&runs, req.delay_ms).await;
+    (StatusCode::CREATED, format!("refund #{n}"))
+}
+
 /// The same, safe to repeat: an abandoned request runs again.
 #[idempotent(ttl = "1h", lock = "1s", rerun_abandoned)]
 async fn recount(
@@ -145,6 +157,7 @@ fn app(store: Idempotency, runs: Runs) -> Router {
     Router::new()
         .route("/refunds", post(refund))
         .route("/refunds/quick", post(quick_refund))
+        .route("/refunds/short-lived", post(short_lived_refund))
         .route("/recounts", post(recount))
         .route("/accounts/{id}/charge", post(charge))
         .route("/exports", post(export))
@@ -303,6 +316,37 @@ async fn a_handler_slower_than_its_lock_runs_once_in_memory() {
 #[tokio::test]
 async fn a_handler_slower_than_its_lock_runs_once_with_redis() {
     a_handler_slower_than_its_lock_runs_once(true).await;
+}
+
+/// The record's `ttl` counts from its last renewal while the handler runs:
+/// a record that expired under a running handler would let a retry start
+/// a second run (Redis expired it at `ttl` from the claim).
+async fn a_handler_slower_than_its_record_ttl_runs_once(redis: bool) {
+    let Some((server, other, runs)) = two_servers(redis).await else { return };
+    let path = "/refunds/short-lived";
+    let slow = tokio::spawn(async move { send(server, path, "alice", "outlives", &work_body(2500)).await });
+    // Past the 1 s ttl, twice, while the handler still runs.
+    for wait in [1400, 700] {
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        let during = send(other, path, "alice", "outlives", &work_body(2500)).await;
+        assert_eq!(during.status, 409, "{}", during.body);
+        assert!(during.body.contains("idempotency_request_in_progress"), "{}", during.body);
+    }
+    let first = slow.await.expect("first request");
+    assert_eq!((first.status, first.replayed), (201, false));
+    let after = send(other, path, "alice", "outlives", &work_body(2500)).await;
+    assert_eq!((after.status, after.replayed, after.body), (201, true, first.body), "the outcome was kept");
+    assert_eq!(runs.started(), 1);
+}
+
+#[tokio::test]
+async fn a_handler_slower_than_its_record_ttl_runs_once_in_memory() {
+    a_handler_slower_than_its_record_ttl_runs_once(false).await;
+}
+
+#[tokio::test]
+async fn a_handler_slower_than_its_record_ttl_runs_once_with_redis() {
+    a_handler_slower_than_its_record_ttl_runs_once(true).await;
 }
 
 /// A server process of its own, so that the test can kill it mid-request:
