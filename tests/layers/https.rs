@@ -68,6 +68,38 @@ async fn behind_a_trusted_proxy_its_word_decides_and_hsts_goes_on_https_answers(
     assert_eq!(get(&url, &[]).await.status, 403, "no word from the proxy: plain");
 }
 
+/// `GET https://host/path HTTP/1.1`: the absolute form of the request
+/// line (RFC 9112 section 3.2.2), which hyper keeps in the request's URI.
+/// Its scheme is the client's word over a plain connection, like a
+/// client's own `X-Forwarded-Proto`.
+async fn absolute_form_get(url: &str, extra: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = url.trim_start_matches("http://").trim_end_matches("/hello");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "GET https://api.example.com/hello HTTP/1.1\r\nhost: api.example.com\r\n{extra}connection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer.to_ascii_lowercase()
+}
+
+#[tokio::test]
+async fn a_request_line_that_says_https_is_not_https() {
+    let url = serve(HttpsLayer::new()).await;
+    let answer = absolute_form_get(&url, "").await;
+    assert!(answer.starts_with("http/1.1 403"), "{answer}");
+    assert!(answer.contains("https_required"), "{answer}");
+    assert!(!answer.contains("strict-transport-security"), "no HSTS over plain HTTP: {answer}");
+    // Behind a trusted proxy, the proxy's word decides, not the request line.
+    let url = serve(HttpsLayer::new().trusted_proxies(TrustedProxies::parse(["127.0.0.0/8"]).unwrap())).await;
+    let answer = absolute_form_get(&url, "x-forwarded-proto: http\r\n").await;
+    assert!(answer.starts_with("http/1.1 403"), "{answer}");
+    let answer = absolute_form_get(&url, "x-forwarded-proto: https\r\n").await;
+    assert!(answer.starts_with("http/1.1 200"), "{answer}");
+}
+
 #[tokio::test]
 async fn an_untrusted_peer_cannot_claim_https() {
     let url = serve(HttpsLayer::new().trusted_proxies(TrustedProxies::parse(["10.0.0.0/8"]).unwrap())).await;

@@ -33,7 +33,7 @@ pub(crate) struct PlainHttpAnswer;
 /// | --- | --- |
 /// | this server terminates TLS ([`tls_terminated_here`](Self::tls_terminated_here)) | every request is HTTPS |
 /// | behind proxies that terminate TLS ([`trusted_proxies`](Self::trusted_proxies)) | the protocol the nearest proxy reports (`X-Forwarded-Proto`, or `proto=` of `Forwarded` with [`TrustedProxies::forwarded`]), read only when the peer is in a trusted network; the rightmost value, so a client's own header never counts (the proxy at the edge must set it to the client's scheme, as `proxy_set_header X-Forwarded-Proto $scheme` does) |
-/// | neither | plain HTTP |
+/// | neither | plain HTTP (even when the request line is in absolute form, `GET https://host/path HTTP/1.1`: the client wrote that scheme) |
 ///
 /// What a plain-HTTP request gets: 403 problem+json `https_required`
 /// ([`new`](Self::new)); or, with [`redirect_to`](Self::redirect_to), a 308
@@ -163,7 +163,9 @@ impl HttpsLayer {
     /// Whether `request` came over HTTPS (see the type's table).
     pub(crate) fn is_https(&self, request: &Request) -> bool {
         let config = &*self.config;
-        if config.tls_here || request.uri().scheme_str() == Some("https") {
+        // Not the URI's scheme: a request line in absolute form (`GET https://host/ HTTP/1.1`)
+        // or an h2 `:scheme` is the client's word, sent over a plain connection as easily.
+        if config.tls_here {
             return true;
         }
         match Self::peer(request) {
