@@ -104,7 +104,8 @@ impl App {
     }
 
     /// Issues an API key for `owner` with every scope (the development key
-    /// printed at start; what `POST /api-keys` does for a logged-in user).
+    /// printed at start; what `POST /api-keys` does for a logged-in user
+    /// whose login has every scope).
     pub async fn issue_api_key(&self, owner: &str) -> Result<ApiKey, StartError> {
         let (key, record) = self
             .state

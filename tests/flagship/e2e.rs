@@ -122,6 +122,26 @@ async fn authentication(env: &Env) {
     assert_eq!(theirs.status, 403);
     let unknown = env.send("DELETE", &format!("/api-keys/{}", "ab".repeat(32)), Some(&bearer(&bob)), None).await;
     assert_eq!(unknown.status, 404);
+
+    // A key never does more than the login that made it.
+    let read_only = bearer(&env.issuer.token("carol", &[], &["orders:read"]).expect("token").expose_secret().clone());
+    let wider = env.send("POST", "/api-keys", Some(&read_only), Some(r#"{"scopes":["payments:write"]}"#)).await;
+    assert_eq!((wider.status, wider.code()), (403, "scope_not_held".to_owned()), "{}", wider.body);
+    let default = env.send("POST", "/api-keys", Some(&read_only), Some(r#"{"scopes":[]}"#)).await;
+    assert_eq!((default.status, default.json()["scopes"].clone()), (201, json!(["orders:read"])), "{}", default.body);
+    let carols = api_key(default.json()["api_key"].as_str().expect("key"));
+    let pay = env
+        .send_with("POST", &env.url("/payments"), Some(&carols), Some("{}"), &[("idempotency-key", "carol-pay")])
+        .await;
+    assert_eq!(pay.status, 403, "{}", pay.body);
+    // An admin sees and revokes a user's key, but never holds a new one.
+    let admin = bearer(&env.token("root", &["admin"]));
+    let (_, alices) = issue_key(env, &alice).await;
+    let by_admin = env.send("POST", &format!("/api-keys/{alices}/rotate"), Some(&admin), None).await;
+    assert_eq!(by_admin.status, 403, "{}", by_admin.body);
+    assert!(!by_admin.body.contains("sk-"), "{}", by_admin.body);
+    let revoked = env.send("DELETE", &format!("/api-keys/{alices}"), Some(&admin), None).await;
+    assert_eq!((revoked.status, revoked.json()["revoked"].as_bool()), (200, Some(true)), "{}", revoked.body);
 }
 both_stores!(authentication);
 

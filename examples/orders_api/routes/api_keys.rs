@@ -3,12 +3,16 @@
 //!
 //! * Keys are managed with a login (a JWT) only: a key cannot mint, rotate
 //!   or revoke keys, so a leaked key cannot extend itself (403).
+//! * A key never does more than the login that made it: it gets only scopes
+//!   the login has (403 `scope_not_held` for one it lacks), so a read-only
+//!   login cannot mint a key that pays.
 //! * The key itself is in the answer of the request that made it, once; the
 //!   store holds its SHA-256. Neither route is `#[idempotent]`: a replayed
 //!   answer would have to keep the key.
-//! * A key's record is `#[owned_by(owner)]`: its owner (or an admin) sees,
-//!   rotates or revokes it; 403 for anyone else, 404 for a key that does
-//!   not exist.
+//! * A key's record is `#[owned_by(owner)]`: its owner (or an admin) sees
+//!   or revokes it; 403 for anyone else, 404 for a key that does not exist.
+//!   Only its owner rotates it: rotation answers with the new key, which an
+//!   admin must never hold.
 
 use apishield::auth::api_key::{
     API_KEY_ISSUER, ApiKeyError, ApiKeyHash, ApiKeyKind, ApiKeyRecord, DEFAULT_ROTATION_GRACE,
@@ -26,7 +30,8 @@ pub const KEY_SCOPES: [&str; 3] = ["orders:read", "orders:write", "payments:writ
 #[secure_request]
 #[derive(Debug)]
 pub struct IssueKey {
-    /// The scopes; all of [`KEY_SCOPES`] if empty.
+    /// The scopes, each one the caller's login has; if empty, every one of
+    /// [`KEY_SCOPES`] the login has.
     #[shield(max_items = 3, each(one_of = ["orders:read", "orders:write", "payments:write"]))]
     pub scopes: Vec<String>,
 }
@@ -98,6 +103,24 @@ fn require_login(principal: &Principal) -> Result<(), ApiError> {
     if principal.issuer() == API_KEY_ISSUER { Err(ApiError::forbidden()) } else { Ok(()) }
 }
 
+/// The scopes a new key gets: those asked for, or when none are, every key
+/// scope the caller's login has. A scope the login lacks is refused (403):
+/// otherwise any login could mint a key with more rights than its own.
+fn key_scopes(principal: &Principal, asked: Vec<String>) -> Result<Vec<String>, ApiError> {
+    if asked.is_empty() {
+        return Ok(KEY_SCOPES
+            .iter()
+            .filter(|scope| principal.has_scope(scope))
+            .map(|scope| (*scope).to_owned())
+            .collect());
+    }
+    if asked.iter().all(|scope| principal.has_scope(scope)) {
+        Ok(asked)
+    } else {
+        Err(ApiError::with_status(StatusCode::FORBIDDEN, "scope_not_held"))
+    }
+}
+
 fn key_error(error: ApiKeyError) -> ApiError {
     match error {
         ApiKeyError::UnknownKey => ApiError::not_found(),
@@ -127,7 +150,7 @@ pub async fn issue(
     SecureJson(req): SecureJson<IssueKey>,
 ) -> Result<(StatusCode, SecureJson<IssuedKey>), ApiError> {
     require_login(&principal)?;
-    let scopes = if req.scopes.is_empty() { KEY_SCOPES.map(str::to_owned).to_vec() } else { req.scopes };
+    let scopes = key_scopes(&principal, req.scopes)?;
     let (key, record) =
         state.api_keys.issue(ApiKeyKind::Secret, principal.subject(), scopes).await.map_err(key_error)?;
     state.data.add(&format!("keys-of:{}", principal.subject()), &record.hash().to_hex()).await?;
@@ -154,6 +177,7 @@ pub async fn list(
 
 /// `POST /api-keys/{key_id}/rotate`: a successor with the same scopes; the
 /// old key works for 24 hours more. A key is rotated once (409 after).
+/// Its owner's only: the answer holds the new key (403 for an admin).
 pub async fn rotate(
     principal: Principal,
     State(state): State<AppState>,
@@ -161,6 +185,9 @@ pub async fn rotate(
 ) -> Result<(StatusCode, SecureJson<IssuedKey>), ApiError> {
     require_login(&principal)?;
     let old = owned_key(&state, &principal, &key_id).await?;
+    if old.owner != principal.subject() {
+        return Err(ApiError::forbidden());
+    }
     let hash = ApiKeyHash::from_hex(&old.id).ok_or_else(ApiError::not_found)?;
     let (key, record) = state.api_keys.rotate(&hash, DEFAULT_ROTATION_GRACE).await.map_err(key_error)?;
     state.data.add(&format!("keys-of:{}", record.owner()), &record.hash().to_hex()).await?;
