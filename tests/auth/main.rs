@@ -17,3 +17,4 @@ mod jwt_attacks;
 mod jwt_gaps;
 mod jwt_verified_cache;
 mod layer_http;
+mod login_attempts;

@@ -63,11 +63,12 @@ impl Client {
     }
 }
 
+/// The example served as its `main` serves it (with the peer's address).
 async fn serve() -> Client {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = token_endpoint::app().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(token_endpoint::serve(listener, app));
     Client { base: format!("http://{addr}"), http: reqwest::Client::new() }
 }
 
@@ -156,4 +157,44 @@ async fn rfc_7009_revocation_and_logout_over_http() {
     assert_eq!(client.me(&access).await, StatusCode::UNAUTHORIZED, "revoked by jti before it expires");
     let response = client.post("/token/refresh", &format!("__Host-refresh={refresh}"), Some(APP_ORIGIN)).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn password_guessing_is_throttled_before_the_password_is_compared() {
+    let client = serve().await;
+    for _ in 0..10 {
+        assert_eq!(client.login("not the password").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    // The eleventh guess from this address: 429, the password not compared,
+    // so the right one is refused too until the budget refills.
+    for password in ["not the password", DEMO_PASSWORD] {
+        let response = client.login(password).await;
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        // At most a minute and a tenth: the sliding counter's longest wait.
+        assert!((1..=66).contains(&retry_after), "{retry_after}");
+        assert!(response.headers().get("set-cookie").is_none(), "no session while throttled");
+        assert!(response.text().await.unwrap().contains("authentication_throttled"));
+    }
+    // Forged bearer tokens from the same address meet the layer's brake.
+    let forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        let me = client.http.get(format!("{}/me", client.base)).bearer_auth(forged).send().await.unwrap();
+        statuses.push(me.status());
+    }
+    assert_eq!(statuses[..10], [StatusCode::UNAUTHORIZED; 10]);
+    assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn logout_with_a_bearer_header_revokes_that_access_token() {
+    let client = serve().await;
+    let (access, _) = client.tokens().await;
+    let me = || client.http.get(format!("{}/me", client.base)).bearer_auth(&access);
+    assert_eq!(me().send().await.unwrap().status(), StatusCode::OK);
+    let logout = client.http.post(format!("{}/me/logout", client.base)).bearer_auth(&access).send().await.unwrap();
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    assert_eq!(me().send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "revoked by jti before it expires");
+    assert_eq!(client.me(&access).await, StatusCode::UNAUTHORIZED, "through the cookie too");
 }

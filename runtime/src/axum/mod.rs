@@ -57,6 +57,6 @@ pub use extract::{
 };
 pub use idempotency::{Idempotency, IdempotencyKey};
 pub use layer::{
-    AuthRejection, AuthenticationLayer, CREDENTIAL_QUERY_PARAMS, CorsLayer, Decided, FailedAuthLimit, HttpsLayer,
-    RateLimitLayer, RequestIdLayer, SecurityHeadersLayer,
+    AttemptRefused, AuthRejection, AuthenticationLayer, CREDENTIAL_QUERY_PARAMS, CorsLayer, Decided, FailedAuthLimit,
+    HttpsLayer, RateLimitLayer, RequestIdLayer, SecurityHeadersLayer,
 };

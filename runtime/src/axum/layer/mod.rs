@@ -25,7 +25,7 @@ pub mod safe_defaults;
 pub mod security_headers;
 
 pub use authentication::{
-    AuthRejection, Authentication, AuthenticationLayer, CREDENTIAL_QUERY_PARAMS, FailedAuthLimit,
+    AttemptRefused, AuthRejection, Authentication, AuthenticationLayer, CREDENTIAL_QUERY_PARAMS, FailedAuthLimit,
 };
 pub use cors::{Cors, CorsLayer};
 pub use https::{Https, HttpsLayer};

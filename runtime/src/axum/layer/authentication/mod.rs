@@ -40,7 +40,7 @@ use apishield_internals::names::normalize;
 mod query;
 mod throttle;
 
-pub use throttle::FailedAuthLimit;
+pub use throttle::{AttemptRefused, FailedAuthLimit};
 
 /// Query parameter names refused by default, compared after normalising
 /// case and `-`/`.` to `_`, dropping control characters and whitespace

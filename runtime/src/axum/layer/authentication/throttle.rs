@@ -5,6 +5,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::response::IntoResponse;
+use http::header::RETRY_AFTER;
+use http::{HeaderValue, StatusCode};
+
+use crate::axum::ApiError;
 use crate::client_addr::ClientAddr;
 use crate::rate_limit::{
     MemoryRateLimiter, Outcome, RateLimitDecision, RateLimitKey, RateLimitPolicy, RateLimiter, Window,
@@ -13,6 +18,9 @@ use crate::rate_limit::{
 /// The namespace of the throttle's keys, so that a limiter shared with a
 /// [`RateLimitLayer`](crate::axum::RateLimitLayer) layer never mixes failures with requests.
 const SCOPE: &str = "authfail";
+/// The namespace of accounts within it ([`FailedAuthLimit::admit_attempt`]),
+/// apart from API-key prefixes.
+const LOGIN: &str = "login";
 
 /// How many refused credentials the [`AuthenticationLayer`](super::AuthenticationLayer)
 /// layer takes before it stops looking at more.
@@ -147,6 +155,68 @@ impl FailedAuthLimit {
         Subjects {
             client: client.filter(|_| self.per_client.is_some()),
             key_prefix: key_prefix.filter(|_| self.per_key.is_some()),
+            account: None,
+        }
+    }
+
+    /// Before a secret checked outside the layer (a login form's password,
+    /// a client secret): whether `client` may try it for `account` now.
+    /// `Err` (429 `authentication_throttled` with `Retry-After`, or 503
+    /// when the budgets' store is down and fails closed) once the client's
+    /// budget or the account's is spent: answer it without checking the
+    /// secret, so that a throttled guess costs no hash and learns nothing.
+    ///
+    /// The client is counted in the per-client budget, as a refused
+    /// credential at the layer is; the account in the per-key budget, under
+    /// a name of its own (`login:` + `account`), so that one account guessed
+    /// at from many addresses is throttled too. The per-key trade-off holds:
+    /// anyone can spend an account's budget and lock it out until it refills
+    /// ([`without_per_key`](Self::without_per_key) if that matters more).
+    ///
+    /// ```
+    /// # #[cfg(feature = "axum")] {
+    /// use apishield::axum::{ApiError, FailedAuthLimit};
+    /// use apishield::client_addr::ClientAddr;
+    /// use axum::response::{IntoResponse, Response};
+    ///
+    /// async fn login(brake: &FailedAuthLimit, client: ClientAddr, user: &str, password: &str) -> Response {
+    ///     if let Err(refused) = brake.admit_attempt(&client, user).await {
+    ///         return refused.into_response(); // 429 or 503, the password unchecked
+    ///     }
+    ///     if !password_matches(user, password) {
+    ///         brake.record_refused_attempt(&client, user).await;
+    ///         return ApiError::unauthorized().into_response();
+    ///     }
+    ///     "welcome".into_response()
+    /// }
+    /// # fn password_matches(_: &str, _: &str) -> bool { false }
+    /// # let _ = login;
+    /// # }
+    /// ```
+    pub async fn admit_attempt(&self, client: &ClientAddr, account: &str) -> Result<(), AttemptRefused> {
+        match self.admit(&self.attempt(client, account)).await {
+            Ok(()) => Ok(()),
+            Err(Refusal::Throttled { retry_after_secs }) => {
+                tracing::warn!(retry_after_secs, "refused attempts: throttled");
+                Err(AttemptRefused::Throttled { retry_after_secs })
+            }
+            Err(Refusal::Unavailable) => Err(AttemptRefused::Unavailable),
+        }
+    }
+
+    /// After a secret checked outside the layer was wrong: counts one
+    /// refused attempt against `client` and `account` (see
+    /// [`admit_attempt`](Self::admit_attempt)). A right secret is not
+    /// counted.
+    pub async fn record_refused_attempt(&self, client: &ClientAddr, account: &str) {
+        self.record_failure(&self.attempt(client, account)).await;
+    }
+
+    fn attempt<'a>(&self, client: &ClientAddr, account: &'a str) -> Subjects<'a> {
+        Subjects {
+            client: Some(client.clone()).filter(|_| self.per_client.is_some()),
+            key_prefix: None,
+            account: Some(account).filter(|_| self.per_key.is_some()),
         }
     }
 
@@ -169,7 +239,14 @@ impl FailedAuthLimit {
             let prefix = subjects.key_prefix?;
             Some((limiter, RateLimitKey::scoped(SCOPE, &RateLimitKey::api_key(prefix))))
         });
-        client.into_iter().chain(key)
+        let account = self.per_key.as_deref().filter(wanted).and_then(|limiter| {
+            let account = subjects.account?;
+            Some((
+                limiter,
+                RateLimitKey::scoped(SCOPE, &RateLimitKey::scoped(LOGIN, &RateLimitKey::principal(account))),
+            ))
+        });
+        client.into_iter().chain(key).chain(account)
     }
 
     pub(super) async fn admit(&self, subjects: &Subjects<'_>) -> Result<(), Refusal> {
@@ -243,6 +320,38 @@ impl fmt::Debug for FailedAuthLimit {
 pub(super) struct Subjects<'a> {
     client: Option<ClientAddr>,
     key_prefix: Option<&'a str>,
+    /// An account a secret was tried for outside the layer.
+    account: Option<&'a str>,
+}
+
+/// Why [`FailedAuthLimit::admit_attempt`] refused an attempt before its
+/// secret was checked. As a response: 429 problem+json
+/// `authentication_throttled` with `Retry-After`, or 503.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AttemptRefused {
+    /// The client's or the account's budget is spent: retry after this
+    /// many seconds.
+    Throttled {
+        /// Seconds until a budget has room again.
+        retry_after_secs: u64,
+    },
+    /// The budgets' store is down and fails closed.
+    Unavailable,
+}
+
+impl IntoResponse for AttemptRefused {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            AttemptRefused::Throttled { retry_after_secs } => {
+                let throttled = ApiError::with_status(StatusCode::TOO_MANY_REQUESTS, "authentication_throttled");
+                let mut response = throttled.into_response();
+                response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                response
+            }
+            AttemptRefused::Unavailable => ApiError::unavailable().into_response(),
+        }
+    }
 }
 
 /// Why a credential was not even looked at.
