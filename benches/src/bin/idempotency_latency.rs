@@ -102,6 +102,7 @@ fn run(o: &Options, store: &MemoryIdempotencyStore, clock: &ManualClock, next: &
             lock_ttl: Duration::from_secs(30).min(ttl),
             ttl,
             rerun_abandoned: false,
+            token: LockToken::random().unwrap(),
         };
         let (start, cpu) = (Instant::now(), cpu_ns());
         let claim = ready(store.claim(&request));

@@ -421,7 +421,7 @@ impl MemoryIdempotencyStore {
                 State::Running { .. } if !request.rerun_abandoned => return Ok(Attempt::Done(Claim::Abandoned)),
                 State::Running { .. } => {}
             }
-            let token = LockToken::random()?;
+            let token = request.token;
             record.state = State::Running { token, lock_expires: later(now, request.lock_ttl) };
             shard.set_expiry(name, later(now, request.ttl.max(request.lock_ttl)));
             return Ok(Attempt::Done(Claim::Started(token)));
@@ -441,7 +441,7 @@ impl MemoryIdempotencyStore {
         {
             return Ok(Attempt::OverQuota(usage));
         }
-        let token = LockToken::random()?;
+        let token = request.token;
         let usage = callers.entry(owner).or_default();
         usage.records += 1;
         usage.bytes += bytes;
@@ -584,6 +584,7 @@ mod tests {
             lock_ttl: lock,
             ttl: Duration::from_secs(3600),
             rerun_abandoned: rerun,
+            token: LockToken::random().unwrap(),
         };
         block(store.claim(&request)).unwrap()
     }
@@ -664,6 +665,7 @@ mod tests {
             lock_ttl: Duration::from_secs(30),
             ttl: Duration::from_secs(30),
             rerun_abandoned: false,
+            token: LockToken::random().unwrap(),
         };
         assert!(block(store.claim(&request)).is_err());
         // Expired records make room.
@@ -719,6 +721,7 @@ mod tests {
             lock_ttl: Duration::from_millis(lock_ms),
             ttl: Duration::from_millis(ttl_ms),
             rerun_abandoned: false,
+            token: LockToken::random().unwrap(),
         }
     }
 
@@ -1061,6 +1064,7 @@ mod tests {
                             lock_ttl: Duration::from_millis(op.lock_ms),
                             ttl: Duration::from_millis(op.ttl_ms),
                             rerun_abandoned: op.rerun,
+                            token: LockToken::random().unwrap(),
                         };
                         let got = store.claim_now(&request);
                         let taken = match got {

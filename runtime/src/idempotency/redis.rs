@@ -118,7 +118,7 @@ fn parse_claim(value: &Value) -> Result<Claim, IdempotencyStoreError> {
 impl IdempotencyStore for RedisIdempotencyStore {
     fn claim<'a>(&'a self, request: &'a ClaimRequest<'a>) -> BoxFuture<'a, Result<Claim, IdempotencyStoreError>> {
         Box::pin(async move {
-            let token = LockToken::random()?;
+            let token = request.token;
             let mut connection = self.connection.clone();
             let reply: Value = self
                 .scripts

@@ -74,7 +74,7 @@ impl LockToken {
     /// a counter. Tokens only need to be unique (they tell a lock's holder
     /// from a later one), so one syscall per process instead of one per
     /// request.
-    pub(crate) fn random() -> Result<Self, IdempotencyStoreError> {
+    pub fn random() -> Result<Self, IdempotencyStoreError> {
         use std::sync::OnceLock;
         use std::sync::atomic::{AtomicU64, Ordering};
         static SEED: OnceLock<Option<u128>> = OnceLock::new();
@@ -113,6 +113,13 @@ pub struct ClaimRequest<'a> {
     /// Whether an abandoned request may run again under this claim (the
     /// route is safe to repeat).
     pub rerun_abandoned: bool,
+    /// The token the lock is held with if this claim starts the request
+    /// (what [`Claim::Started`] gives back). The claimant makes it
+    /// beforehand, so that a claim whose answer was lost (a reply timed out
+    /// after the store took it) can still be released: otherwise its key
+    /// would answer "in progress", then "outcome unknown", for a request
+    /// that never ran.
+    pub token: LockToken,
 }
 
 /// What claiming a key found.

@@ -66,19 +66,20 @@ impl RouteOptions {
 /// macro defers that extractor into `handler`, so the raw body can be
 /// fingerprinted first).
 ///
-/// Once the key is claimed, the handler and the recording of its response
-/// run in a task of their own from the first time they wait: a client that
-/// hangs up drops this future, not the handler, so a refund is never left
-/// half-recorded and then run again by the retry. Until they first wait
-/// they run in place (a handler that answers at once needs no task), and
-/// outside a tokio runtime they run in place throughout.
+/// From the claim on, the claim, the handler and the recording of its
+/// response run in a task of their own from the first time they wait: a
+/// client that hangs up (or a timeout layer) drops this future, not the
+/// job, so a claim the store took is never left without its request, and
+/// a refund is never left half-recorded and then run again by the retry.
+/// Until they first wait they run in place (a memory store's claim and a
+/// handler that answers at once need no task), and outside a tokio runtime
+/// they run in place throughout.
 #[doc(hidden)]
 pub async fn run<F, Fut>(key: IdempotencyKey, options: RouteOptions, request: Option<Request>, handler: F) -> Response
 where
     F: FnOnce(Option<Request>) -> Fut + Send + 'static,
     Fut: Future<Output = Response> + Send + 'static,
 {
-    let config = key.config().clone();
     let (parts, body) = match request {
         Some(request) => {
             let limit = BodyLimit::of(request.extensions());
@@ -93,6 +94,53 @@ where
         }
         None => (None, Bytes::new()),
     };
+    let token = match LockToken::random() {
+        Ok(token) => token,
+        Err(e) => {
+            telemetry::idempotency(Idempotency::Unavailable, Some(&e));
+            return ApiError::unavailable().into_response();
+        }
+    };
+    // Boxed once here: every wrapper below (and the task it is spawned as)
+    // would otherwise move the job's whole future at each level. The job
+    // keeps the request's id and span.
+    let mut job = Box::pin(in_current_request(claim_and_execute(key, options, token, parts, body, handler)));
+    // Polled once in place first: a store that answers at once, a handler
+    // that answers without waiting and a store that records in place need
+    // no task of their own, no wake-up of this one and no second pass
+    // through the layers above (measured: 2.6k instructions of a fresh
+    // key's 54k). What waits goes on in a task. This poll and the spawn
+    // below happen in one poll of this future, with no suspension between
+    // them: a client that hangs up cannot drop the job half done.
+    if let Poll::Ready(response) = poll_fn(|cx| Poll::Ready(job.as_mut().poll(cx))).await {
+        return response;
+    }
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => match runtime.spawn(job).await {
+            Ok(response) => response,
+            // `execute` catches the handler's panics; this is the runtime
+            // shutting down under it.
+            Err(e) => ApiError::internal(format_args!("idempotent request task ended: {e}")).into_response(),
+        },
+        Err(_) => job.await,
+    }
+}
+
+/// Claims the key with `token`; if the request starts, runs the handler and
+/// records its outcome, else answers from what the claim found.
+async fn claim_and_execute<F, Fut>(
+    key: IdempotencyKey,
+    options: RouteOptions,
+    token: LockToken,
+    parts: Option<axum::http::request::Parts>,
+    body: Bytes,
+    handler: F,
+) -> Response
+where
+    F: FnOnce(Option<Request>) -> Fut + Send + 'static,
+    Fut: Future<Output = Response> + Send + 'static,
+{
+    let store = &*key.config().store;
     let claim = ClaimRequest {
         key: key.record(),
         owner: key.owner(),
@@ -100,8 +148,9 @@ where
         lock_ttl: options.lock_ttl,
         ttl: options.ttl,
         rerun_abandoned: options.rerun_abandoned,
+        token,
     };
-    let token = match config.store.claim(&claim).await {
+    let token = match store.claim(&claim).await {
         Ok(Claim::Started(token)) => {
             telemetry::idempotency(Idempotency::Claimed, None);
             token
@@ -130,35 +179,22 @@ where
         }
         Err(e) => {
             telemetry::idempotency(Idempotency::Unavailable, Some(&e));
+            // The store may have taken the claim without this request
+            // hearing of it (its reply timed out). Released, or the key
+            // would answer "in progress", then "outcome unknown", for a
+            // request that never ran; a release of a claim never taken
+            // finds nothing to release.
+            if let Err(e) = store.release(key.record(), token).await {
+                tracing::warn!(error = %e, "idempotency claim not released after a store error");
+            }
             return ApiError::unavailable().into_response();
         }
     };
     let request = parts.map(|parts| Request::from_parts(parts, Body::from(body)));
-    // The handler runs in a task of its own: it keeps the request's id and span.
-    // Boxed once here: every wrapper below (and the task it is spawned as)
-    // would otherwise move the handler's whole future, its largest state
-    // included, at each level.
+    // Boxed: `execute`'s wrappers would otherwise each move the handler's
+    // whole future, its largest state included.
     let handler: Pin<Box<dyn Future<Output = Response> + Send>> = Box::pin(handler(request));
-    let mut job = Box::pin(in_current_request(execute(key, options, token, handler)));
-    // Polled once in place first: a handler that answers without waiting,
-    // and a store that records in place, need no task of their own, no
-    // wake-up of this one and no second pass through the layers above
-    // (measured: 2.6k instructions of a fresh key's 54k). What waits goes
-    // on in a task. This poll and the spawn below happen in one poll of
-    // this future, with no suspension between them: a client that hangs up
-    // cannot drop the job half done.
-    if let Poll::Ready(response) = poll_fn(|cx| Poll::Ready(job.as_mut().poll(cx))).await {
-        return response;
-    }
-    match tokio::runtime::Handle::try_current() {
-        Ok(runtime) => match runtime.spawn(job).await {
-            Ok(response) => response,
-            // `execute` catches the handler's panics; this is the runtime
-            // shutting down under it.
-            Err(e) => ApiError::internal(format_args!("idempotent request task ended: {e}")).into_response(),
-        },
-        Err(_) => job.await,
-    }
+    execute(key, options, token, handler).await
 }
 
 /// Runs the handler with its lock renewed, then records the outcome.
@@ -410,16 +446,31 @@ mod tests {
         }
     }
 
-    /// A store whose `complete` waits until `open` is notified: the
-    /// recording of an outcome in flight, as on Redis.
-    struct SlowToRecord {
+    /// A memory store whose answers are late or lost, as a remote store's
+    /// can be: its claim is taken, then the answer waits for `claim_answered`
+    /// (or is an error when `claim_answer_lost`); its `complete` waits for
+    /// `recorded`.
+    #[derive(Default)]
+    struct Remote {
         store: crate::idempotency::MemoryIdempotencyStore,
-        open: Arc<tokio::sync::Notify>,
+        claim_answered: Option<Arc<tokio::sync::Notify>>,
+        claim_answer_lost: Arc<std::sync::atomic::AtomicBool>,
+        recorded: Option<Arc<tokio::sync::Notify>>,
     }
 
-    impl crate::idempotency::IdempotencyStore for SlowToRecord {
+    impl crate::idempotency::IdempotencyStore for Remote {
         fn claim<'a>(&'a self, request: &'a ClaimRequest<'a>) -> BoxFuture<'a, Result<Claim, IdempotencyStoreError>> {
-            self.store.claim(request)
+            Box::pin(async move {
+                let claim = self.store.claim(request).await;
+                if let Some(answered) = &self.claim_answered {
+                    answered.notified().await;
+                }
+                if self.claim_answer_lost.load(Ordering::SeqCst) {
+                    Err(IdempotencyStoreError::new("the reply timed out"))
+                } else {
+                    claim
+                }
+            })
         }
         fn renew<'a>(
             &'a self,
@@ -437,13 +488,74 @@ mod tests {
             ttl: Duration,
         ) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
             Box::pin(async move {
-                self.open.notified().await;
+                if let Some(recorded) = &self.recorded {
+                    recorded.notified().await;
+                }
                 self.store.complete(key, token, response, ttl).await
             })
         }
         fn release<'a>(&'a self, key: &'a str, token: LockToken) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
             self.store.release(key, token)
         }
+    }
+
+    /// A handler that counts its runs and answers `refund #n` at once.
+    fn counting(runs: &Arc<AtomicUsize>) -> impl FnOnce(Option<Request>) -> BoxFuture<'static, Response> + use<> {
+        let runs = runs.clone();
+        move |_: Option<Request>| {
+            Box::pin(async move {
+                let n = runs.fetch_add(1, Ordering::SeqCst) + 1;
+                format!("refund #{n}").into_response()
+            })
+        }
+    }
+
+    async fn body_of(response: Response) -> Bytes {
+        axum::body::to_bytes(response.into_body(), 1024).await.unwrap_or_default()
+    }
+
+    async fn let_tasks_run() {
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// The client hangs up while the store's answer to the claim is on its
+    /// way (the store took the claim): the claim, the handler and the
+    /// recording go on in a task, and the retry is a replay. Before, the
+    /// claim was dropped with the connection: the key stayed "in progress",
+    /// then "outcome unknown", for a request that never ran.
+    #[tokio::test]
+    async fn a_flow_dropped_while_its_claim_is_answered_still_runs_once() {
+        let answered = Arc::new(tokio::sync::Notify::new());
+        let config = Idempotency::new(Remote { claim_answered: Some(answered.clone()), ..Remote::default() });
+        let runs = Arc::new(AtomicUsize::new(0));
+        let mut first = Box::pin(run(key_for(&config, "c").await, RouteOptions::new(60, 10), None, counting(&runs)));
+        assert!(poll_fn(|cx| Poll::Ready(first.as_mut().poll(cx))).await.is_pending());
+        drop(first);
+        answered.notify_one();
+        let_tasks_run().await;
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "the claimed request ran although its client left");
+        // The retry: its own claim's answer comes at once.
+        answered.notify_one();
+        let retry = run(key_for(&config, "c").await, RouteOptions::new(60, 10), None, counting(&runs)).await;
+        assert_eq!(retry.headers().get("idempotent-replayed").map(|v| v.as_bytes()), Some(&b"true"[..]));
+        assert_eq!(&body_of(retry).await[..], b"refund #1");
+    }
+
+    /// The store took the claim, but its answer was lost (a timeout): 503,
+    /// and the claim is released, so the retry runs the request (once).
+    #[tokio::test]
+    async fn a_claim_whose_answer_was_lost_is_released() {
+        let lost = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let config = Idempotency::new(Remote { claim_answer_lost: lost.clone(), ..Remote::default() });
+        let runs = Arc::new(AtomicUsize::new(0));
+        let first = run(key_for(&config, "t").await, RouteOptions::new(60, 10), None, counting(&runs)).await;
+        assert_eq!(first.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(runs.load(Ordering::SeqCst), 0);
+        lost.store(false, Ordering::SeqCst);
+        let retry = run(key_for(&config, "t").await, RouteOptions::new(60, 10), None, counting(&runs)).await;
+        assert_eq!((retry.status(), &body_of(retry).await[..]), (StatusCode::OK, &b"refund #1"[..]));
     }
 
     async fn key_for(config: &Idempotency, name: &str) -> IdempotencyKey {
@@ -467,31 +579,20 @@ mod tests {
     /// recording goes on in a task of its own, and the retry is a replay.
     #[tokio::test]
     async fn a_flow_dropped_while_its_outcome_is_recorded_still_records_it() {
-        let open = Arc::new(tokio::sync::Notify::new());
-        let store = SlowToRecord { store: crate::idempotency::MemoryIdempotencyStore::default(), open: open.clone() };
-        let config = Idempotency::new(store);
+        let recorded = Arc::new(tokio::sync::Notify::new());
+        let config = Idempotency::new(Remote { recorded: Some(recorded.clone()), ..Remote::default() });
         let runs = Arc::new(AtomicUsize::new(0));
-        let handler = |runs: Arc<AtomicUsize>| {
-            move |_: Option<Request>| async move {
-                let n = runs.fetch_add(1, Ordering::SeqCst) + 1;
-                format!("refund #{n}").into_response()
-            }
-        };
-        let mut first =
-            Box::pin(run(key_for(&config, "k").await, RouteOptions::new(60, 10), None, handler(runs.clone())));
+        let mut first = Box::pin(run(key_for(&config, "k").await, RouteOptions::new(60, 10), None, counting(&runs)));
         let polled = poll_fn(|cx| Poll::Ready(first.as_mut().poll(cx))).await;
         assert!(polled.is_pending(), "the outcome's recording waits on the store");
         assert_eq!(runs.load(Ordering::SeqCst), 1, "the handler ran in the first poll");
         drop(first);
-        open.notify_one();
+        recorded.notify_one();
         // The recording task runs once this test's task yields.
-        for _ in 0..100 {
-            tokio::task::yield_now().await;
-        }
-        let retry = run(key_for(&config, "k").await, RouteOptions::new(60, 10), None, handler(runs.clone())).await;
+        let_tasks_run().await;
+        let retry = run(key_for(&config, "k").await, RouteOptions::new(60, 10), None, counting(&runs)).await;
         assert_eq!(retry.headers().get("idempotent-replayed").map(|v| v.as_bytes()), Some(&b"true"[..]));
-        let body = axum::body::to_bytes(retry.into_body(), 1024).await.unwrap_or_default();
-        assert_eq!(&body[..], b"refund #1");
+        assert_eq!(&body_of(retry).await[..], b"refund #1");
         assert_eq!(runs.load(Ordering::SeqCst), 1, "the retry replayed, it did not run again");
     }
 
