@@ -484,18 +484,34 @@ impl MemoryIdempotencyStore {
         let name = self.name(key);
         let mut shard = self.shard(name)?;
         let Some(record) = shard.held(name, key, token, now) else { return Ok(false) };
-        // Stored whatever the budgets say: the request ran, and forgetting
-        // its outcome could run it again. New keys are refused while over.
-        record.state = State::Done(response.clone());
-        let bytes = key.len() + RECORD_OVERHEAD + response.size();
-        let old = std::mem::replace(&mut record.bytes, bytes);
+        // The outcome is kept whatever the budgets say: the request ran, and
+        // forgetting it could run it again. But a claim reserves only its
+        // key, so a caller's requests in flight together could each bring a
+        // body of up to `max_response_bytes` and overrun its quota and the
+        // store's. A body that would overrun either is not kept, as one too
+        // large to keep is not: the retry gets the status and the result
+        // headers (`idempotency_response_not_kept`).
         let owner = record.owner;
-        shard.set_expiry(name, later(now, ttl));
+        let old = record.bytes;
         let mut callers = self.callers(owner)?;
+        let mut totals = self.totals()?;
+        let mut kept = response.clone();
+        let mut bytes = key.len() + RECORD_OVERHEAD + kept.size();
+        let caller_bytes = callers.get(&owner).map_or(0, |usage| usage.bytes).saturating_sub(old);
+        let store_bytes = totals.bytes.saturating_sub(old);
+        if kept.body.is_some()
+            && (caller_bytes + bytes > self.max_bytes_per_caller || store_bytes + bytes > self.max_bytes)
+        {
+            tracing::info!(bytes, "idempotency budget reached: a response kept without its body");
+            kept.body = None;
+            bytes = key.len() + RECORD_OVERHEAD + kept.size();
+        }
+        record.state = State::Done(kept);
+        record.bytes = bytes;
+        shard.set_expiry(name, later(now, ttl));
         if let Some(usage) = callers.get_mut(&owner) {
             usage.bytes = usage.bytes - old + bytes;
         }
-        let mut totals = self.totals()?;
         totals.bytes = totals.bytes - old + bytes;
         Ok(true)
     }
@@ -650,6 +666,38 @@ mod tests {
             assert_eq!(claim(&store, "k", 1), Claim::InProgress);
         }
         assert!(!block(store.renew("k", LockToken(token.0 ^ 1), lock)).unwrap());
+    }
+
+    /// A claim reserves only its key: requests of one caller in flight
+    /// together pass the quota, then bring their bodies. Those that would
+    /// overrun it are kept without their bodies (the retry gets the status
+    /// and headers, never a second run), so the quota holds.
+    #[test]
+    fn bodies_completed_together_stay_within_the_callers_bytes() {
+        let store = MemoryIdempotencyStore::new(1_000, 1 << 20).per_caller(100, 10_000);
+        let tokens: Vec<_> = (0..5)
+            .map(|i| match claim(&store, &format!("k{i}"), 1) {
+                Claim::Started(token) => token,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let big = StoredResponse { status: 201, headers: vec![], body: Some(vec![b'x'; 3_000]) };
+        for (i, token) in tokens.into_iter().enumerate() {
+            assert!(block(store.complete(&format!("k{i}"), token, &big, Duration::from_secs(60))).unwrap());
+        }
+        assert!(store.bytes() <= 10_000, "{} bytes held against a 10 000-byte quota", store.bytes());
+        let kept: Vec<bool> = (0..5)
+            .map(|i| match claim(&store, &format!("k{i}"), 1) {
+                Claim::Replay(stored) => {
+                    assert_eq!(stored.status, 201);
+                    stored.body.is_some()
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(kept, [true, true, true, false, false]);
+        // Another caller's keys are unaffected.
+        assert!(matches!(claim_with(&store, "b", "bob", 1, Duration::from_secs(30), false), Claim::Started(_)));
     }
 
     #[test]
