@@ -96,6 +96,36 @@ async fn recount(
     (StatusCode::CREATED, format!("recount #{n}"))
 }
 
+/// Safe to repeat, and its work happens as its body is read: six chunks,
+/// 400 ms apart (a report from a cursor, a proxied upstream answer).
+#[idempotent(ttl = "1h", lock = "1s", rerun_abandoned)]
+async fn streamed_recount(_key: IdempotencyKey, Extension(runs): Extension<Runs>) -> Body {
+    runs.started.fetch_add(1, Ordering::SeqCst);
+    let chunks = futures_util::stream::unfold(0u8, move |n| {
+        let runs = runs.clone();
+        async move {
+            if n == 6 {
+                runs.finished.fetch_add(1, Ordering::SeqCst);
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            Some((Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b'r'; 1024])), n + 1))
+        }
+    });
+    Body::from_stream(chunks)
+}
+
+/// A handler whose body panics when it is read.
+#[idempotent]
+async fn panicky_body(_key: IdempotencyKey, Extension(runs): Extension<Runs>) -> Body {
+    runs.started.fetch_add(1, Ordering::SeqCst);
+    let chunks =
+        futures_util::stream::poll_fn(|_| -> std::task::Poll<Option<Result<axum::body::Bytes, std::io::Error>>> {
+            panic!("the body's source failed")
+        });
+    Body::from_stream(chunks)
+}
+
 #[idempotent]
 async fn charge(_key: IdempotencyKey, Path(account): Path<u64>, Extension(runs): Extension<Runs>) -> String {
     let n = work(&runs, 0).await;
@@ -159,6 +189,8 @@ fn app(store: Idempotency, runs: Runs) -> Router {
         .route("/refunds/quick", post(quick_refund))
         .route("/refunds/short-lived", post(short_lived_refund))
         .route("/recounts", post(recount))
+        .route("/recounts/streamed", post(streamed_recount))
+        .route("/refunds/panicky-body", post(panicky_body))
         .route("/accounts/{id}/charge", post(charge))
         .route("/exports", post(export))
         .route("/streams/big", post(stream_big))
@@ -347,6 +379,60 @@ async fn a_handler_slower_than_its_record_ttl_runs_once_in_memory() {
 #[tokio::test]
 async fn a_handler_slower_than_its_record_ttl_runs_once_with_redis() {
     a_handler_slower_than_its_record_ttl_runs_once(true).await;
+}
+
+/// A body that does its work as it is read keeps the lock while it is:
+/// the request is "in progress" until its body ends, and a route that
+/// re-runs abandoned requests does not take a live one for abandoned.
+async fn a_body_read_slower_than_the_lock_keeps_it(redis: bool) {
+    let Some((server, other, runs)) = two_servers(redis).await else { return };
+    let path = "/recounts/streamed";
+    let slow = tokio::spawn(async move { send(server, path, "alice", "streamed", "").await });
+    // Past the 1 s lock, twice, while the body is still being read.
+    for wait in [1500, 600] {
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        let during = send(other, path, "alice", "streamed", "").await;
+        assert_eq!(during.status, 409, "{}", during.body);
+        assert!(during.body.contains("idempotency_request_in_progress"), "{}", during.body);
+    }
+    let first = slow.await.expect("first request");
+    assert_eq!((first.status, first.body.len()), (200, 6 * 1024));
+    let after = send(other, path, "alice", "streamed", "").await;
+    assert_eq!((after.replayed, after.body), (true, first.body));
+    assert_eq!(runs.started(), 1, "the request was not re-run as abandoned");
+}
+
+#[tokio::test]
+async fn a_body_read_slower_than_the_lock_keeps_it_in_memory() {
+    a_body_read_slower_than_the_lock_keeps_it(false).await;
+}
+
+#[tokio::test]
+async fn a_body_read_slower_than_the_lock_keeps_it_with_redis() {
+    a_body_read_slower_than_the_lock_keeps_it(true).await;
+}
+
+/// A body that panics as it is read is a 500 like a handler that panics:
+/// its key is released, and the retry runs again.
+async fn a_body_that_panics_is_a_500_and_frees_its_key(redis: bool) {
+    let Some((server, other, runs)) = two_servers(redis).await else { return };
+    let path = "/refunds/panicky-body";
+    let first = send(server, path, "alice", "panicky", "").await;
+    assert_eq!((first.status, first.replayed), (500, false), "{}", first.body);
+    assert!(first.body.contains("internal_error"), "{}", first.body);
+    let retry = send(other, path, "alice", "panicky", "").await;
+    assert_eq!((retry.status, retry.replayed), (500, false), "{}", retry.body);
+    assert_eq!(runs.started(), 2, "the key was released, so the retry ran");
+}
+
+#[tokio::test]
+async fn a_body_that_panics_is_a_500_and_frees_its_key_in_memory() {
+    a_body_that_panics_is_a_500_and_frees_its_key(false).await;
+}
+
+#[tokio::test]
+async fn a_body_that_panics_is_a_500_and_frees_its_key_with_redis() {
+    a_body_that_panics_is_a_500_and_frees_its_key(true).await;
 }
 
 /// A server process of its own, so that the test can kill it mid-request:

@@ -72,8 +72,7 @@ impl RouteOptions {
 /// job, so a claim the store took is never left without its request, and
 /// a refund is never left half-recorded and then run again by the retry.
 /// Until they first wait they run in place (a memory store's claim and a
-/// handler that answers at once need no task), and outside a tokio runtime
-/// they run in place throughout.
+/// handler that answers at once need no task).
 #[doc(hidden)]
 pub async fn run<F, Fut>(key: IdempotencyKey, options: RouteOptions, request: Option<Request>, handler: F) -> Response
 where
@@ -231,24 +230,33 @@ async fn renewing<T>(key: &IdempotencyKey, token: LockToken, lock_ttl: Duration,
     let store = &*key.config().store;
     let period = lock_ttl / 3;
     let mut work = pin!(work);
-    let mut timer = pin!(tokio::time::sleep(period));
+    // Set the first time `work` waits: work that is ready at once (a
+    // handler that answers without waiting, a body already whole) costs no
+    // timer.
+    let mut timer = pin!(None::<tokio::time::Sleep>);
     let mut renewal: Option<BoxFuture<'_, Result<bool, IdempotencyStoreError>>> = None;
     poll_fn(|cx| {
         if let Poll::Ready(out) = work.as_mut().poll(cx) {
             return Poll::Ready(out);
+        }
+        if timer.is_none() {
+            timer.set(Some(tokio::time::sleep(period)));
         }
         loop {
             if let Some(pending) = renewal.as_mut() {
                 let Poll::Ready(result) = pending.as_mut().poll(cx) else { return Poll::Pending };
                 match result {
                     Ok(true) => {}
-                    Ok(false) => tracing::error!("idempotency lock lost while its handler runs"),
+                    Ok(false) => tracing::error!("idempotency lock lost while its request runs"),
                     Err(e) => tracing::warn!(error = %e, "idempotency lock not renewed; trying again"),
                 }
                 renewal = None;
-                timer.as_mut().reset(tokio::time::Instant::now() + period);
+                if let Some(timer) = timer.as_mut().as_pin_mut() {
+                    timer.reset(tokio::time::Instant::now() + period);
+                }
             }
-            match timer.as_mut().poll(cx) {
+            let Some(sleep) = timer.as_mut().as_pin_mut() else { return Poll::Pending };
+            match sleep.poll(cx) {
                 Poll::Ready(()) => renewal = Some(store.renew(key.record(), token, lock_ttl)),
                 Poll::Pending => return Poll::Pending,
             }
@@ -279,8 +287,17 @@ async fn finish(key: &IdempotencyKey, options: RouteOptions, token: LockToken, r
     }
     let ttl = if status.is_client_error() { options.ttl.min(config.client_error_ttl) } else { options.ttl };
     let (parts, body) = response.into_parts();
+    // A body may do its work as it is read (a stream from a cursor, from
+    // another service): the lock is renewed while it is, and a body that
+    // panics is a 500 like a handler that does.
+    let collected =
+        renewing(key, token, options.lock_ttl, catch_unwind(collect(body, config.max_response_bytes))).await;
+    let Ok(collected) = collected else {
+        let failed = ApiError::internal("idempotent response body panicked").into_response();
+        return Box::pin(finish(key, options, token, failed)).await;
+    };
     let headers = kept_headers(&parts.headers, &config.extra_replay_headers);
-    let (kept, body) = match collect(body, config.max_response_bytes).await {
+    let (kept, body) = match collected {
         Collected::Whole(bytes) => (Some(bytes.to_vec()), Ok(Body::from(bytes))),
         Collected::TooLarge(body) => {
             tracing::info!(limit = config.max_response_bytes, "response too large to keep for replay");
