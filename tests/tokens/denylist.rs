@@ -69,21 +69,25 @@ async fn redis_denylist_refuses_revoked_tokens_and_expires_entries() {
     cleanup(&mut conn, &prefix).await;
 }
 
-/// Revoking a family (reuse, another client, logout) also denies its
-/// latest access token: whoever won the race keeps no access either.
-async fn family_revocation_denies_the_latest_access_token(store: Arc<dyn RefreshTokenStore>) {
+/// Revoking a family (reuse, another client, logout) also denies every
+/// access token minted in it that has not expired: whoever won the race
+/// keeps no access, however many times they rotated.
+async fn family_revocation_denies_every_live_access_token(store: Arc<dyn RefreshTokenStore>) {
     let Setup { tokens, validator, .. } = setup(store, Some(Arc::new(MemoryDenylist::new())));
     let grant = Grant::new(CallerId::home("user-42"), "web");
 
-    // Reuse: the thief refreshed first; the user's replay revokes the family.
+    // Reuse: the thief refreshed first, twice; the user's replay revokes the family.
     let first = tokens.issue(&grant).await.unwrap();
-    let thief = tokens.refresh(first.refresh_token.expose_secret(), "web").await.unwrap();
-    let access = thief.access_token.expose_secret();
-    assert_eq!(validator.validate_async(access).await.unwrap().token_id().map(str::len), Some(22));
+    let stolen = tokens.refresh(first.refresh_token.expose_secret(), "web").await.unwrap();
+    let again = tokens.refresh(stolen.refresh_token.expose_secret(), "web").await.unwrap();
+    let minted = [&first, &stolen, &again].map(|pair| pair.access_token.expose_secret().clone());
+    for access in &minted {
+        assert_eq!(validator.validate_async(access).await.unwrap().token_id().map(str::len), Some(22));
+    }
     assert_eq!(tokens.refresh(first.refresh_token.expose_secret(), "web").await.unwrap_err(), TokenError::Reused);
-    assert_eq!(validator.validate_async(access).await.unwrap_err(), JwtError::Revoked);
-    // The access token of the login was not the latest: a rotation replaced it.
-    validator.validate_async(first.access_token.expose_secret()).await.unwrap();
+    for (i, access) in minted.iter().enumerate() {
+        assert_eq!(validator.validate_async(access).await.unwrap_err(), JwtError::Revoked, "access token {i}");
+    }
 
     // Another client, and an explicit revocation.
     let pair = tokens.issue(&grant).await.unwrap();
@@ -97,15 +101,15 @@ async fn family_revocation_denies_the_latest_access_token(store: Arc<dyn Refresh
 }
 
 #[tokio::test]
-async fn family_revocation_denies_the_access_token_in_memory() {
-    family_revocation_denies_the_latest_access_token(memory()).await;
+async fn family_revocation_denies_every_access_token_in_memory() {
+    family_revocation_denies_every_live_access_token(memory()).await;
 }
 
 #[tokio::test]
-async fn family_revocation_denies_the_access_token_in_redis() {
+async fn family_revocation_denies_every_access_token_in_redis() {
     let Some(mut conn) = redis_connection().await else { return };
     let prefix = apishield_tests::unique_prefix("tokens-family-access");
-    family_revocation_denies_the_latest_access_token(Arc::new(
+    family_revocation_denies_every_live_access_token(Arc::new(
         RedisRefreshTokenStore::new(conn.clone()).prefix(&prefix),
     ))
     .await;

@@ -102,10 +102,10 @@ impl RefreshRecord {
     }
 }
 
-/// The access token minted with a family's latest refresh token: its
-/// `jti` and `exp`. A store keeps it with the family, so that revoking the
-/// family (reuse, another client, logout) can put that token on the
-/// denylist too, rather than let it live out its minutes.
+/// An access token minted in a family (at its login or a rotation): its
+/// `jti` and `exp`. A store keeps those with the family until they expire,
+/// so that revoking the family (reuse, another client, logout) can put
+/// them on the denylist too, rather than let them live out their minutes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedAccess {
     /// The access token's `jti`.

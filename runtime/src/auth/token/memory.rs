@@ -20,7 +20,9 @@ struct State {
 struct Family {
     session_expires_at: i64,
     revoked_at: Option<i64>,
-    access: IssuedAccess,
+    /// The access tokens minted in the family, those expired forgotten at
+    /// each rotation.
+    access: Vec<IssuedAccess>,
 }
 
 /// Refresh-token records in this process's memory, behind one mutex (a
@@ -109,7 +111,8 @@ impl State {
         }
         self.tokens.insert(*new, successor.clone());
         if let Some(f) = self.families.get_mut(&family) {
-            f.access = access.clone();
+            f.access.retain(|a| a.expires_at > now);
+            f.access.push(access.clone());
         }
         Rotation::Rotated(successor)
     }
@@ -125,8 +128,11 @@ impl RefreshTokenStore for MemoryRefreshTokenStore {
         let inserted = !state.tokens.contains_key(&record.hash) && !state.families.contains_key(&record.family);
         if inserted {
             state.tokens.insert(record.hash, record.clone());
-            let family =
-                Family { session_expires_at: record.session_expires_at, revoked_at: None, access: access.clone() };
+            let family = Family {
+                session_expires_at: record.session_expires_at,
+                revoked_at: None,
+                access: vec![access.clone()],
+            };
             state.families.insert(record.family, family);
         }
         Box::pin(std::future::ready(Ok(inserted)))
@@ -157,8 +163,16 @@ impl RefreshTokenStore for MemoryRefreshTokenStore {
         Box::pin(std::future::ready(Ok(rotation)))
     }
 
-    fn last_access<'a>(&'a self, family: &'a FamilyId) -> BoxFuture<'a, Result<Option<IssuedAccess>, TokenStoreError>> {
-        let access = self.lock().families.get(family).map(|f| f.access.clone());
+    fn live_access<'a>(
+        &'a self,
+        family: &'a FamilyId,
+        now: i64,
+    ) -> BoxFuture<'a, Result<Vec<IssuedAccess>, TokenStoreError>> {
+        let state = self.lock();
+        let access = state
+            .families
+            .get(family)
+            .map_or_else(Vec::new, |f| f.access.iter().filter(|a| a.expires_at > now).cloned().collect());
         Box::pin(std::future::ready(Ok(access)))
     }
 

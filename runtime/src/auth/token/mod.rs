@@ -37,8 +37,9 @@
 //! racing with one token are the same case: exactly one rotation wins, the
 //! other finds the token rotated and revokes the family. A token presented
 //! by another client than the one it was issued to revokes the family too.
-//! With a denylist, revoking a family also denies its latest access token
-//! ([`IssuedAccess`], recorded by each rotation in the same atomic step).
+//! With a denylist, revoking a family also denies every access token of it
+//! that has not expired ([`IssuedAccess`], recorded by each rotation in the
+//! same atomic step).
 //! Rotated tokens are kept until their session ends, so reuse is recognised
 //! for as long as the family could live.
 

@@ -29,7 +29,7 @@ const INSERT_LUA: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 redis.call('EXPIREAT', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2], 'session_expires_at', ARGV[1], 'access_jti', ARGV[2], 'access_exp', ARGV[3])
+redis.call('HSET', KEYS[2], 'session_expires_at', ARGV[1], 'a:' .. ARGV[2], ARGV[3])
 redis.call('EXPIREAT', KEYS[2], ARGV[1])
 return 1
 ";
@@ -53,6 +53,9 @@ return fields
 /// prefix, `ARGV[5]`, `ARGV[6]` the new access token's jti and exp. Answers `{status, family}` or, once rotated,
 /// `{'rotated', '', old token's field, value pairs}`. One script: of
 /// concurrent rotations of one token only the first finds no `rotated_at`.
+/// The family keeps its access tokens as fields `a:<jti>` = exp, those
+/// expired removed at each rotation (and the single `access_jti`,
+/// `access_exp` pair of records written before, moved to that form).
 const ROTATE_LUA: &str = r"
 local flat = redis.call('HGETALL', KEYS[1])
 if #flat == 0 then return {'unknown', ''} end
@@ -84,7 +87,14 @@ for name, value in pairs(r) do
 end
 redis.call('HSET', KEYS[2], 'issued_at', ARGV[2], 'expires_at', string.format('%d', expires), unpack(copy))
 redis.call('EXPIREAT', KEYS[2], r['session_expires_at'])
-redis.call('HSET', fkey, 'access_jti', ARGV[5], 'access_exp', ARGV[6])
+local legacy = redis.call('HMGET', fkey, 'access_jti', 'access_exp')
+if legacy[1] and legacy[2] then redis.call('HSET', fkey, 'a:' .. legacy[1], legacy[2]) end
+redis.call('HDEL', fkey, 'access_jti', 'access_exp')
+local family = redis.call('HGETALL', fkey)
+for i = 1, #family, 2 do
+  if string.sub(family[i], 1, 2) == 'a:' and tonumber(family[i + 1]) <= now then redis.call('HDEL', fkey, family[i]) end
+end
+redis.call('HSET', fkey, 'a:' .. ARGV[5], ARGV[6])
 table.insert(flat, 1, '')
 table.insert(flat, 1, 'rotated')
 return flat
@@ -97,12 +107,6 @@ if redis.call('HEXISTS', KEYS[1], 'revoked_at') == 0 then redis.call('HSET', KEY
 return 1
 ";
 
-/// `KEYS[1]` the family.
-const LAST_ACCESS_LUA: &str = r"
-return redis.call('HMGET', KEYS[1], 'access_jti', 'access_exp')
-";
-
-static LAST_ACCESS: LazyLock<Script> = LazyLock::new(|| Script::new(LAST_ACCESS_LUA));
 static INSERT: LazyLock<Script> = LazyLock::new(|| Script::new(INSERT_LUA));
 static GET: LazyLock<Script> = LazyLock::new(|| Script::new(GET_LUA));
 static ROTATE: LazyLock<Script> = LazyLock::new(|| Script::new(ROTATE_LUA));
@@ -212,6 +216,21 @@ fn parse(hash: RefreshTokenHash, flat: &[String]) -> Result<RefreshRecord, Token
     })
 }
 
+/// The access tokens among a family hash's fields (`a:<jti>` = exp, or the
+/// one `access_jti`, `access_exp` pair of a record written before) that
+/// have not expired at `now`.
+fn live_access(fields: &[(String, String)], now: i64) -> Vec<IssuedAccess> {
+    let field = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+    let legacy = field("access_jti").zip(field("access_exp"));
+    let listed = fields.iter().filter_map(|(name, exp)| Some((name.strip_prefix("a:")?, exp.as_str())));
+    legacy
+        .into_iter()
+        .chain(listed)
+        .filter_map(|(jti, exp)| Some(IssuedAccess { jti: jti.to_owned(), expires_at: exp.parse().ok()? }))
+        .filter(|access| access.expires_at > now)
+        .collect()
+}
+
 impl RefreshTokenStore for RedisRefreshTokenStore {
     fn insert<'a>(
         &'a self,
@@ -291,14 +310,17 @@ impl RefreshTokenStore for RedisRefreshTokenStore {
         })
     }
 
-    fn last_access<'a>(&'a self, family: &'a FamilyId) -> BoxFuture<'a, Result<Option<IssuedAccess>, TokenStoreError>> {
-        let mut invocation = LAST_ACCESS.prepare_invoke();
-        invocation.key(format!("{}{}", self.family_prefix(), family.to_hex()));
+    fn live_access<'a>(
+        &'a self,
+        family: &'a FamilyId,
+        now: i64,
+    ) -> BoxFuture<'a, Result<Vec<IssuedAccess>, TokenStoreError>> {
+        let key = format!("{}{}", self.family_prefix(), family.to_hex());
         let mut conn = self.conn.clone();
         Box::pin(async move {
-            let (jti, exp): (Option<String>, Option<i64>) =
-                invocation.invoke_async(&mut conn).await.map_err(store_error)?;
-            Ok(jti.zip(exp).map(|(jti, expires_at)| IssuedAccess { jti, expires_at }))
+            let fields: Vec<(String, String)> =
+                redis::cmd("HGETALL").arg(&key).query_async(&mut conn).await.map_err(store_error)?;
+            Ok(live_access(&fields, now))
         })
     }
 
@@ -366,5 +388,31 @@ impl AccessTokenDenylist for RedisDenylist {
             let found: i64 = redis::cmd("EXISTS").arg(&key).query_async(&mut conn).await.map_err(store_error)?;
             Ok(found == 1)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn a_familys_live_access_tokens_are_its_unexpired_ones_old_records_included() {
+        let family = fields(&[
+            ("session_expires_at", "9000"),
+            ("access_jti", "legacy"),
+            ("access_exp", "2000"),
+            ("a:old", "999"),
+            ("a:one", "1500"),
+            ("a:two", "1600"),
+            ("a:broken", "soon"),
+            ("revoked_at", "1200"),
+        ]);
+        let jtis: Vec<String> = live_access(&family, 1000).into_iter().map(|a| a.jti).collect();
+        assert_eq!(jtis, ["legacy", "one", "two"]);
+        assert!(live_access(&family, 2000).is_empty());
     }
 }

@@ -284,8 +284,8 @@ impl TokenService {
     }
 
     /// Revokes a family: none of its refresh tokens works any more, and
-    /// with a [`denylist`](Self::denylist) its latest access token is
-    /// denied too. `false` if there is no such family.
+    /// with a [`denylist`](Self::denylist) each of its unexpired access
+    /// tokens is denied too. `false` if there is no such family.
     pub async fn revoke_family(&self, family: &FamilyId) -> Result<bool, TokenError> {
         let revoked = self.store.revoke_family(family, self.now()).await.map_err(|e| {
             tracing::warn!(error = %e, "refresh token store unavailable");
@@ -367,20 +367,21 @@ impl TokenService {
         })
     }
 
-    /// Puts a revoked family's latest access token on the denylist (if
-    /// there is one): the attacker who won a race, or the holder of a
-    /// stolen token, keeps no access token either. Failures are logged;
-    /// the family is revoked regardless.
+    /// Puts every unexpired access token of a revoked family on the
+    /// denylist: the attacker who won a race, or the holder of a stolen
+    /// token, keeps no access token either, however many times they
+    /// rotated. Failures are logged; the family is revoked regardless.
     async fn deny_family_access(&self, family: &FamilyId) {
         let Some(denylist) = &self.denylist else { return };
-        match self.store.last_access(family).await {
-            Ok(Some(access)) => {
-                if let Err(e) = denylist.deny(&access.jti, access.expires_at).await {
-                    tracing::warn!(error = %e, %family, "revoked family's access token not denied");
+        match self.store.live_access(family, self.now()).await {
+            Ok(live) => {
+                for access in live {
+                    if let Err(e) = denylist.deny(&access.jti, access.expires_at).await {
+                        tracing::warn!(error = %e, %family, "revoked family's access token not denied");
+                    }
                 }
             }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, %family, "revoked family's access token not found"),
+            Err(e) => tracing::warn!(error = %e, %family, "revoked family's access tokens not found"),
         }
     }
 

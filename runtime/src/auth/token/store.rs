@@ -46,8 +46,9 @@ pub trait RefreshTokenStore: Send + Sync {
     /// 5. expired (`now >= expires_at`): [`Rotation::Expired`];
     /// 6. otherwise marks it rotated at `now`, stores its
     ///    [successor](RefreshRecord::successor) under `new`, valid for
-    ///    `lifetime_secs`, records `access` as the family's latest access
-    ///    token, and answers [`Rotation::Rotated`] with the successor.
+    ///    `lifetime_secs`, records `access` with the family's access
+    ///    tokens (and may forget those expired at `now`), and answers
+    ///    [`Rotation::Rotated`] with the successor.
     ///
     /// The check of the mark and its setting must be one step.
     fn rotate<'a>(
@@ -60,9 +61,15 @@ pub trait RefreshTokenStore: Send + Sync {
         access: &'a IssuedAccess,
     ) -> BoxFuture<'a, Result<Rotation, TokenStoreError>>;
 
-    /// The family's latest access token (from its login or its last
-    /// rotation), if the family exists.
-    fn last_access<'a>(&'a self, family: &'a FamilyId) -> BoxFuture<'a, Result<Option<IssuedAccess>, TokenStoreError>>;
+    /// Every access token minted in the family (at its login and at each
+    /// rotation) that has not expired at `now` (Unix seconds): what
+    /// revoking the family puts on the denylist. Not only the latest: a
+    /// thief who rotated twice holds the one before it too.
+    fn live_access<'a>(
+        &'a self,
+        family: &'a FamilyId,
+        now: i64,
+    ) -> BoxFuture<'a, Result<Vec<IssuedAccess>, TokenStoreError>>;
 
     /// Revokes a family at `now` (an earlier revocation is kept); `false` if
     /// there is no such family.
@@ -97,8 +104,12 @@ impl<S: RefreshTokenStore + ?Sized> RefreshTokenStore for Arc<S> {
         (**self).rotate(old, client, new, now, lifetime_secs, access)
     }
 
-    fn last_access<'a>(&'a self, family: &'a FamilyId) -> BoxFuture<'a, Result<Option<IssuedAccess>, TokenStoreError>> {
-        (**self).last_access(family)
+    fn live_access<'a>(
+        &'a self,
+        family: &'a FamilyId,
+        now: i64,
+    ) -> BoxFuture<'a, Result<Vec<IssuedAccess>, TokenStoreError>> {
+        (**self).live_access(family, now)
     }
 
     fn revoke_family<'a>(&'a self, family: &'a FamilyId, now: i64) -> BoxFuture<'a, Result<bool, TokenStoreError>> {
