@@ -227,3 +227,30 @@ async fn a_partners_user_42_owns_nothing_of_home_user_42() {
     let forged = token(&minter("test_rsa_other_private.pem", "home-1", HOME), "42", &["admin"]);
     assert_eq!(call(addr, "GET", "/orders/1", &forged).await.0, 401);
 }
+
+/// A denylist knows a token by its issuer and `jti`: a partner's `jti` `42`
+/// revoked leaves the home provider's `42` valid, and the other way round.
+#[tokio::test]
+async fn revoking_one_issuers_token_id_leaves_anothers_alone() {
+    use apishield::auth::token::{AccessTokenDenylist, MemoryDenylist};
+    let denylist = MemoryDenylist::new();
+    let partner = ExternalIssuer::new(PARTNER, key("test_rsa_other_public.pem", "partner-1"));
+    let validator = JwtValidator::builder(key("test_rsa_public.pem", "home-1"))
+        .issuer(HOME)
+        .external_issuer(partner)
+        .audience(AUD)
+        .denylist(denylist.clone())
+        .build();
+    let with_id = |minter: &JwtIssuer| minter.token("42").token_id("42").sign().unwrap().expose_secret().to_owned();
+    let (home, partner) = (with_id(&home_minter()), with_id(&partner_minter()));
+    let partners = validator.validate_async(&partner).await.unwrap();
+    denylist.deny(&partners.revocation_id().unwrap(), partners.expires_at()).await.unwrap();
+    assert_eq!(validator.validate_async(&partner).await.unwrap_err(), JwtError::Revoked);
+    let homes = validator.validate_async(&home).await.expect("the home provider's 42 is another token");
+    // A home token's entry is its bare jti (what TokenService denies).
+    assert_eq!(homes.revocation_id().as_deref(), Some("42"));
+    denylist.deny("42", homes.expires_at()).await.unwrap();
+    assert_eq!(validator.validate_async(&home).await.unwrap_err(), JwtError::Revoked);
+    let fresh_partner = with_id(&partner_minter());
+    assert_eq!(validator.validate_async(&fresh_partner).await.unwrap_err(), JwtError::Revoked, "the partner's 42 too");
+}

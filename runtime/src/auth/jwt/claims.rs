@@ -106,6 +106,21 @@ impl ValidatedToken {
         self.0.claims.get("jti").and_then(Value::as_str)
     }
 
+    /// What a denylist knows this token by: its `jti` for a token of the
+    /// home issuer (the ids this service mints), or, for an
+    /// [`ExternalIssuer`](super::ExternalIssuer)'s token, `ext:` and the
+    /// issuer's length and name before the `jti` (`ext:26:https://idp.example.com42`):
+    /// two issuers' token ids are chosen apart, and a partner's `jti` `42`
+    /// revoked must not revoke every issuer's `42`. `None` without a `jti`.
+    pub fn revocation_id(&self) -> Option<std::borrow::Cow<'_, str>> {
+        let jti = self.token_id()?;
+        if !self.is_external() {
+            return Some(std::borrow::Cow::Borrowed(jti));
+        }
+        let issuer = self.issuer();
+        Some(std::borrow::Cow::Owned(format!("ext:{}:{issuer}{jti}", issuer.len())))
+    }
+
     /// The algorithm that verified the signature.
     pub fn algorithm(&self) -> JwtAlgorithm {
         self.0.algorithm

@@ -242,10 +242,14 @@ impl JwtValidator {
     pub async fn validate_async(&self, token: &str) -> Result<ValidatedToken, JwtError> {
         let valid = self.validate_refetching(token).await?;
         let Some(denylist) = &self.config.denylist else { return Ok(valid) };
-        let refused = match valid.token_id() {
+        let jti_len = valid.token_id().map(str::len);
+        let refused = match valid.revocation_id() {
             None => Err(JwtError::MissingClaim(Claim::Jti)),
-            Some(jti) if jti.len() > MAX_JTI_LEN || jti.is_empty() => Err(JwtError::InvalidClaim(Claim::Jti)),
-            Some(jti) => match denylist.is_denied(jti).await {
+            Some(_) if jti_len.is_none_or(|len| len > MAX_JTI_LEN || len == 0) => {
+                Err(JwtError::InvalidClaim(Claim::Jti))
+            }
+            // By issuer and `jti`: two issuers' ids are chosen apart.
+            Some(entry) => match denylist.is_denied(&entry).await {
                 Ok(false) => return Ok(valid),
                 Ok(true) => Err(JwtError::Revoked),
                 Err(e) => {

@@ -20,6 +20,9 @@ pub const MAX_JTI_LEN: usize = 256;
 /// Revoked access tokens, by `jti`. An entry lives only as long as its
 /// token could be accepted (until `exp` plus [`DENYLIST_GRACE`]), so the
 /// list holds at most the tokens revoked within one access-token lifetime.
+/// An external issuer's token is entered by its issuer and `jti` together
+/// ([`ValidatedToken::revocation_id`](crate::auth::jwt::ValidatedToken::revocation_id)),
+/// so that one issuer's revoked id never revokes another's.
 ///
 /// A [`JwtValidator`](crate::auth::jwt::JwtValidator) built with
 /// [`.denylist(..)`](crate::auth::jwt::JwtValidatorBuilder::denylist)

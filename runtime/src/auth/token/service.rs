@@ -320,8 +320,8 @@ impl TokenService {
     /// expires: the validator refuses it from now on.
     pub async fn revoke_access_token(&self, token: &ValidatedToken) -> Result<(), TokenError> {
         let Some(denylist) = &self.denylist else { return Err(TokenError::NoDenylist) };
-        let Some(jti) = token.token_id() else { return Err(TokenError::Malformed) };
-        denylist.deny(jti, token.expires_at()).await.map_err(|e| {
+        let Some(entry) = token.revocation_id() else { return Err(TokenError::Malformed) };
+        denylist.deny(&entry, token.expires_at()).await.map_err(|e| {
             tracing::warn!(error = %e, "access-token denylist unavailable");
             TokenError::StoreUnavailable
         })?;
