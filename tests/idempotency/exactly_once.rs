@@ -85,6 +85,13 @@ async fn short_lived_refund(
     (StatusCode::CREATED, format!("refund #{n}"))
 }
 
+/// A payment the provider declines: a 4xx the handler's code answers.
+#[idempotent]
+async fn declined_payment(_key: IdempotencyKey, Extension(runs): Extension<Runs>) -> (StatusCode, &'static str) {
+    runs.started.fetch_add(1, Ordering::SeqCst);
+    (StatusCode::PAYMENT_REQUIRED, "declined")
+}
+
 /// The same, safe to repeat: an abandoned request runs again.
 #[idempotent(ttl = "1h", lock = "1s", rerun_abandoned)]
 async fn recount(
@@ -189,6 +196,7 @@ fn app(store: Idempotency, runs: Runs) -> Router {
         .route("/refunds/quick", post(quick_refund))
         .route("/refunds/short-lived", post(short_lived_refund))
         .route("/recounts", post(recount))
+        .route("/payments/declined", post(declined_payment))
         .route("/recounts/streamed", post(streamed_recount))
         .route("/refunds/panicky-body", post(panicky_body))
         .route("/accounts/{id}/charge", post(charge))
@@ -435,6 +443,43 @@ async fn a_body_that_panics_is_a_500_and_frees_its_key_with_redis() {
     a_body_that_panics_is_a_500_and_frees_its_key(true).await;
 }
 
+/// A body its extractor refuses (415 for a JSON body sent as text) never
+/// reached the handler's code: nothing is kept, and the corrected request
+/// with the same key runs, rather than getting the 415 replayed.
+async fn a_request_refused_before_the_handler_ran_keeps_nothing(redis: bool) {
+    let Some((server, other, runs)) = two_servers(redis).await else { return };
+    let post = |addr: SocketAddr, content_type: &'static str| async move {
+        reqwest::Client::new()
+            .post(format!("http://{addr}/refunds"))
+            .header("authorization", "Test alice")
+            .header("content-type", content_type)
+            .header("idempotency-key", "typed")
+            .body(work_body(0))
+            .send()
+            .await
+            .expect("request")
+    };
+    let refused = post(server, "text/plain").await;
+    assert_eq!(refused.status(), 415);
+    let corrected = post(other, "application/json").await;
+    assert_eq!(corrected.status(), 201);
+    assert!(corrected.headers().get("idempotent-replayed").is_none());
+    assert_eq!(runs.started(), 1);
+    // Now it ran: the same key is its record.
+    let retry = send(server, "/refunds", "alice", "typed", &work_body(0)).await;
+    assert_eq!((retry.status, retry.replayed, runs.started()), (201, true, 1));
+}
+
+#[tokio::test]
+async fn a_request_refused_before_the_handler_ran_keeps_nothing_in_memory() {
+    a_request_refused_before_the_handler_ran_keeps_nothing(false).await;
+}
+
+#[tokio::test]
+async fn a_request_refused_before_the_handler_ran_keeps_nothing_with_redis() {
+    a_request_refused_before_the_handler_ran_keeps_nothing(true).await;
+}
+
 /// A server process of its own, so that the test can kill it mid-request:
 /// shutting its runtime down drops every task, the detached handler too,
 /// as a crash would.
@@ -643,18 +688,27 @@ async fn a_tenant_flooding_the_memory_store_gets_429_and_others_are_unaffected()
     assert!(replay.status == 200 && replay.replayed || replay.status == 429);
 }
 
+/// A 4xx the handler answered is kept, briefly (`client_error_ttl`); one
+/// its body extractor answered is not kept at all (see above).
 #[tokio::test]
 async fn a_refused_request_is_kept_only_briefly() {
     let runs = Runs::default();
     let store = Idempotency::memory().client_error_ttl(Duration::from_millis(300));
     let server = serve(app(store, runs.clone())).await;
-    let bad = send(server, "/refunds", "alice", "bad", r#"{"delay_ms":99999}"#).await;
-    assert_eq!(bad.status, 422);
-    assert!(send(server, "/refunds", "alice", "bad", r#"{"delay_ms":99999}"#).await.replayed);
+    let declined = send(server, "/payments/declined", "alice", "bad", "").await;
+    assert_eq!((declined.status, runs.started()), (402, 1));
+    let replay = send(server, "/payments/declined", "alice", "bad", "").await;
+    assert_eq!((replay.status, replay.replayed, runs.started()), (402, true, 1));
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let later = send(server, "/refunds", "alice", "bad", r#"{"delay_ms":99999}"#).await;
-    assert_eq!((later.status, later.replayed), (422, false), "the 4xx record expired");
-    assert_eq!(runs.started(), 0);
+    let later = send(server, "/payments/declined", "alice", "bad", "").await;
+    assert_eq!((later.status, later.replayed), (402, false), "the 4xx record expired");
+    assert_eq!(runs.started(), 2);
+    // Refused by its body extractor: never kept.
+    let invalid = send(server, "/refunds", "alice", "invalid", r#"{"delay_ms":99999}"#).await;
+    assert_eq!((invalid.status, invalid.replayed), (422, false));
+    let again = send(server, "/refunds", "alice", "invalid", r#"{"delay_ms":99999}"#).await;
+    assert_eq!((again.status, again.replayed), (422, false));
+    assert_eq!(runs.started(), 2);
 }
 
 // 7. Release on 5xx is the route's choice.

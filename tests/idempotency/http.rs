@@ -188,14 +188,20 @@ async fn a_server_error_frees_the_key_for_a_retry() {
     assert_eq!(runs.0.load(Ordering::SeqCst), 2, "a 5xx is not replayed: the retry ran");
 }
 
+/// As Stripe does: a body refused by validation never started the handler,
+/// so no result is kept; the same request validates again, and the
+/// corrected one runs under the same key.
 #[tokio::test]
-async fn invalid_bodies_are_answered_and_replayed_like_any_client_error() {
+async fn invalid_bodies_are_answered_and_not_kept() {
     let (api, runs) = memory_api().await;
     let bad = api.post("/payments", "alice", Some("bad"), r#"{"amount_cents":0}"#).await;
     assert_eq!(bad.status, 422);
     let again = api.post("/payments", "alice", Some("bad"), r#"{"amount_cents":0}"#).await;
-    assert_eq!((again.status, again.replayed, again.body == bad.body), (422, true, true));
+    assert_eq!((again.status, again.replayed, again.body == bad.body), (422, false, true));
     assert_eq!(runs.0.load(Ordering::SeqCst), 0, "the handler body never ran");
+    let corrected = api.post("/payments", "alice", Some("bad"), PAY).await;
+    assert_eq!((corrected.status, corrected.replayed), (201, false));
+    assert_eq!(runs.0.load(Ordering::SeqCst), 1);
 }
 
 /// Many concurrent requests with one key: the body runs exactly once; every

@@ -265,18 +265,21 @@ async fn renewing<T>(key: &IdempotencyKey, token: LockToken, lock_ttl: Duration,
     .await
 }
 
-/// Responses that must not be replayed: the client should retry them.
-fn releases_key(status: StatusCode, options: RouteOptions) -> bool {
+/// Responses that must not be replayed: the client should retry them, or
+/// the handler's code never ran.
+fn releases_key(response: &Response, options: RouteOptions) -> bool {
+    let status = response.status();
     (status.is_server_error() && !options.keep_server_errors)
         || status == StatusCode::REQUEST_TIMEOUT
         || status == StatusCode::TOO_MANY_REQUESTS
+        || response.extensions().get::<NotRun>().is_some()
 }
 
 /// Keeps the outcome (or releases the key), and returns the response to send.
 async fn finish(key: &IdempotencyKey, options: RouteOptions, token: LockToken, response: Response) -> Response {
     let config = key.config();
     let status = response.status();
-    if releases_key(status, options) {
+    if releases_key(&response, options) {
         match config.store.release(key.record(), token).await {
             Ok(_) => {}
             Err(e) => {
@@ -425,8 +428,20 @@ where
     T: FromRequest<(), M>,
 {
     let request = request.unwrap_or_default();
-    T::from_request(request, &()).await.map_err(IntoResponse::into_response)
+    T::from_request(request, &()).await.map_err(|rejection| {
+        let mut response = rejection.into_response();
+        response.extensions_mut().insert(NotRun);
+        response
+    })
 }
+
+/// Marks the answer of a request refused before the handler's code ran (its
+/// body extractor refused the body): nothing happened, so nothing is kept
+/// and the key is free for the corrected request (another `Content-Type`,
+/// say). A replayed 415 for a request that was never run would only stand
+/// in its way.
+#[derive(Debug, Clone, Copy)]
+struct NotRun;
 
 /// Keeps a handler body's type where the macro has to name it.
 #[doc(hidden)]

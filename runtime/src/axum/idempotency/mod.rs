@@ -20,9 +20,11 @@ pub use replay::{REPLAYED_HEADER, REPLAYED_HEADERS};
 
 /// The largest response kept for replay: 1 MiB.
 const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
-/// How long a 4xx answer is kept, by default: 1 min. A refused request
-/// changed nothing, so a retry after that may simply run again; keeping it
-/// 24 h would let cheap refused requests fill the store.
+/// How long a 4xx answer of the handler is kept, by default: 1 min. A
+/// refused request changed nothing, so a retry after that may simply run
+/// again; keeping it 24 h would let cheap refused requests fill the store.
+/// A body the handler's body extractor refused (400, 413, 415, 422) is not
+/// kept at all: the handler's code never started.
 const DEFAULT_CLIENT_ERROR_TTL: Duration = Duration::from_secs(60);
 
 /// Where idempotent handlers keep their records, and the limits: the state
