@@ -53,24 +53,48 @@ fn generic_argument(rest: &str) -> Option<&str> {
 
 /// The schema of the registered response type whose path is `path`.
 fn schema_of(path: &str) -> Option<SchemaFn> {
-    RegisteredType::all().find_map(|registered| match registered.policy() {
-        TypePolicy::Response(policy) => {
-            // `module::Type`, or `module::function::Type` for a type declared
-            // in a function body (which `module_path!` does not name).
-            let name_matches = path
-                .strip_prefix(registered.module())
-                .and_then(|rest| rest.strip_prefix("::"))
-                .and_then(|rest| rest.strip_suffix(policy.type_name()))
-                .is_some_and(|between| between.is_empty() || between.ends_with("::"));
-            if name_matches { policy.schema() } else { None }
-        }
+    let responses = RegisteredType::all().filter_map(|registered| match registered.policy() {
+        TypePolicy::Response(policy) => Some((registered.module(), policy.type_name(), policy)),
         _ => None,
-    })
+    });
+    best_match(path, responses).and_then(|policy| policy.schema())
+}
+
+/// Of the `(module, type name, item)` candidates, the item of the type whose
+/// path is `path`: `module::Type` exactly, or else `module::function::Type`
+/// for a type declared in a function body (which `module_path!` does not
+/// name), the deepest module first. So `outer::inner::Item` is the type of
+/// module `outer::inner`, never the `Item` of module `outer`, whatever the
+/// order of registration.
+fn best_match<'a, T>(path: &str, candidates: impl Iterator<Item = (&'a str, &'a str, T)>) -> Option<T> {
+    candidates
+        .filter_map(|(module, type_name, item)| {
+            let between = path.strip_prefix(module)?.strip_prefix("::")?.strip_suffix(type_name)?;
+            (between.is_empty() || between.ends_with("::")).then_some(((between.is_empty(), module.len()), item))
+        })
+        .max_by_key(|(rank, _)| *rank)
+        .map(|(_, item)| item)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::generic_argument;
+    use super::{best_match, generic_argument};
+
+    #[test]
+    fn a_type_is_its_own_modules_before_a_function_bodys_of_an_outer_one() {
+        let candidates = || {
+            [("app::outer", "Item", "outer's"), ("app::outer::inner", "Item", "inner's"), ("app", "Other", "other")]
+                .into_iter()
+        };
+        assert_eq!(best_match("app::outer::inner::Item", candidates()), Some("inner's"));
+        assert_eq!(best_match("app::outer::inner::Item", candidates().rev()), Some("inner's"));
+        assert_eq!(best_match("app::outer::Item", candidates()), Some("outer's"));
+        // Declared in a function body: the module's, the deepest first.
+        assert_eq!(best_match("app::outer::inner::handler::Item", candidates()), Some("inner's"));
+        assert_eq!(best_match("app::handler::Other", candidates()), Some("other"));
+        assert_eq!(best_match("app::outer::Items", candidates()), None);
+        assert_eq!(best_match("app::outerItem", candidates()), None);
+    }
 
     #[test]
     fn finds_the_balanced_argument() {
