@@ -83,6 +83,10 @@ async fn fixture(env: &Env) -> Fixture {
     assert_eq!(paid.status, 201, "{}", paid.body);
     let payment = paid.json()["id"].as_u64().expect("payment");
     let (alice_key, alice_key_id) = issue_key(env, &alice_token).await;
+    // Rotated once already (it works through its grace period): the walk's
+    // rotation of it is the 409 `api_key_already_rotated`.
+    let rotate = format!("/api-keys/{alice_key_id}/rotate");
+    assert_eq!(env.send("POST", &rotate, Some(&bearer(&alice_token)), None).await.status, 201);
     Fixture { alice_token, alice_key, alice_key_id, order, payment }
 }
 

@@ -138,9 +138,12 @@ pub async fn create(
         note: req.note,
         status: "open".to_owned(),
     };
-    state.data.put("order", &id.to_string(), &record).await?;
+    // The indexes first, the record last: a store failure before the
+    // record is written leaves only index entries that lists skip, so the
+    // 503 (which frees the key) created no order, and the retry creates one.
     state.data.add(&format!("orders-of:{}", record.user_id), &id.to_string()).await?;
     state.data.add("orders", &id.to_string()).await?;
+    state.data.put("order", &id.to_string(), &record).await?;
     Ok((StatusCode::CREATED, principal.authorize(Order::from(record))?))
 }
 

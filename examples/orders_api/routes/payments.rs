@@ -91,9 +91,9 @@ pub async fn create(
     let order = orders::find(&state, req.order_id).await?;
     // Only the order's owner (or an admin) pays it.
     let order = principal.authorize(orders::Order::from(order))?;
-    state.counters.payment_created();
-    // The charge at the payment provider; its outcome arrives by webhook.
-    tokio::time::sleep(state.provider_latency).await;
+    // The payment is recorded before the charge: a store failure answers
+    // 503 (which frees the key for the retry) only while nothing was
+    // charged. Nothing after the charge can fail.
     let id = state.data.next_id("payment").await?;
     let record = PaymentRecord {
         id,
@@ -104,7 +104,11 @@ pub async fn create(
         status: "pending".to_owned(),
     };
     state.data.put("payment", &id.to_string(), &record).await?;
-    Ok((StatusCode::CREATED, principal.authorize(Payment::from(record))?))
+    let payment = principal.authorize(Payment::from(record))?;
+    state.counters.payment_created();
+    // The charge at the payment provider; its outcome arrives by webhook.
+    tokio::time::sleep(state.provider_latency).await;
+    Ok((StatusCode::CREATED, payment))
 }
 
 /// `GET /payments/{payment_id}`: one payment, to its payer or an admin.
