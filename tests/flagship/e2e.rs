@@ -367,6 +367,13 @@ async fn rate_limits(env: &Env) {
     assert_eq!(env.send("GET", "/orders", Some(&bearer(&env.token("bob", &[]))), None).await.status, 200);
     let paid = env.send("GET", "/orders", Some(&bearer(&env.token("carol", &["paid"]))), None).await;
     assert_eq!((paid.status, paid.header("x-ratelimit-limit")), (200, Some("12")));
+    // An API key spends a budget of its own, not its owner's: a leaked key
+    // cannot lock its owner out, nor the owner's logins the key.
+    let dave = env.token("dave", &[]);
+    let (key, _) = issue_key(env, &dave).await;
+    while env.send("GET", "/orders", Some(&bearer(&dave)), None).await.status != 429 {}
+    let by_key = env.send("GET", "/orders", Some(&api_key(&key)), None).await;
+    assert_eq!((by_key.status, by_key.header("x-ratelimit-remaining")), (200, Some("5")), "{}", by_key.body);
 }
 both_stores!(rate_limits, super::small_budget());
 

@@ -166,11 +166,27 @@ impl Principal {
         self.0.external
     }
 
-    /// The caller's key in a rate limiter, [`RateLimitKey::caller`], made
-    /// once per principal.
+    /// Whose budgets and records a request spends: the
+    /// [`caller`](Self::caller), except that a request made with an API key
+    /// is held apart from its owner's logins, as the pair
+    /// ([`API_KEY_ISSUER`](crate::auth::api_key::API_KEY_ISSUER), owner).
+    /// What `RateLimitLayer` budgets and `#[idempotent]` scopes its records
+    /// by: a leaked key spends its own budget, never its owner's (it cannot
+    /// lock the owner out), and its idempotency records are its own. The
+    /// key still acts for its owner: [`owns`](Self::owns) goes by the caller.
+    pub fn holder(&self) -> Caller<'_> {
+        if !self.0.external && &*self.0.issuer == crate::auth::api_key::API_KEY_ISSUER {
+            Caller::external(&self.0.issuer, &self.0.subject)
+        } else {
+            self.caller()
+        }
+    }
+
+    /// The holder's key in a rate limiter ([`RateLimitKey::caller`] of
+    /// [`holder`](Self::holder)), made once per principal.
     #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     pub(crate) fn rate_limit_key(&self) -> &RateLimitKey {
-        self.0.rate_limit_key.get_or_init(|| RateLimitKey::caller(self.caller()))
+        self.0.rate_limit_key.get_or_init(|| RateLimitKey::caller(self.holder()))
     }
 
     /// Whether both are copies of one principal (shared, not only equal).
@@ -259,6 +275,20 @@ impl Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_api_key_acts_for_its_owner_but_holds_budgets_of_its_own() {
+        let login = Principal::home("https://id.example.com", "alice");
+        let key = Principal::home(crate::auth::api_key::API_KEY_ISSUER, "alice");
+        assert_eq!(login.caller(), key.caller(), "one user");
+        assert!(login.owns("alice") && key.owns("alice"));
+        assert_ne!(login.holder(), key.holder());
+        assert_ne!(login.rate_limit_key(), key.rate_limit_key());
+        assert_eq!(login.holder(), login.caller());
+        let partner = Principal::external("https://partner.example", "alice");
+        assert_eq!(partner.holder(), partner.caller());
+        assert_ne!(partner.holder(), key.holder());
+    }
 
     #[test]
     fn the_remembered_rate_limit_key_is_the_callers() {

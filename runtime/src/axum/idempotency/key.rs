@@ -129,7 +129,7 @@ where
             }
         })?;
         let principal = parts.extensions.get::<Principal>().ok_or_else(ApiError::unauthorized)?;
-        let owner = principal.caller().key();
+        let owner = principal.holder().key();
         let route = parts.extensions.get::<MatchedPath>().map_or_else(|| parts.uri.path(), MatchedPath::as_str);
         // The record's name: every part length-prefixed (the caller's key
         // is already), so distinct (caller, method, route, key) tuples can

@@ -31,7 +31,8 @@ pub(crate) const INVALID_FORWARDED: &str = "invalid_forwarded_header";
 /// ([`MemoryRateLimiter`](crate::rate_limit::MemoryRateLimiter), or
 /// `RedisRateLimiter` when several processes share the budget).
 ///
-/// * Key: the authenticated [`Principal`]'s [caller](Principal::caller) identity when there is one (put
+/// * Key: the authenticated [`Principal`]'s [holder](Principal::holder) identity (its caller, an API
+///   key apart from its owner's logins) when there is one (put
 ///   the [`AuthenticationLayer`](crate::axum::AuthenticationLayer) layer outside this one),
 ///   otherwise the client address ([`RateLimitKey::client_ip`], IPv6 by
 ///   /64) from axum's `ConnectInfo` (serve with
