@@ -78,6 +78,10 @@ async fn the_document_lists_every_route_with_what_it_requires() {
     let webhook = &paths["/webhooks/payments"]["post"];
     assert_eq!(webhook["security"], serde_json::json!([]));
     assert!(webhook["responses"]["401"].is_object());
+    // ...whose payload may not parse, and whose replay store may be down.
+    assert!(webhook["responses"]["400"].is_object() && webhook["responses"]["503"].is_object());
+    // A store-backed part (the rate limit, the key store) may answer 503.
+    assert!(me["responses"]["503"].is_object() && create["responses"]["503"].is_object());
 
     // Every error is problem+json; the rate limit's 429 is documented.
     assert_eq!(

@@ -222,8 +222,17 @@ fn operation(route: &RouteEntry, generator: &mut SchemaGenerator, schemes: &mut 
             problem("A field broke its rules (`errors` lists each), or the key was reused for another request."),
         );
     }
+    if facts.webhook {
+        responses.entry("400").or_insert_with(|| problem("The payload is not the event it should be."));
+    }
     if rate_limited || authentication.is_some() {
         responses.insert("429".into(), problem("Too many requests (or failed attempts); see `Retry-After`."));
+    }
+    // Each of these asks a store: a limiter, a key store or denylist, the
+    // idempotency records, the webhook replay records. One that is down
+    // (or, in memory, full) is a 503, not a guess.
+    if rate_limited || authentication.is_some() || facts.idempotent || facts.webhook {
+        responses.insert("503".into(), problem("A store the route needs is unavailable; retry after a while."));
     }
     responses.insert("500".into(), problem("Internal error; the body carries only a request id."));
     op.insert("responses".into(), sorted(responses));
