@@ -53,7 +53,11 @@ fn each_route_says_what_it_requires() {
     let health = &paths["/health"]["get"];
     assert_eq!(health["security"], json!([]));
     let codes = |op: &Value| op["responses"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
-    assert_eq!(codes(health), ["200", "429", "500"], "no 401 on a public route; the rate limit's 429");
+    assert_eq!(
+        codes(health),
+        ["200", "429", "500", "503"],
+        "no 401 on a public route; the rate limit's 429, and 503 when its store is down"
+    );
     assert!(health["responses"]["200"].get("content").is_none(), "a &str answer has no JSON schema");
 
     let transfer = &paths["/transfers"]["post"];
