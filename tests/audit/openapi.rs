@@ -63,7 +63,7 @@ fn each_route_says_what_it_requires() {
     let transfer = &paths["/transfers"]["post"];
     assert_eq!(transfer["security"], json!([{ "bearerAuth": [] }]));
     assert_eq!(transfer["parameters"][0]["name"], "Idempotency-Key");
-    assert_eq!(codes(transfer), ["200", "400", "401", "409", "413", "422", "429", "500"]);
+    assert_eq!(codes(transfer), ["200", "400", "401", "409", "413", "422", "429", "500", "503"]);
     assert_eq!(
         transfer["requestBody"]["content"]["application/json"]["schema"]["$ref"],
         "#/components/schemas/Transfer"
