@@ -378,3 +378,22 @@ async fn two_servers_sharing_redis_process_an_event_once() {
     assert_eq!(list.len(), 20);
     assert_eq!(processed.list().len(), 20);
 }
+
+/// A body that does not arrive whole (here a malformed chunked encoding) is
+/// a 400 `body_unreadable`, not a 413: it was not too large, and counting it
+/// as a body-limit refusal would mislead whoever watches that metric.
+#[tokio::test]
+async fn a_body_that_does_not_arrive_whole_is_400_not_413() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let endpoint = WebhookEndpoint::new(WebhookVerifier::new(secret()));
+    let addr = serve(app(endpoint, Processed::default())).await;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = "POST /webhooks/billing HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\n\
+                   transfer-encoding: chunked\r\n\r\n5\r\n{\"inv\r\nnot-a-chunk-size\r\n\r\n";
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("body_unreadable"), "{answer}");
+}

@@ -3,7 +3,7 @@
 use axum::extract::{FromRequest, MatchedPath, Request};
 use axum::http::header::CONTENT_TYPE;
 
-use super::body_limit::BodyLimit;
+use super::body_limit::{BodyError, BodyLimit, read_body};
 use crate::request::{ErrorCode, FieldPath, ReadRequestOwned, RequestError, SecureRequest};
 use crate::telemetry::{self, BodyExtractor, Source};
 
@@ -46,9 +46,13 @@ where
         }
         let limit = BodyLimit::of(req.extensions());
         let (parts, body) = req.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
-            telemetry::body_limit(BodyExtractor::Json, limit);
-            return Err(single(ErrorCode::BodyTooLarge, "the body is too large"));
+        let bytes = match read_body(body, limit).await {
+            Ok(bytes) => bytes,
+            Err(BodyError::TooLarge) => {
+                telemetry::body_limit(BodyExtractor::Json, limit);
+                return Err(single(ErrorCode::BodyTooLarge, "the body is too large"));
+            }
+            Err(BodyError::Unreadable) => return Err(single(ErrorCode::Malformed, "the body could not be read")),
         };
         T::from_json(&bytes)
             .map(SecureJson)

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use super::body_limit::BodyLimit;
+use super::body_limit::{BodyError, BodyLimit, read_body};
 use crate::axum::ApiError;
 use crate::webhook::{ReplayStore, Verified, WebhookError, WebhookVerifier};
 
@@ -35,6 +35,7 @@ use crate::webhook::{ReplayStore, Verified, WebhookError, WebhookVerifier};
 /// | missing or malformed header, stale or future timestamp, bad signature | 401, one generic problem body for all |
 /// | authentic but not a `T` ([`WebhookError::InvalidPayload`]) | 400 `invalid_payload` |
 /// | body over the route's [`BodyLimit`] (1 MiB by default) | 413 |
+/// | a body that does not arrive whole (a malformed chunked encoding, a client gone mid-body) | 400 `body_unreadable` |
 /// | replay store unreachable or full ([`WebhookError::StoreUnavailable`]) | 503, so the sender retries |
 ///
 /// An authentic delivery that does not parse gets 400 rather than 401: only
@@ -105,6 +106,8 @@ pub struct WebhookRejection {
 enum RejectionKind {
     Refused(WebhookError),
     TooLarge,
+    /// The body did not arrive whole (a transport error, not a size).
+    Unreadable,
 }
 
 impl WebhookRejection {
@@ -112,7 +115,7 @@ impl WebhookRejection {
     pub fn error(&self) -> Option<&WebhookError> {
         match &self.kind {
             RejectionKind::Refused(e) => Some(e),
-            RejectionKind::TooLarge => None,
+            RejectionKind::TooLarge | RejectionKind::Unreadable => None,
         }
     }
 
@@ -129,6 +132,7 @@ impl WebhookRejection {
             RejectionKind::Refused(WebhookError::InvalidPayload { .. }) => StatusCode::BAD_REQUEST,
             RejectionKind::Refused(_) => StatusCode::UNAUTHORIZED,
             RejectionKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            RejectionKind::Unreadable => StatusCode::BAD_REQUEST,
         }
     }
 }
@@ -138,6 +142,7 @@ impl fmt::Display for WebhookRejection {
         match &self.kind {
             RejectionKind::Refused(e) => write!(f, "webhook delivery refused: {e}"),
             RejectionKind::TooLarge => f.write_str("webhook body over the route's limit"),
+            RejectionKind::Unreadable => f.write_str("webhook body could not be read"),
         }
     }
 }
@@ -158,6 +163,7 @@ impl IntoResponse for WebhookRejection {
             RejectionKind::TooLarge => {
                 ApiError::with_status(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").into_response()
             }
+            RejectionKind::Unreadable => ApiError::bad_request("body_unreadable").into_response(),
         }
     }
 }
@@ -179,9 +185,12 @@ where
         let endpoint = WebhookEndpoint::from_ref(state);
         let limit = BodyLimit::of(req.extensions());
         let (parts, body) = req.into_parts();
-        let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-            crate::telemetry::body_limit(crate::telemetry::BodyExtractor::Webhook, limit);
-            WebhookRejection { kind: RejectionKind::TooLarge }
+        let bytes = read_body(body, limit).await.map_err(|e| match e {
+            BodyError::TooLarge => {
+                crate::telemetry::body_limit(crate::telemetry::BodyExtractor::Webhook, limit);
+                WebhookRejection { kind: RejectionKind::TooLarge }
+            }
+            BodyError::Unreadable => WebhookRejection { kind: RejectionKind::Unreadable },
         })?;
         endpoint
             .verifier

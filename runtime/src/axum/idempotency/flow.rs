@@ -18,6 +18,7 @@ use super::IdempotencyKey;
 use super::replay::{kept_headers, replay};
 use crate::axum::ApiError;
 use crate::axum::BodyLimit;
+use crate::axum::extract::{BodyError, read_body};
 use crate::axum::layer::request_id::in_current_request;
 use crate::idempotency::{Claim, ClaimRequest, IdempotencyStoreError, LockToken, StoredResponse};
 use crate::store::BoxFuture;
@@ -83,12 +84,13 @@ where
         Some(request) => {
             let limit = BodyLimit::of(request.extensions());
             let (parts, body) = request.into_parts();
-            match axum::body::to_bytes(body, limit).await {
+            match read_body(body, limit).await {
                 Ok(bytes) => (Some(parts), bytes),
-                Err(_) => {
+                Err(BodyError::TooLarge) => {
                     telemetry::body_limit(BodyExtractor::Idempotency, limit);
                     return ApiError::with_status(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").into_response();
                 }
+                Err(BodyError::Unreadable) => return ApiError::bad_request("body_unreadable").into_response(),
             }
         }
         None => (None, Bytes::new()),
