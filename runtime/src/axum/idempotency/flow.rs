@@ -282,11 +282,17 @@ async fn finish(key: &IdempotencyKey, options: RouteOptions, token: LockToken, r
     let config = key.config();
     let status = response.status();
     if releases_key(&response, options) {
-        match config.store.release(key.record(), token).await {
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, "idempotency key not released; a retry gets 409 until its lock expires")
-            }
+        // One more try, as for an outcome: a key left locked answers 409
+        // "in progress" until its lock expires, then "outcome unknown".
+        let mut released = config.store.release(key.record(), token).await;
+        if released.is_err() {
+            released = config.store.release(key.record(), token).await;
+        }
+        if let Err(e) = released {
+            tracing::warn!(
+                error = %e,
+                "idempotency key not released: retries get 409, in progress and then outcome unknown"
+            );
         }
         return response;
     }
@@ -490,6 +496,8 @@ mod tests {
         claim_answered: Option<Arc<tokio::sync::Notify>>,
         claim_answer_lost: Arc<std::sync::atomic::AtomicBool>,
         recorded: Option<Arc<tokio::sync::Notify>>,
+        /// The next release fails (a dropped connection), once.
+        release_fails_once: std::sync::atomic::AtomicBool,
     }
 
     impl crate::idempotency::IdempotencyStore for Remote {
@@ -529,8 +537,33 @@ mod tests {
             })
         }
         fn release<'a>(&'a self, key: &'a str, token: LockToken) -> BoxFuture<'a, Result<bool, IdempotencyStoreError>> {
+            if self.release_fails_once.swap(false, Ordering::SeqCst) {
+                return Box::pin(std::future::ready(Err(IdempotencyStoreError::new("connection dropped"))));
+            }
             self.store.release(key, token)
         }
+    }
+
+    /// A 5xx frees its key even when the first release fails: the retry
+    /// runs, rather than meeting 409 for the record's whole life.
+    #[tokio::test]
+    async fn a_release_that_fails_once_is_tried_again() {
+        let config = Idempotency::new(Remote {
+            release_fails_once: std::sync::atomic::AtomicBool::new(true),
+            ..Remote::default()
+        });
+        let runs = Arc::new(AtomicUsize::new(0));
+        let failing = |runs: &Arc<AtomicUsize>| {
+            let runs = runs.clone();
+            move |_: Option<Request>| async move {
+                runs.fetch_add(1, Ordering::SeqCst);
+                StatusCode::SERVICE_UNAVAILABLE.into_response()
+            }
+        };
+        let first = run(key_for(&config, "r").await, RouteOptions::new(60, 10), None, failing(&runs)).await;
+        assert_eq!(first.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let retry = run(key_for(&config, "r").await, RouteOptions::new(60, 10), None, counting(&runs)).await;
+        assert_eq!((retry.status(), runs.load(Ordering::SeqCst)), (StatusCode::OK, 2));
     }
 
     /// A handler that counts its runs and answers `refund #n` at once.
