@@ -102,7 +102,10 @@ use state::{AudienceIsSet, HasAudience, HasIssuer, IssuerIsSet, IssuerNotSet, No
 /// (issuer, subject) pairs, never home users (see
 /// [`Principal`](crate::Principal)). Its roles claim is ignored unless
 /// [`trust_roles`](Self::trust_roles): an `admin` minted by a partner's
-/// identity provider is not an admin of this service by default.
+/// identity provider is not an admin of this service by default. Its scopes
+/// are taken as they are: a scope only narrows what a token may do with its
+/// own caller's resources, and the provider granted it for this API's
+/// audience.
 ///
 /// ```
 /// use apishield::auth::jwt::{ExternalIssuer, HmacSecret, JwtAlgorithm, JwtKey, JwtValidator};
