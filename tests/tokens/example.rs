@@ -198,3 +198,15 @@ async fn logout_with_a_bearer_header_revokes_that_access_token() {
     assert_eq!(me().send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "revoked by jti before it expires");
     assert_eq!(client.me(&access).await, StatusCode::UNAUTHORIZED, "through the cookie too");
 }
+
+#[tokio::test]
+async fn forged_access_cookies_meet_the_same_brake_as_forged_headers() {
+    let client = serve().await;
+    let forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        statuses.push(client.me(forged).await);
+    }
+    assert_eq!(statuses[..10], [StatusCode::UNAUTHORIZED; 10]);
+    assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS, "the eleventh refused cookie from one address");
+}
