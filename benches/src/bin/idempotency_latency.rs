@@ -25,7 +25,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use apishield::idempotency::{Claim, ClaimRequest, IdempotencyStore, MemoryIdempotencyStore, StoredResponse};
+use apishield::idempotency::{
+    Claim, ClaimRequest, IdempotencyStore, LockToken, MemoryIdempotencyStore, StoredResponse,
+};
 use apishield::time::{Clock, ManualClock, SystemClock};
 
 /// Callers the keys are spread over: the per-caller usage map is exercised.
@@ -102,7 +104,7 @@ fn run(o: &Options, store: &MemoryIdempotencyStore, clock: &ManualClock, next: &
             lock_ttl: Duration::from_secs(30).min(ttl),
             ttl,
             rerun_abandoned: false,
-            token: LockToken::random().unwrap(),
+            token: LockToken::random().unwrap_or_else(|e| panic!("key {i}: {e}")),
         };
         let (start, cpu) = (Instant::now(), cpu_ns());
         let claim = ready(store.claim(&request));
