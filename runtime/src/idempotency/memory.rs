@@ -145,6 +145,14 @@ enum State {
     Done(StoredResponse),
 }
 
+/// What keeping an outcome came to.
+enum Completion {
+    /// Kept (`true`), or the lock was not held (`false`).
+    Done(bool),
+    /// Its body would take its caller or the store past its bytes.
+    OverBudget,
+}
+
 /// One try at a claim, under the locks.
 enum Attempt {
     Done(Claim),
@@ -481,31 +489,59 @@ impl MemoryIdempotencyStore {
         ttl: Duration,
     ) -> Result<bool, IdempotencyStoreError> {
         let now = self.clock.now_ms();
+        match self.complete_within(key, token, response, ttl, now, false)? {
+            Completion::Done(held) => Ok(held),
+            // Over a budget only if it still is once nothing expired is
+            // held, as for a claim (the records' shards are not held here).
+            Completion::OverBudget => {
+                self.expire_all(now)?;
+                match self.complete_within(key, token, response, ttl, now, true)? {
+                    Completion::Done(held) => Ok(held),
+                    Completion::OverBudget => Ok(true),
+                }
+            }
+        }
+    }
+
+    /// Keeps `response` as the outcome of the request holding `key` with
+    /// `token`. The outcome is kept whatever the budgets say: the request
+    /// ran, and forgetting it could run it again. But a claim reserves only
+    /// its key, so a caller's requests in flight together could each bring
+    /// a body of up to `max_response_bytes` and overrun its quota and the
+    /// store's. A body that would overrun either is `OverBudget` (nothing
+    /// written), or with `drop_body` not kept, as one too large to keep is
+    /// not: the retry gets the status and the result headers
+    /// (`idempotency_response_not_kept`).
+    fn complete_within(
+        &self,
+        key: &str,
+        token: LockToken,
+        response: &StoredResponse,
+        ttl: Duration,
+        now: u64,
+        drop_body: bool,
+    ) -> Result<Completion, IdempotencyStoreError> {
         let name = self.name(key);
         let mut shard = self.shard(name)?;
-        let Some(record) = shard.held(name, key, token, now) else { return Ok(false) };
-        // The outcome is kept whatever the budgets say: the request ran, and
-        // forgetting it could run it again. But a claim reserves only its
-        // key, so a caller's requests in flight together could each bring a
-        // body of up to `max_response_bytes` and overrun its quota and the
-        // store's. A body that would overrun either is not kept, as one too
-        // large to keep is not: the retry gets the status and the result
-        // headers (`idempotency_response_not_kept`).
+        let Some(record) = shard.held(name, key, token, now) else { return Ok(Completion::Done(false)) };
         let owner = record.owner;
         let old = record.bytes;
         let mut callers = self.callers(owner)?;
         let mut totals = self.totals()?;
-        let mut kept = response.clone();
-        let mut bytes = key.len() + RECORD_OVERHEAD + kept.size();
+        let mut bytes = key.len() + RECORD_OVERHEAD + response.size();
         let caller_bytes = callers.get(&owner).map_or(0, |usage| usage.bytes).saturating_sub(old);
         let store_bytes = totals.bytes.saturating_sub(old);
-        if kept.body.is_some()
-            && (caller_bytes + bytes > self.max_bytes_per_caller || store_bytes + bytes > self.max_bytes)
-        {
+        let fits = caller_bytes + bytes <= self.max_bytes_per_caller && store_bytes + bytes <= self.max_bytes;
+        let kept = if fits || response.body.is_none() {
+            response.clone()
+        } else if drop_body {
             tracing::info!(bytes, "idempotency budget reached: a response kept without its body");
-            kept.body = None;
-            bytes = key.len() + RECORD_OVERHEAD + kept.size();
-        }
+            let headers_only = StoredResponse { body: None, ..response.clone() };
+            bytes = key.len() + RECORD_OVERHEAD + headers_only.size();
+            headers_only
+        } else {
+            return Ok(Completion::OverBudget);
+        };
         record.state = State::Done(kept);
         record.bytes = bytes;
         shard.set_expiry(name, later(now, ttl));
@@ -513,7 +549,7 @@ impl MemoryIdempotencyStore {
             usage.bytes = usage.bytes - old + bytes;
         }
         totals.bytes = totals.bytes - old + bytes;
-        Ok(true)
+        Ok(Completion::Done(true))
     }
 
     fn release_now(&self, key: &str, token: LockToken) -> Result<bool, IdempotencyStoreError> {
@@ -740,7 +776,7 @@ mod tests {
         assert_eq!(claim_with(&store, "m10", "mallory", 0, Duration::from_secs(30), false), Claim::OverQuota);
         assert!(matches!(claim_with(&store, "a", "alice", 0, Duration::from_secs(30), false), Claim::Started(_)));
         // Bytes count too: a caller whose responses are large reaches its quota sooner.
-        let store = MemoryIdempotencyStore::new(100, 1 << 20).per_caller(100, 4096);
+        let store = MemoryIdempotencyStore::new(100, 1 << 20).per_caller(100, 4300);
         let Claim::Started(token) = claim_with(&store, "big", "mallory", 0, Duration::from_secs(30), false) else {
             panic!()
         };
@@ -1129,9 +1165,19 @@ mod tests {
                         let token = token(key, right_token);
                         let response = StoredResponse { status: 200, headers: vec![], body: Some(vec![b'x'; body]) };
                         let got = store.complete_now(KEYS[key], token, &response, Duration::from_millis(ttl_ms));
-                        let size = KEYS[key].len() + RECORD_OVERHEAD + response.size();
-                        let want = model.held(now, KEYS[key], token).map(|r| {
-                            (r.response, r.lock, r.expires, r.bytes) = (Some(response), None, now + ttl_ms, size);
+                        // A body that would take its caller or the store past
+                        // its live bytes is not kept.
+                        let held = model.held(now, KEYS[key], token).map(|r| (r.owner.clone(), r.bytes));
+                        let want = held.map(|(owner, old)| {
+                            let size = KEYS[key].len() + RECORD_OVERHEAD + response.size();
+                            let (_, caller) = model.usage(Some(&owner));
+                            let (_, total) = model.usage(None);
+                            let fits = caller - old + size <= CALLER_BYTES && total - old + size <= MAX_BYTES;
+                            let kept = if fits { response.clone() } else { StoredResponse { body: None, ..response } };
+                            let size = KEYS[key].len() + RECORD_OVERHEAD + kept.size();
+                            if let Some(r) = model.records.get_mut(KEYS[key]) {
+                                (r.response, r.lock, r.expires, r.bytes) = (Some(kept), None, now + ttl_ms, size);
+                            }
                         });
                         prop_assert_eq!(got, Ok(want.is_some()));
                     }
@@ -1163,6 +1209,7 @@ mod tests {
                 // Expired records not forgotten yet are the only difference.
                 model.forget_expired(clock.now_ms());
                 prop_assert!(store.len() >= model.records.len() && store.len() <= MAX_RECORDS);
+                prop_assert!(store.bytes() <= MAX_BYTES, "{} bytes held", store.bytes());
             }
         }
     }
