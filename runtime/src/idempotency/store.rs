@@ -169,9 +169,10 @@ impl std::error::Error for IdempotencyStoreError {}
 /// Object safe (see [`crate::store`]): the configuration holds it as an
 /// `Arc<dyn IdempotencyStore>`, and an `Arc` of a store is a store.
 pub trait IdempotencyStore: Send + Sync + 'static {
-    /// Claims a key: starts the request (locked for `lock_ttl`), or reports
-    /// a replay, a request in progress, an abandoned one, a mismatch or an
-    /// exhausted quota.
+    /// Claims a key: starts the request (locked for `lock_ttl` with the
+    /// request's [`token`](ClaimRequest::token), which `Claim::Started`
+    /// gives back), or reports a replay, a request in progress, an abandoned
+    /// one, a mismatch or an exhausted quota.
     fn claim<'a>(&'a self, request: &'a ClaimRequest<'a>) -> BoxFuture<'a, Result<Claim, IdempotencyStoreError>>;
 
     /// Extends the lock of the request holding `token` by `lock_ttl` from
