@@ -103,9 +103,8 @@ where
         }
     };
     // Boxed once here: every wrapper below (and the task it is spawned as)
-    // would otherwise move the job's whole future at each level. The job
-    // keeps the request's id and span.
-    let mut job = Box::pin(in_current_request(claim_and_execute(key, options, token, parts, body, handler)));
+    // would otherwise move the job's whole future at each level.
+    let mut job = Box::pin(claim_and_execute(key, options, token, parts, body, handler));
     // Polled once in place first: a store that answers at once, a handler
     // that answers without waiting and a store that records in place need
     // no task of their own, no wake-up of this one and no second pass
@@ -117,7 +116,9 @@ where
         return response;
     }
     match tokio::runtime::Handle::try_current() {
-        Ok(runtime) => match runtime.spawn(job).await {
+        // The task keeps the request's id and span, captured here, in the
+        // request's own poll (polled in place above, the job has them).
+        Ok(runtime) => match runtime.spawn(in_current_request(job)).await {
             Ok(response) => response,
             // `execute` catches the handler's panics; this is the runtime
             // shutting down under it.
