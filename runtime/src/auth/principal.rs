@@ -166,14 +166,14 @@ impl Principal {
         self.0.external
     }
 
-    /// Whose budgets and records a request spends: the
-    /// [`caller`](Self::caller), except that a request made with an API key
-    /// is held apart from its owner's logins, as the pair
+    /// Whose budget a request spends: the [`caller`](Self::caller), except
+    /// that a request made with an API key is held apart from its owner's
+    /// logins, as the pair
     /// ([`API_KEY_ISSUER`](crate::auth::api_key::API_KEY_ISSUER), owner).
-    /// What `RateLimitLayer` budgets and `#[idempotent]` scopes its records
-    /// by: a leaked key spends its own budget, never its owner's (it cannot
-    /// lock the owner out), and its idempotency records are its own. The
-    /// key still acts for its owner: [`owns`](Self::owns) goes by the caller.
+    /// What `RateLimitLayer` budgets by: a leaked key spends its own budget,
+    /// never its owner's (it cannot lock the owner out). The key still acts
+    /// for its owner: [`owns`](Self::owns) and `#[idempotent]`'s records go
+    /// by the caller.
     pub fn holder(&self) -> Caller<'_> {
         if !self.0.external && &*self.0.issuer == crate::auth::api_key::API_KEY_ISSUER {
             Caller::external(&self.0.issuer, &self.0.subject)

@@ -129,7 +129,9 @@ where
             }
         })?;
         let principal = parts.extensions.get::<Principal>().ok_or_else(ApiError::unauthorized)?;
-        let owner = principal.holder().key();
+        // By the caller, not the holder: an API key acts for its owner, and
+        // renaming records would lose the ones in flight across an upgrade.
+        let owner = principal.caller().key();
         let route = parts.extensions.get::<MatchedPath>().map_or_else(|| parts.uri.path(), MatchedPath::as_str);
         // The record's name: every part length-prefixed (the caller's key
         // is already), so distinct (caller, method, route, key) tuples can
