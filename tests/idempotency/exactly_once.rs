@@ -688,8 +688,27 @@ async fn a_tenant_flooding_the_memory_store_gets_429_and_others_are_unaffected()
     assert!(replay.status == 200 && replay.replayed || replay.status == 429);
 }
 
-/// A 4xx the handler answered is kept, briefly (`client_error_ttl`); one
-/// its body extractor answered is not kept at all (see above).
+/// A 4xx the handler answered is an outcome like any other: kept for the
+/// route's `ttl`, so the declined charge is not attempted again a minute
+/// later. Before, it was kept for one minute by default.
+#[tokio::test]
+async fn a_handlers_own_4xx_is_kept_as_long_as_any_outcome() {
+    let clock = apishield::time::ManualClock::from_secs(1_700_000_000);
+    let store = MemoryIdempotencyStore::default().clock(clock.clone());
+    let runs = Runs::default();
+    let server = serve(app(Idempotency::new(store), runs.clone())).await;
+    let declined = send(server, "/payments/declined", "alice", "declined", "").await;
+    assert_eq!((declined.status, runs.started()), (402, 1));
+    clock.advance(Duration::from_secs(23 * 3600));
+    let retry = send(server, "/payments/declined", "alice", "declined", "").await;
+    assert_eq!((retry.status, retry.replayed, runs.started()), (402, true, 1), "the charge was not attempted again");
+    clock.advance(Duration::from_secs(3600));
+    let expired = send(server, "/payments/declined", "alice", "declined", "").await;
+    assert_eq!((expired.replayed, runs.started()), (false, 2), "after the route's 24 h ttl the key is free");
+}
+
+/// With `client_error_ttl`, a 4xx the handler answered is kept briefly;
+/// one its body extractor answered is not kept at all (see above).
 #[tokio::test]
 async fn a_refused_request_is_kept_only_briefly() {
     let runs = Runs::default();

@@ -297,7 +297,10 @@ async fn finish(key: &IdempotencyKey, options: RouteOptions, token: LockToken, r
         }
         return response;
     }
-    let ttl = if status.is_client_error() { options.ttl.min(config.client_error_ttl) } else { options.ttl };
+    let ttl = match config.client_error_ttl {
+        Some(short) if status.is_client_error() => options.ttl.min(short),
+        _ => options.ttl,
+    };
     let (parts, body) = response.into_parts();
     // A body may do its work as it is read (a stream from a cursor, from
     // another service): the lock is renewed while it is, and a body that

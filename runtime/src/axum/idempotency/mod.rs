@@ -20,12 +20,6 @@ pub use replay::{REPLAYED_HEADER, REPLAYED_HEADERS};
 
 /// The largest response kept for replay: 1 MiB.
 const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
-/// How long a 4xx answer of the handler is kept, by default: 1 min. A
-/// refused request changed nothing, so a retry after that may simply run
-/// again; keeping it 24 h would let cheap refused requests fill the store.
-/// A body the handler's body extractor refused (400, 413, 415, 422) is not
-/// kept at all: the handler's code never started.
-const DEFAULT_CLIENT_ERROR_TTL: Duration = Duration::from_secs(60);
 
 /// Where idempotent handlers keep their records, and the limits: the state
 /// the [`IdempotencyKey`] extractor takes it from.
@@ -81,7 +75,13 @@ const DEFAULT_CLIENT_ERROR_TTL: Duration = Duration::from_secs(60);
 pub struct Idempotency {
     store: Arc<dyn IdempotencyStore>,
     max_response_bytes: usize,
-    client_error_ttl: Duration,
+    /// At most how long a 4xx of the handler is kept; `None`: the route's
+    /// `ttl`, as every outcome. The handler ran, and its 4xx may follow an
+    /// effect (a declined charge attempt, a 409 after a write): a completed
+    /// request is never run again. A body the handler's body extractor
+    /// refused (400, 413, 415, 422) is not kept at all: the handler's code
+    /// never started.
+    client_error_ttl: Option<Duration>,
     extra_replay_headers: Arc<[HeaderName]>,
 }
 
@@ -101,7 +101,7 @@ impl Idempotency {
         Idempotency {
             store: Arc::new(store),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            client_error_ttl: DEFAULT_CLIENT_ERROR_TTL,
+            client_error_ttl: None,
             extra_replay_headers: Arc::from([]),
         }
     }
@@ -121,10 +121,13 @@ impl Idempotency {
         self
     }
 
-    /// How long 4xx answers are kept (default 1 min, at most the route's `ttl`).
+    /// Keeps the handler's 4xx answers this long at most (by default, the
+    /// route's `ttl`, as every outcome): for APIs whose handlers answer 4xx
+    /// only before they change anything, so that a retry after `ttl` runs
+    /// again.
     #[must_use]
     pub fn client_error_ttl(mut self, ttl: Duration) -> Self {
-        self.client_error_ttl = ttl;
+        self.client_error_ttl = Some(ttl);
         self
     }
 
