@@ -331,19 +331,40 @@ async fn the_raw_request_of_the_hang_up_test_is_answered_when_the_client_stays()
 
 // 2. A handler slower than its lock; a process that dies mid-request.
 
-async fn a_handler_slower_than_its_lock_runs_once(redis: bool) {
-    let Some((server, other, runs)) = two_servers(redis).await else { return };
-    let slow = tokio::spawn(async move { send(server, "/refunds", "alice", "slow", &work_body(2500)).await });
-    // Twice past the 1 s lock while the handler still runs: renewed, so in progress.
-    for wait in [1300, 900] {
-        tokio::time::sleep(Duration::from_millis(wait)).await;
-        let during = send(other, "/refunds", "alice", "slow", &work_body(2500)).await;
+/// Sends `body` to `path` with `key` on one server and, after each of
+/// `waits` (ms) while it runs, the same request to the other server, which
+/// must answer 409 "in progress"; then, once the first answered, once more.
+/// The first answer, the last one, and the runs.
+async fn in_progress_while_the_first_runs(
+    redis: bool,
+    path: &'static str,
+    key: &'static str,
+    body: String,
+    waits: &[u64],
+) -> Option<(Reply, Reply, Runs)> {
+    let (server, other, runs) = two_servers(redis).await?;
+    let sent = body.clone();
+    let slow = tokio::spawn(async move { send(server, path, "alice", key, &sent).await });
+    for wait in waits {
+        tokio::time::sleep(Duration::from_millis(*wait)).await;
+        let during = send(other, path, "alice", key, &body).await;
         assert_eq!(during.status, 409, "{}", during.body);
         assert!(during.body.contains("idempotency_request_in_progress"), "{}", during.body);
     }
     let first = slow.await.expect("first request");
+    let after = send(other, path, "alice", key, &body).await;
+    Some((first, after, runs))
+}
+
+async fn a_handler_slower_than_its_lock_runs_once(redis: bool) {
+    // Twice past the 1 s lock while the handler still runs: renewed, so in progress.
+    let waits = [1300, 900];
+    let Some((first, after, runs)) =
+        in_progress_while_the_first_runs(redis, "/refunds", "slow", work_body(2500), &waits).await
+    else {
+        return;
+    };
     assert_eq!((first.status, first.replayed), (201, false));
-    let after = send(other, "/refunds", "alice", "slow", &work_body(2500)).await;
     assert_eq!((after.status, after.replayed, after.body), (201, true, first.body));
     assert_eq!(runs.started(), 1);
 }
@@ -362,19 +383,14 @@ async fn a_handler_slower_than_its_lock_runs_once_with_redis() {
 /// a record that expired under a running handler would let a retry start
 /// a second run (Redis expired it at `ttl` from the claim).
 async fn a_handler_slower_than_its_record_ttl_runs_once(redis: bool) {
-    let Some((server, other, runs)) = two_servers(redis).await else { return };
-    let path = "/refunds/short-lived";
-    let slow = tokio::spawn(async move { send(server, path, "alice", "outlives", &work_body(2500)).await });
     // Past the 1 s ttl, twice, while the handler still runs.
-    for wait in [1400, 700] {
-        tokio::time::sleep(Duration::from_millis(wait)).await;
-        let during = send(other, path, "alice", "outlives", &work_body(2500)).await;
-        assert_eq!(during.status, 409, "{}", during.body);
-        assert!(during.body.contains("idempotency_request_in_progress"), "{}", during.body);
-    }
-    let first = slow.await.expect("first request");
+    let waits = [1400, 700];
+    let Some((first, after, runs)) =
+        in_progress_while_the_first_runs(redis, "/refunds/short-lived", "outlives", work_body(2500), &waits).await
+    else {
+        return;
+    };
     assert_eq!((first.status, first.replayed), (201, false));
-    let after = send(other, path, "alice", "outlives", &work_body(2500)).await;
     assert_eq!((after.status, after.replayed, after.body), (201, true, first.body), "the outcome was kept");
     assert_eq!(runs.started(), 1);
 }
@@ -393,19 +409,14 @@ async fn a_handler_slower_than_its_record_ttl_runs_once_with_redis() {
 /// the request is "in progress" until its body ends, and a route that
 /// re-runs abandoned requests does not take a live one for abandoned.
 async fn a_body_read_slower_than_the_lock_keeps_it(redis: bool) {
-    let Some((server, other, runs)) = two_servers(redis).await else { return };
-    let path = "/recounts/streamed";
-    let slow = tokio::spawn(async move { send(server, path, "alice", "streamed", "").await });
     // Past the 1 s lock, twice, while the body is still being read.
-    for wait in [1500, 600] {
-        tokio::time::sleep(Duration::from_millis(wait)).await;
-        let during = send(other, path, "alice", "streamed", "").await;
-        assert_eq!(during.status, 409, "{}", during.body);
-        assert!(during.body.contains("idempotency_request_in_progress"), "{}", during.body);
-    }
-    let first = slow.await.expect("first request");
+    let waits = [1500, 600];
+    let Some((first, after, runs)) =
+        in_progress_while_the_first_runs(redis, "/recounts/streamed", "streamed", String::new(), &waits).await
+    else {
+        return;
+    };
     assert_eq!((first.status, first.body.len()), (200, 6 * 1024));
-    let after = send(other, path, "alice", "streamed", "").await;
     assert_eq!((after.replayed, after.body), (true, first.body));
     assert_eq!(runs.started(), 1, "the request was not re-run as abandoned");
 }

@@ -1,10 +1,13 @@
 //! One body limit for every extractor that reads a request body.
 
+use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::pin::Pin;
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::http::Extensions;
+
+use crate::telemetry::{self, BodyExtractor};
 
 /// The largest request body read when no [`BodyLimit`] is set: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -55,42 +58,96 @@ pub(crate) enum BodyError {
     Unreadable,
 }
 
-/// Reads `body` whole, up to `limit` bytes. A body that says it is larger
-/// (its `Content-Length`) is refused before any of it is read. Written here
-/// rather than with `axum::body::to_bytes`, whose one error type does not
-/// tell a body over the limit from one that failed to arrive.
-pub(crate) async fn read_body(body: Body, limit: usize) -> Result<Bytes, BodyError> {
-    if body.size_hint().lower() > limit as u64 {
-        return Err(BodyError::TooLarge);
-    }
+/// Reads a request body whole, up to `limit` bytes, for `extractor`; a body
+/// over the limit is counted by the body-limit metric. Written here rather
+/// than with `axum::body::to_bytes`, whose one error type does not tell a
+/// body over the limit from one that failed to arrive.
+pub(crate) async fn read_body(body: Body, limit: usize, extractor: BodyExtractor) -> Result<Bytes, BodyError> {
     let mut body = body;
-    // One chunk (the usual case) is returned as it came, without a copy.
-    let mut first: Option<Bytes> = None;
-    let mut rest: Vec<u8> = Vec::new();
+    match read_up_to(&mut body, limit).await {
+        Read::Whole(bytes) => Ok(bytes),
+        Read::Over(_) => {
+            telemetry::body_limit(extractor, limit);
+            Err(BodyError::TooLarge)
+        }
+        Read::Failed(_) => Err(BodyError::Unreadable),
+    }
+}
+
+/// What reading a body up to a limit came to.
+pub(crate) enum Read {
+    /// The whole body, within the limit.
+    Whole(Bytes),
+    /// Over the limit: the chunks read so far (none when its size said so
+    /// at once); the body holds the rest.
+    Over(Chunks),
+    /// The body failed.
+    Failed(axum::Error),
+}
+
+/// Reads `body` until it ends or passes `limit` bytes. A body that says it
+/// is larger (its `Content-Length`) is not read at all. Trailers are not
+/// kept.
+pub(crate) async fn read_up_to(body: &mut Body, limit: usize) -> Read {
+    let mut chunks = Chunks::default();
+    if body.size_hint().lower() > limit as u64 {
+        return Read::Over(chunks);
+    }
     let mut total = 0usize;
-    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-        let Ok(frame) = frame else { return Err(BodyError::Unreadable) };
+    while let Some(frame) = poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await {
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(e) => return Read::Failed(e),
+        };
         let Ok(data) = frame.into_data() else { continue };
         total = total.saturating_add(data.len());
+        chunks.push(data);
         if total > limit {
-            return Err(BodyError::TooLarge);
-        }
-        match first.take() {
-            None if rest.is_empty() => first = Some(data),
-            previous => {
-                if let Some(previous) = previous {
-                    rest.extend_from_slice(&previous);
-                }
-                rest.extend_from_slice(&data);
-            }
+            return Read::Over(chunks);
         }
     }
-    Ok(first.unwrap_or_else(|| Bytes::from(rest)))
+    Read::Whole(chunks.into_whole(total))
+}
+
+/// The chunks of a body read so far, in order. One chunk (the usual case)
+/// is held, and given back whole, without allocating or copying.
+#[derive(Default)]
+pub(crate) struct Chunks {
+    /// The only chunk, while there is one.
+    one: Option<Bytes>,
+    /// All of them, once there are more.
+    more: VecDeque<Bytes>,
+}
+
+impl Chunks {
+    pub(crate) fn push(&mut self, chunk: Bytes) {
+        if self.one.is_none() && self.more.is_empty() {
+            self.one = Some(chunk);
+        } else {
+            self.more.extend(self.one.take());
+            self.more.push_back(chunk);
+        }
+    }
+
+    pub(crate) fn pop_front(&mut self) -> Option<Bytes> {
+        self.one.take().or_else(|| self.more.pop_front())
+    }
+
+    /// Every chunk as one buffer of `total` bytes (the one chunk as it is).
+    pub(crate) fn into_whole(self, total: usize) -> Bytes {
+        if let Some(one) = self.one {
+            return one;
+        }
+        let mut whole = Vec::with_capacity(total);
+        for chunk in self.more {
+            whole.extend_from_slice(&chunk);
+        }
+        Bytes::from(whole)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::VecDeque;
     use std::task::{Context, Poll};
 
     use http_body::Frame;
@@ -120,13 +177,36 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_is_read_whole_within_its_limit_and_refused_past_it() {
-        assert_eq!(read_body(Body::from("12345678"), 8).await, Ok(Bytes::from_static(b"12345678")));
-        assert_eq!(read_body(Body::from("123456789"), 8).await, Err(BodyError::TooLarge));
-        assert_eq!(read_body(Body::empty(), 8).await, Ok(Bytes::new()));
+        assert_eq!(
+            read_body(Body::from("12345678"), 8, BodyExtractor::Json).await,
+            Ok(Bytes::from_static(b"12345678"))
+        );
+        assert_eq!(read_body(Body::from("123456789"), 8, BodyExtractor::Json).await, Err(BodyError::TooLarge));
+        assert_eq!(read_body(Body::empty(), 8, BodyExtractor::Json).await, Ok(Bytes::new()));
         let parts = chunked([Ok(&b"123"[..]), Ok(b""), Ok(b"45"), Ok(b"678")]);
-        assert_eq!(read_body(parts, 8).await, Ok(Bytes::from_static(b"12345678")));
-        assert_eq!(read_body(chunked([Ok(&b"12345"[..]), Ok(b"6789")]), 8).await, Err(BodyError::TooLarge));
+        assert_eq!(read_body(parts, 8, BodyExtractor::Json).await, Ok(Bytes::from_static(b"12345678")));
+        assert_eq!(
+            read_body(chunked([Ok(&b"12345"[..]), Ok(b"6789")]), 8, BodyExtractor::Json).await,
+            Err(BodyError::TooLarge)
+        );
         let broken = chunked([Ok(&b"12"[..]), Err("connection reset")]);
-        assert_eq!(read_body(broken, 8).await, Err(BodyError::Unreadable));
+        assert_eq!(read_body(broken, 8, BodyExtractor::Json).await, Err(BodyError::Unreadable));
+    }
+
+    #[test]
+    fn chunks_come_back_in_order_and_whole() {
+        let chunk = |text: &'static str| Bytes::from_static(text.as_bytes());
+        for parts in [vec![], vec!["a"], vec!["a", "bc"], vec!["a", "bc", "", "def"]] {
+            let pushed = || {
+                let mut chunks = Chunks::default();
+                parts.iter().for_each(|part| chunks.push(chunk(part)));
+                chunks
+            };
+            let mut popped = pushed();
+            let order: Vec<Bytes> = std::iter::from_fn(|| popped.pop_front()).collect();
+            assert_eq!(order, parts.iter().map(|p| chunk(p)).collect::<Vec<_>>());
+            let total = parts.iter().map(|p| p.len()).sum();
+            assert_eq!(pushed().into_whole(total), Bytes::from(parts.concat()));
+        }
     }
 }

@@ -5,7 +5,7 @@ use axum::http::header::CONTENT_TYPE;
 
 use super::body_limit::{BodyError, BodyLimit, read_body};
 use crate::request::{ErrorCode, FieldPath, ReadRequestOwned, RequestError, SecureRequest};
-use crate::telemetry::{self, BodyExtractor, Source};
+use crate::telemetry::{BodyExtractor, Source};
 
 /// A JSON body of a `#[secure_request]` type, validated; or, as a
 /// response, a [`Public`](crate::Public) value serialized as JSON.
@@ -46,12 +46,9 @@ where
         }
         let limit = BodyLimit::of(req.extensions());
         let (parts, body) = req.into_parts();
-        let bytes = match read_body(body, limit).await {
+        let bytes = match read_body(body, limit, BodyExtractor::Json).await {
             Ok(bytes) => bytes,
-            Err(BodyError::TooLarge) => {
-                telemetry::body_limit(BodyExtractor::Json, limit);
-                return Err(single(ErrorCode::BodyTooLarge, "the body is too large"));
-            }
+            Err(BodyError::TooLarge) => return Err(single(ErrorCode::BodyTooLarge, "the body is too large")),
             Err(BodyError::Unreadable) => return Err(single(ErrorCode::Malformed, "the body could not be read")),
         };
         T::from_json(&bytes)

@@ -91,7 +91,7 @@ mod request_id;
 mod revocation;
 mod webhook;
 
-pub(crate) use body_limit::{BodyError, read_body};
+pub(crate) use body_limit::{BodyError, Chunks, Read, read_body, read_up_to};
 pub use body_limit::{BodyLimit, DEFAULT_BODY_LIMIT};
 pub use json::{SecureJson, SecureJsonRejection};
 pub use query::{SecureQuery, SecureQueryRejection};

@@ -185,11 +185,8 @@ where
         let endpoint = WebhookEndpoint::from_ref(state);
         let limit = BodyLimit::of(req.extensions());
         let (parts, body) = req.into_parts();
-        let bytes = read_body(body, limit).await.map_err(|e| match e {
-            BodyError::TooLarge => {
-                crate::telemetry::body_limit(crate::telemetry::BodyExtractor::Webhook, limit);
-                WebhookRejection { kind: RejectionKind::TooLarge }
-            }
+        let bytes = read_body(body, limit, crate::telemetry::BodyExtractor::Webhook).await.map_err(|e| match e {
+            BodyError::TooLarge => WebhookRejection { kind: RejectionKind::TooLarge },
             BodyError::Unreadable => WebhookRejection { kind: RejectionKind::Unreadable },
         })?;
         endpoint

@@ -2,7 +2,6 @@
 //! exactly once (detached from the connection, its lock renewed), keep its
 //! outcome, or answer from the record.
 
-use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
 use std::panic::AssertUnwindSafe;
 use std::pin::{Pin, pin};
@@ -18,7 +17,7 @@ use super::IdempotencyKey;
 use super::replay::{kept_headers, replay};
 use crate::axum::ApiError;
 use crate::axum::BodyLimit;
-use crate::axum::extract::{BodyError, read_body};
+use crate::axum::extract::{BodyError, Chunks, Read, read_body, read_up_to};
 use crate::axum::layer::request_id::in_current_request;
 use crate::idempotency::{Claim, ClaimRequest, IdempotencyStoreError, LockToken, StoredResponse};
 use crate::store::BoxFuture;
@@ -84,10 +83,9 @@ where
         Some(request) => {
             let limit = BodyLimit::of(request.extensions());
             let (parts, body) = request.into_parts();
-            match read_body(body, limit).await {
+            match read_body(body, limit, BodyExtractor::Idempotency).await {
                 Ok(bytes) => (Some(parts), bytes),
                 Err(BodyError::TooLarge) => {
-                    telemetry::body_limit(BodyExtractor::Idempotency, limit);
                     return ApiError::with_status(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").into_response();
                 }
                 Err(BodyError::Unreadable) => return ApiError::bad_request("body_unreadable").into_response(),
@@ -283,13 +281,9 @@ async fn finish(key: &IdempotencyKey, options: RouteOptions, token: LockToken, r
     let config = key.config();
     let status = response.status();
     if releases_key(&response, options) {
-        // One more try, as for an outcome: a key left locked answers 409
-        // "in progress" until its lock expires, then "outcome unknown".
-        let mut released = config.store.release(key.record(), token).await;
-        if released.is_err() {
-            released = config.store.release(key.record(), token).await;
-        }
-        if let Err(e) = released {
+        // A key left locked answers 409 "in progress" until its lock
+        // expires, then "outcome unknown".
+        if let Err(e) = twice(|| config.store.release(key.record(), token)).await {
             tracing::warn!(
                 error = %e,
                 "idempotency key not released: retries get 409, in progress and then outcome unknown"
@@ -321,13 +315,9 @@ async fn finish(key: &IdempotencyKey, options: RouteOptions, token: LockToken, r
         Collected::Failed(e) => (None, Err(e)),
     };
     let stored = StoredResponse { status: status.as_u16(), headers, body: kept };
-    let mut result = config.store.complete(key.record(), token, &stored, ttl).await;
-    if result.is_err() {
-        // One more try: an outcome not kept leaves retries with 409
-        // `idempotency_outcome_unknown` once the lock expires.
-        result = config.store.complete(key.record(), token, &stored, ttl).await;
-    }
-    match result {
+    // An outcome not kept leaves retries with 409
+    // `idempotency_outcome_unknown` once the lock expires.
+    match twice(|| config.store.complete(key.record(), token, &stored, ttl)).await {
         Ok(true) => {}
         Ok(false) => tracing::warn!("idempotency lock taken over by a re-run; this outcome was not kept"),
         Err(e) => tracing::error!(error = %e, "idempotent outcome not kept; retries get 409 outcome unknown"),
@@ -335,6 +325,17 @@ async fn finish(key: &IdempotencyKey, options: RouteOptions, token: LockToken, r
     match body {
         Ok(body) => Response::from_parts(parts, body),
         Err(e) => ApiError::internal(format_args!("response body failed: {e}")).into_response(),
+    }
+}
+
+/// A store call, and one more try if it fails (a dropped connection): what
+/// is not released or kept leaves the key answering 409.
+async fn twice<'a, T>(
+    call: impl Fn() -> BoxFuture<'a, Result<T, IdempotencyStoreError>>,
+) -> Result<T, IdempotencyStoreError> {
+    match call().await {
+        Err(_) => call().await,
+        done => done,
     }
 }
 
@@ -350,64 +351,11 @@ enum Collected {
 /// sends what was read and then the rest (a streamed response is passed on,
 /// not cut).
 async fn collect(body: Body, limit: usize) -> Collected {
-    if HttpBody::size_hint(&body).lower() > limit as u64 {
-        return Collected::TooLarge(body);
-    }
     let mut body = body;
-    let mut chunks = Chunks::default();
-    let mut total = 0usize;
-    loop {
-        match poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-            None => break,
-            Some(Err(e)) => return Collected::Failed(e),
-            Some(Ok(frame)) => {
-                // Trailers are not kept (nor sent by a replay).
-                let Ok(data) = frame.into_data() else { continue };
-                total = total.saturating_add(data.len());
-                chunks.push(data);
-                if total > limit {
-                    return Collected::TooLarge(Body::new(Prefixed { read: chunks, rest: body }));
-                }
-            }
-        }
-    }
-    Collected::Whole(chunks.into_whole(total))
-}
-
-/// The chunks of a body read so far, in order. One chunk (a handler's
-/// answer, usually) is held without allocating.
-#[derive(Default)]
-struct Chunks {
-    /// The only chunk, while there is one.
-    one: Option<Bytes>,
-    /// All of them, once there are more.
-    more: VecDeque<Bytes>,
-}
-
-impl Chunks {
-    fn push(&mut self, chunk: Bytes) {
-        if self.one.is_none() && self.more.is_empty() {
-            self.one = Some(chunk);
-        } else {
-            self.more.extend(self.one.take());
-            self.more.push_back(chunk);
-        }
-    }
-
-    fn pop_front(&mut self) -> Option<Bytes> {
-        self.one.take().or_else(|| self.more.pop_front())
-    }
-
-    /// Every chunk as one buffer of `total` bytes (the one chunk as it is).
-    fn into_whole(self, total: usize) -> Bytes {
-        if let Some(one) = self.one {
-            return one;
-        }
-        let mut whole = Vec::with_capacity(total);
-        for chunk in self.more {
-            whole.extend_from_slice(&chunk);
-        }
-        Bytes::from(whole)
+    match read_up_to(&mut body, limit).await {
+        Read::Whole(bytes) => Collected::Whole(bytes),
+        Read::Over(read) => Collected::TooLarge(Body::new(Prefixed { read, rest: body })),
+        Read::Failed(e) => Collected::Failed(e),
     }
 }
 
@@ -472,23 +420,6 @@ mod tests {
     use super::*;
     use crate::auth::Principal;
     use crate::axum::Idempotency;
-
-    #[test]
-    fn chunks_come_back_in_order_and_whole() {
-        let chunk = |text: &'static str| Bytes::from_static(text.as_bytes());
-        for parts in [vec![], vec!["a"], vec!["a", "bc"], vec!["a", "bc", "", "def"]] {
-            let pushed = || {
-                let mut chunks = Chunks::default();
-                parts.iter().for_each(|part| chunks.push(chunk(part)));
-                chunks
-            };
-            let mut popped = pushed();
-            let order: Vec<Bytes> = std::iter::from_fn(|| popped.pop_front()).collect();
-            assert_eq!(order, parts.iter().map(|p| chunk(p)).collect::<Vec<_>>());
-            let total = parts.iter().map(|p| p.len()).sum();
-            assert_eq!(pushed().into_whole(total), Bytes::from(parts.concat()));
-        }
-    }
 
     /// A memory store whose answers are late or lost, as a remote store's
     /// can be: its claim is taken, then the answer waits for `claim_answered`
@@ -682,9 +613,7 @@ mod tests {
         let mut flow = Box::pin(run(key_for(&config, "w").await, RouteOptions::new(60, 10), None, handler));
         assert!(poll_fn(|cx| Poll::Ready(flow.as_mut().poll(cx))).await.is_pending());
         drop(flow);
-        for _ in 0..100 {
-            tokio::task::yield_now().await;
-        }
+        let_tasks_run().await;
         assert_eq!(finished.load(Ordering::SeqCst), 1);
         let retry = run(key_for(&config, "w").await, RouteOptions::new(60, 10), None, |_| async {
             "ran again".into_response()

@@ -17,13 +17,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use axum::extract::{ConnectInfo, Request};
-use axum::http::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use self::throttle::{Refusal, Subjects};
+use self::throttle::Subjects;
 use crate::auth::Principal;
 use crate::auth::api_key::{ApiKey, ApiKeyError, ApiKeyStore, ApiKeyVerifier};
 use crate::auth::credentials::{AuthorizationError, Credentials};
@@ -446,13 +446,13 @@ fn unavailable(reason: &'static str, scheme: Scheme) -> AuthRejection {
 }
 
 /// The failed-attempt limit's refusal, reported.
-fn refused_by_throttle(refusal: Refusal, scheme: Scheme) -> AuthRejection {
+fn refused_by_throttle(refusal: AttemptRefused, scheme: Scheme) -> AuthRejection {
     match refusal {
-        Refusal::Throttled { retry_after_secs } => {
+        AttemptRefused::Throttled { retry_after_secs } => {
             telemetry::authentication(Auth::Throttled { retry_after_secs }, scheme);
             AuthRejection { kind: RejectionKind::Throttled { retry_after_secs } }
         }
-        Refusal::Unavailable => unavailable("throttle_unavailable", scheme),
+        AttemptRefused::Unavailable => unavailable("throttle_unavailable", scheme),
     }
 }
 
@@ -565,10 +565,7 @@ impl IntoResponse for AuthRejection {
                 response
             }
             RejectionKind::Throttled { retry_after_secs } => {
-                let mut response =
-                    ApiError::with_status(StatusCode::TOO_MANY_REQUESTS, "authentication_throttled").into_response();
-                response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
-                response
+                AttemptRefused::Throttled { retry_after_secs }.into_response()
             }
             RejectionKind::Unavailable => ApiError::unavailable().into_response(),
             RejectionKind::CredentialInQuery => ApiError::bad_request("credential_in_query").into_response(),

@@ -194,14 +194,11 @@ impl FailedAuthLimit {
     /// # }
     /// ```
     pub async fn admit_attempt(&self, client: &ClientAddr, account: &str) -> Result<(), AttemptRefused> {
-        match self.admit(&self.attempt(client, account)).await {
-            Ok(()) => Ok(()),
-            Err(Refusal::Throttled { retry_after_secs }) => {
-                tracing::warn!(retry_after_secs, "refused attempts: throttled");
-                Err(AttemptRefused::Throttled { retry_after_secs })
-            }
-            Err(Refusal::Unavailable) => Err(AttemptRefused::Unavailable),
+        let admitted = self.admit(&self.attempt(client, account)).await;
+        if let Err(AttemptRefused::Throttled { retry_after_secs }) = admitted {
+            tracing::warn!(retry_after_secs, "refused attempts: throttled");
         }
+        admitted
     }
 
     /// After a secret checked outside the layer was wrong: counts one
@@ -249,7 +246,7 @@ impl FailedAuthLimit {
         client.into_iter().chain(key).chain(account)
     }
 
-    pub(super) async fn admit(&self, subjects: &Subjects<'_>) -> Result<(), Refusal> {
+    pub(super) async fn admit(&self, subjects: &Subjects<'_>) -> Result<(), AttemptRefused> {
         let mut wait = None::<Duration>;
         for (limiter, key) in self.budgets(subjects, true) {
             let decision = match crate::rate_limit::decide(limiter, &key, 0).await {
@@ -260,7 +257,7 @@ impl FailedAuthLimit {
                 }
             };
             match decision.outcome() {
-                Outcome::Unavailable => return Err(Refusal::Unavailable),
+                Outcome::Unavailable => return Err(AttemptRefused::Unavailable),
                 Outcome::Unchecked => continue,
                 _ => {}
             }
@@ -270,7 +267,9 @@ impl FailedAuthLimit {
         }
         match wait {
             // Reported by the layer (`telemetry::authentication`).
-            Some(wait) => Err(Refusal::Throttled { retry_after_secs: wait.as_millis().div_ceil(1000).max(1) as u64 }),
+            Some(wait) => {
+                Err(AttemptRefused::Throttled { retry_after_secs: wait.as_millis().div_ceil(1000).max(1) as u64 })
+            }
             None => Ok(()),
         }
     }
@@ -324,9 +323,9 @@ pub(super) struct Subjects<'a> {
     account: Option<&'a str>,
 }
 
-/// Why [`FailedAuthLimit::admit_attempt`] refused an attempt before its
-/// secret was checked. As a response: 429 problem+json
-/// `authentication_throttled` with `Retry-After`, or 503.
+/// Why [`FailedAuthLimit::admit_attempt`] refused an attempt (and the
+/// layer a credential) before its secret was checked. As a response: 429
+/// problem+json `authentication_throttled` with `Retry-After`, or 503.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AttemptRefused {
@@ -352,13 +351,4 @@ impl IntoResponse for AttemptRefused {
             AttemptRefused::Unavailable => ApiError::unavailable().into_response(),
         }
     }
-}
-
-/// Why a credential was not even looked at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Refusal {
-    /// A budget is spent: 429.
-    Throttled { retry_after_secs: u64 },
-    /// The budget's store is down and fails closed: 503.
-    Unavailable,
 }
